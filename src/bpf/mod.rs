@@ -1,0 +1,139 @@
+//! Classic BPF: instructions and the opcode constants of
+//! `<linux/filter.h>` / `<pcap/bpf.h>`.
+//!
+//! The compiler ([`crate::filter`]) produces [`Insn`]s; the rest of this
+//! module runs, checks, shortens and prints them.
+
+/// Opcode fields, named as in `<linux/bpf_common.h>`.
+pub mod op {
+    // Instruction classes.
+    pub const LD: u16 = 0x00;
+    pub const LDX: u16 = 0x01;
+    pub const ST: u16 = 0x02;
+    pub const STX: u16 = 0x03;
+    pub const ALU: u16 = 0x04;
+    pub const JMP: u16 = 0x05;
+    pub const RET: u16 = 0x06;
+    pub const MISC: u16 = 0x07;
+
+    // Load sizes.
+    pub const W: u16 = 0x00;
+    pub const H: u16 = 0x08;
+    pub const B: u16 = 0x10;
+
+    // Load modes.
+    pub const IMM: u16 = 0x00;
+    pub const ABS: u16 = 0x20;
+    pub const IND: u16 = 0x40;
+    pub const MEM: u16 = 0x60;
+    pub const LEN: u16 = 0x80;
+    pub const MSH: u16 = 0xa0;
+
+    // ALU operations.
+    pub const ADD: u16 = 0x00;
+    pub const SUB: u16 = 0x10;
+    pub const MUL: u16 = 0x20;
+    pub const DIV: u16 = 0x30;
+    pub const OR: u16 = 0x40;
+    pub const AND: u16 = 0x50;
+    pub const LSH: u16 = 0x60;
+    pub const RSH: u16 = 0x70;
+    pub const NEG: u16 = 0x80;
+    pub const MOD: u16 = 0x90;
+    pub const XOR: u16 = 0xa0;
+
+    // Jumps.
+    pub const JA: u16 = 0x00;
+    pub const JEQ: u16 = 0x10;
+    pub const JGT: u16 = 0x20;
+    pub const JGE: u16 = 0x30;
+    pub const JSET: u16 = 0x40;
+
+    // Operand source.
+    pub const K: u16 = 0x00;
+    pub const X: u16 = 0x08;
+    /// Return the accumulator (`ret a`); `K` returns the constant.
+    pub const A: u16 = 0x10;
+
+    // MISC.
+    pub const TAX: u16 = 0x00;
+    pub const TXA: u16 = 0x80;
+
+    pub const fn class(code: u16) -> u16 {
+        code & 0x07
+    }
+    pub const fn size(code: u16) -> u16 {
+        code & 0x18
+    }
+    pub const fn mode(code: u16) -> u16 {
+        code & 0xe0
+    }
+    pub const fn alu_op(code: u16) -> u16 {
+        code & 0xf0
+    }
+    pub const fn src(code: u16) -> u16 {
+        code & 0x08
+    }
+    pub const fn rval(code: u16) -> u16 {
+        code & 0x18
+    }
+    pub const fn miscop(code: u16) -> u16 {
+        code & 0xf8
+    }
+}
+
+/// Linux ancillary data loads (`ld [SKF_AD_OFF + n]`), which read socket
+/// buffer metadata instead of packet bytes.
+pub mod ancillary {
+    /// `SKF_AD_OFF` (-0x1000) as the unsigned `k` the kernel sees.
+    pub const OFF: u32 = 0xffff_f000;
+    pub const PROTOCOL: u32 = 0;
+    pub const PKTTYPE: u32 = 4;
+    pub const IFINDEX: u32 = 8;
+    pub const NLATTR: u32 = 12;
+    pub const NLATTR_NEST: u32 = 16;
+    pub const MARK: u32 = 20;
+    pub const QUEUE: u32 = 24;
+    pub const HATYPE: u32 = 28;
+    pub const RXHASH: u32 = 32;
+    pub const CPU: u32 = 36;
+    pub const ALU_XOR_X: u32 = 40;
+    pub const VLAN_TAG: u32 = 44;
+    pub const VLAN_TAG_PRESENT: u32 = 48;
+    pub const PAY_OFFSET: u32 = 52;
+    pub const RANDOM: u32 = 56;
+    pub const VLAN_TPID: u32 = 60;
+    /// One past the last ancillary offset the kernel knows.
+    pub const MAX: u32 = 64;
+}
+
+/// Scratch memory slots (`M[0]`..`M[15]`).
+pub const MEMWORDS: usize = 16;
+/// The kernel's limit on program length (`BPF_MAXINSNS`).
+pub const MAXINSNS: usize = 4096;
+
+/// One classic BPF instruction, laid out as `struct sock_filter`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Insn {
+    pub code: u16,
+    pub jt: u8,
+    pub jf: u8,
+    pub k: u32,
+}
+
+impl Insn {
+    pub const fn new(code: u16, jt: u8, jf: u8, k: u32) -> Self {
+        Insn { code, jt, jf, k }
+    }
+
+    /// A non-jump instruction.
+    pub const fn stmt(code: u16, k: u32) -> Self {
+        Insn { code, jt: 0, jf: 0, k }
+    }
+
+    /// A conditional jump with relative targets.
+    pub const fn jump(code: u16, k: u32, jt: u8, jf: u8) -> Self {
+        Insn { code, jt, jf, k }
+    }
+}

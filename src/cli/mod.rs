@@ -1,0 +1,101 @@
+//! Command lines. `main` hands argv here; this module only dispatches:
+//!
+//! - argv[0]'s basename contains `tcpdump` (ksniff uploads the binary as
+//!   `/tmp/static-tcpdump`), or the first word is `tcpdump`: tcpdump's own
+//!   command line ([`tcpdump`]), parsed getopt-style because argh cannot
+//!   read bundled flags such as `-nn` or `-c10`.
+//! - `compile`: tcpdump's `-d/-dd/-ddd` view of a filter ([`compile`]).
+//! - `capture POD_IP`: locate, then capture with tcpdump options ([`capture`]).
+//! - `locate`, `ping`, `neigh`, `brctl`, `route`, `link`: argh subcommands
+//!   ([`net`]).
+
+pub mod capture;
+pub mod compile;
+pub mod net;
+pub mod tcpdump;
+
+use crate::{Error, Result};
+use std::ffi::OsString;
+use std::io::Write;
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+const HELP: &str = "\
+Usage: podcap <command> [options]
+
+Find the interface that carries a Kubernetes pod's packets, and capture there.
+
+Commands:
+  locate IP            which host interface carries this pod's packets, with evidence
+  capture IP [OPTS] [FILTER]
+                       locate the pod, then capture there (tcpdump options)
+  tcpdump [OPTS] [FILTER]
+                       tcpdump-compatible capture (also when run as *tcpdump*)
+  compile [-O] [-y LINKTYPE] [-d|-dd|-ddd] EXPR
+                       print the classic BPF program for a filter, as tcpdump -d
+  ping IP              ICMP echo, as ping
+  neigh [IP]           neighbour (ARP/NDP) table, as ip neigh
+  brctl showmacs BR    bridge forwarding table, as brctl showmacs
+  brctl showstp BR     bridge ports, as brctl showstp
+  route get IP         kernel route lookup, as ip route get
+  link                 interfaces with kind, master, veth peer and netns
+
+Run `podcap <command> --help` for a command's options; `man podcap` for all.
+";
+
+/// Runs podcap with the full argv (including argv[0]) and returns the exit
+/// status. Errors are printed here, once, as `podcap: ...` on stderr.
+pub fn run(argv: Vec<OsString>) -> i32 {
+    match dispatch(argv) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "podcap: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn to_strings(argv: Vec<OsString>) -> Result<Vec<String>> {
+    argv.into_iter()
+        .map(|a| {
+            a.into_string().map_err(|bad| {
+                Error::usage(format!(
+                    "argument {} is not valid UTF-8",
+                    bad.to_string_lossy()
+                ))
+            })
+        })
+        .collect()
+}
+
+fn dispatch(argv: Vec<OsString>) -> Result<i32> {
+    let argv = to_strings(argv)?;
+    let (argv0, rest) = match argv.split_first() {
+        Some((first, rest)) => (first.as_str(), rest),
+        None => ("podcap", &[][..]),
+    };
+    let base = argv0.rsplit('/').next().unwrap_or(argv0);
+    if base.contains("tcpdump") {
+        return tcpdump::main(base, rest);
+    }
+    let Some((cmd, args)) = rest.split_first() else {
+        print!("{HELP}");
+        return Ok(0);
+    };
+    match cmd.as_str() {
+        "tcpdump" => tcpdump::main("podcap tcpdump", args),
+        "compile" => compile::main(args),
+        "capture" => capture::main(args),
+        "locate" | "ping" | "neigh" | "brctl" | "route" | "link" => net::main(cmd, args),
+        "-h" | "--help" | "help" => {
+            print!("{HELP}");
+            Ok(0)
+        }
+        "-V" | "--version" | "version" => {
+            println!("podcap {VERSION}");
+            Ok(0)
+        }
+        other => Err(Error::usage(format!("unknown command `{other}`"))
+            .hint("run `podcap --help` for the list of commands")),
+    }
+}

@@ -1,0 +1,166 @@
+//! The one error type. Every message says what failed, why, and what to do
+//! next, because the reader is an operator on a node at 3 a.m.
+
+use std::fmt;
+use std::io;
+
+/// Broad class of failure; decides the exit status and lets tests match
+/// without comparing prose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The command line is wrong.
+    Usage,
+    /// A filter expression does not compile.
+    Filter,
+    /// The process lacks a capability or permission.
+    Permission,
+    /// The thing asked about does not exist (IP not a pod here, no such interface).
+    NotFound,
+    /// A system call or the kernel refused.
+    Os,
+    /// Input data (a file, a netlink reply, a packet) is malformed.
+    Format,
+    /// Valid, but podcap does not do that.
+    Unsupported,
+}
+
+/// What failed, why, and (optionally) what to do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: Kind,
+    pub what: String,
+    pub why: String,
+    pub hint: Option<String>,
+    /// The OS error number, when a system call failed.
+    pub errno: Option<i32>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// How to grant a capability, on a node and in a pod spec.
+fn capability_hint(cap: &str) -> String {
+    let short = cap.trim_start_matches("CAP_");
+    format!(
+        "{cap} is needed: run as root, or grant it to the binary with \
+         `setcap {low}+ep podcap`; in a pod spec add it under \
+         `securityContext: {{capabilities: {{add: [\"{short}\"]}}}}`; \
+         or run podcap on the node and enter the pod's namespace with --netns",
+        low = cap.to_ascii_lowercase(),
+    )
+}
+
+impl Error {
+    pub fn new(kind: Kind, what: impl Into<String>, why: impl Into<String>) -> Self {
+        Error {
+            kind,
+            what: what.into(),
+            why: why.into(),
+            hint: None,
+            errno: None,
+        }
+    }
+
+    /// Adds what the user should do next.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn usage(why: impl Into<String>) -> Self {
+        Error::new(Kind::Usage, "bad command line", why)
+            .hint("see `podcap --help` or `man podcap`")
+    }
+
+    pub fn not_found(what: impl Into<String>, why: impl Into<String>) -> Self {
+        Error::new(Kind::NotFound, what, why)
+    }
+
+    pub fn format(what: impl Into<String>, why: impl Into<String>) -> Self {
+        Error::new(Kind::Format, what, why)
+    }
+
+    pub fn unsupported(what: impl Into<String>, why: impl Into<String>) -> Self {
+        Error::new(Kind::Unsupported, what, why)
+    }
+
+    /// A failed system call. EPERM/EACCES become [`Kind::Permission`] with
+    /// the capability named in `cap` (for example `"CAP_NET_RAW"`) and how
+    /// to grant it.
+    pub fn os(what: impl Into<String>, err: io::Error, cap: Option<&str>) -> Self {
+        let errno = err.raw_os_error();
+        let denied = matches!(errno, Some(libc::EPERM) | Some(libc::EACCES));
+        let mut e = Error::new(
+            if denied { Kind::Permission } else { Kind::Os },
+            what,
+            err.to_string(),
+        );
+        e.errno = errno;
+        match (denied, cap) {
+            (true, Some(cap)) => e.hint(capability_hint(cap)),
+            _ => e,
+        }
+    }
+
+    /// The last OS error (`errno`) for a raw syscall wrapper.
+    pub fn last_os(what: impl Into<String>, cap: Option<&str>) -> Self {
+        Error::os(what, io::Error::last_os_error(), cap)
+    }
+
+    /// A filter that does not compile: the expression echoed with a caret
+    /// under the offending token (`at` is a byte offset into `expr`).
+    pub fn filter(expr: &str, at: usize, why: impl Into<String>) -> Self {
+        let at = at.min(expr.len());
+        let col = expr
+            .get(..at)
+            .map(|s| s.chars().count())
+            .unwrap_or(at);
+        let why = format!("{}\n    {}\n    {}^", why.into(), expr, " ".repeat(col));
+        Error::new(Kind::Filter, "cannot compile filter", why)
+    }
+
+    /// Exit status: tcpdump exits 1 on any error; podcap keeps that so
+    /// scripts written for tcpdump keep working.
+    pub fn exit_code(&self) -> i32 {
+        1
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.what, self.why)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permission_names_capability_and_pod_spec() {
+        let e = Error::os(
+            "open AF_PACKET socket",
+            io::Error::from_raw_os_error(libc::EPERM),
+            Some("CAP_NET_RAW"),
+        );
+        assert_eq!(e.kind, Kind::Permission);
+        let s = e.to_string();
+        assert!(s.contains("CAP_NET_RAW"), "{s}");
+        assert!(s.contains("\"NET_RAW\""), "{s}");
+        assert!(s.contains("--netns"), "{s}");
+    }
+
+    #[test]
+    fn filter_error_has_caret_under_token() {
+        let e = Error::filter("tcp port 99999", 9, "port 99999 is out of range (0-65535)");
+        let s = e.to_string();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[1], "    tcp port 99999");
+        assert_eq!(lines[2], "             ^");
+    }
+}

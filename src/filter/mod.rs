@@ -1,0 +1,1 @@
+//! pcap-filter(7) expressions to classic BPF.

@@ -1,0 +1,30 @@
+//! podcap: find the interface that carries a Kubernetes pod's packets and
+//! capture there, with its own tcpdump-filter-to-classic-BPF compiler.
+//!
+//! The binary (`src/main.rs`) is a thin shell over [`cli::run`]; every
+//! module here has one job:
+//!
+//! - [`filter`]: pcap-filter(7) text to classic BPF (parser, code generator).
+//! - [`bpf`]: classic BPF instructions, interpreter, validator, optimizer,
+//!   `tcpdump -d/-dd/-ddd` printing.
+//! - [`netlink`]: rtnetlink queries (routes, neighbours, links, bridge FDB).
+//! - [`netns`]: finding and entering network namespaces.
+//! - [`locate`]: "which interface carries this pod's packets?".
+//! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
+//! - [`pcap`]: pcap/pcapng writing and reading.
+//! - [`decode`]: tcpdump-style text lines for packets.
+//! - [`cli`]: command lines (argh subcommands, tcpdump-compatible mode).
+
+pub mod bpf;
+pub mod capture;
+pub mod cli;
+pub mod decode;
+pub mod error;
+pub mod filter;
+pub mod linktype;
+pub mod locate;
+pub mod netlink;
+pub mod netns;
+pub mod pcap;
+
+pub use error::{Error, Result};

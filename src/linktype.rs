@@ -1,0 +1,116 @@
+//! Link-layer header types: the DLT_ names users pass to `-y` and the
+//! LINKTYPE_ numbers written into pcap headers (they differ for RAW).
+
+use crate::{Error, Result};
+
+/// The link types podcap captures, writes and compiles filters for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// Ethernet (DLT_EN10MB), also loopback and veth on Linux.
+    En10mb,
+    /// Raw IPv4/IPv6, no link header (tun devices, `ip` tunnels).
+    Raw,
+    /// Linux cooked capture v1, 16-byte header (`-i any`).
+    LinuxSll,
+    /// Linux cooked capture v2, 20-byte header with the ifindex.
+    LinuxSll2,
+}
+
+impl LinkType {
+    pub const ALL: [LinkType; 4] = [
+        LinkType::En10mb,
+        LinkType::Raw,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+    ];
+
+    /// The name tcpdump's `-y` and `-L` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkType::En10mb => "EN10MB",
+            LinkType::Raw => "RAW",
+            LinkType::LinuxSll => "LINUX_SLL",
+            LinkType::LinuxSll2 => "LINUX_SLL2",
+        }
+    }
+
+    /// tcpdump's `-L` description.
+    pub fn description(self) -> &'static str {
+        match self {
+            LinkType::En10mb => "Ethernet",
+            LinkType::Raw => "Raw IP",
+            LinkType::LinuxSll => "Linux cooked v1",
+            LinkType::LinuxSll2 => "Linux cooked v2",
+        }
+    }
+
+    /// The LINKTYPE_ value in a pcap file header or pcapng IDB.
+    pub fn linktype(self) -> u32 {
+        match self {
+            LinkType::En10mb => 1,
+            LinkType::Raw => 101,
+            LinkType::LinuxSll => 113,
+            LinkType::LinuxSll2 => 276,
+        }
+    }
+
+    /// The DLT_ value libpcap uses on Linux (12 for RAW, not 101).
+    pub fn dlt(self) -> u32 {
+        match self {
+            LinkType::Raw => 12,
+            other => other.linktype(),
+        }
+    }
+
+    /// From a pcap/pcapng LINKTYPE_ value (also accepts DLT_RAW's 12 and 14).
+    pub fn from_linktype(v: u32) -> Option<Self> {
+        match v {
+            1 => Some(LinkType::En10mb),
+            101 | 12 | 14 => Some(LinkType::Raw),
+            113 => Some(LinkType::LinuxSll),
+            276 => Some(LinkType::LinuxSll2),
+            _ => None,
+        }
+    }
+
+    /// From a `-y` name, case-insensitive, with or without `DLT_`.
+    pub fn from_name(s: &str) -> Result<Self> {
+        let up = s.to_ascii_uppercase();
+        let up = up.strip_prefix("DLT_").unwrap_or(&up);
+        LinkType::ALL
+            .into_iter()
+            .find(|l| l.name() == up)
+            .ok_or_else(|| {
+                Error::unsupported(
+                    format!("link type {s}"),
+                    "podcap knows EN10MB, RAW, LINUX_SLL and LINUX_SLL2",
+                )
+                .hint("pick one of those with -y")
+            })
+    }
+
+    /// Length of the link-layer header before the network header.
+    pub fn header_len(self) -> usize {
+        match self {
+            LinkType::En10mb => 14,
+            LinkType::Raw => 0,
+            LinkType::LinuxSll => 16,
+            LinkType::LinuxSll2 => 20,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for l in LinkType::ALL {
+            assert_eq!(LinkType::from_name(l.name()).ok(), Some(l));
+            assert_eq!(LinkType::from_linktype(l.linktype()), Some(l));
+        }
+        assert_eq!(LinkType::from_name("dlt_linux_sll").ok(), Some(LinkType::LinuxSll));
+        assert!(LinkType::from_name("IEEE802_11").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Which host interface carries a pod's packets.

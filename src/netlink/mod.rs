@@ -1,0 +1,1 @@
+//! rtnetlink queries: routes, neighbours, links, bridge FDB.

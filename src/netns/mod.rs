@@ -1,0 +1,1 @@
+//! Finding and entering network namespaces.
