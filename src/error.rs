@@ -67,8 +67,7 @@ impl Error {
     }
 
     pub fn usage(why: impl Into<String>) -> Self {
-        Error::new(Kind::Usage, "bad command line", why)
-            .hint("see `podcap --help` or `man podcap`")
+        Error::new(Kind::Usage, "bad command line", why).hint("see `podcap --help` or `man podcap`")
     }
 
     pub fn not_found(what: impl Into<String>, why: impl Into<String>) -> Self {
@@ -110,10 +109,7 @@ impl Error {
     /// under the offending token (`at` is a byte offset into `expr`).
     pub fn filter(expr: &str, at: usize, why: impl Into<String>) -> Self {
         let at = at.min(expr.len());
-        let col = expr
-            .get(..at)
-            .map(|s| s.chars().count())
-            .unwrap_or(at);
+        let col = expr.get(..at).map(|s| s.chars().count()).unwrap_or(at);
         let why = format!("{}\n    {}\n    {}^", why.into(), expr, " ".repeat(col));
         Error::new(Kind::Filter, "cannot compile filter", why)
     }

@@ -13,6 +13,7 @@
 //! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
 //! - [`pcap`]: pcap/pcapng writing and reading.
 //! - [`decode`]: tcpdump-style text lines for packets.
+//! - [`trace`]: one packet followed across every hop of a pod's path.
 //! - [`cli`]: command lines (argh subcommands, tcpdump-compatible mode).
 
 pub mod bpf;
@@ -26,5 +27,6 @@ pub mod locate;
 pub mod netlink;
 pub mod netns;
 pub mod pcap;
+pub mod trace;
 
 pub use error::{Error, Result};

@@ -110,7 +110,10 @@ mod tests {
             assert_eq!(LinkType::from_name(l.name()).ok(), Some(l));
             assert_eq!(LinkType::from_linktype(l.linktype()), Some(l));
         }
-        assert_eq!(LinkType::from_name("dlt_linux_sll").ok(), Some(LinkType::LinuxSll));
+        assert_eq!(
+            LinkType::from_name("dlt_linux_sll").ok(),
+            Some(LinkType::LinuxSll)
+        );
         assert!(LinkType::from_name("IEEE802_11").is_err());
     }
 }

@@ -129,7 +129,12 @@ impl Insn {
 
     /// A non-jump instruction.
     pub const fn stmt(code: u16, k: u32) -> Self {
-        Insn { code, jt: 0, jf: 0, k }
+        Insn {
+            code,
+            jt: 0,
+            jf: 0,
+            k,
+        }
     }
 
     /// A conditional jump with relative targets.
@@ -137,3 +142,9 @@ impl Insn {
         Insn { code, jt, jf, k }
     }
 }
+
+pub mod interp;
+pub mod kernel;
+pub mod optimize;
+pub mod print;
+pub mod validate;

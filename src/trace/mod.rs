@@ -1,0 +1,1 @@
+//! Following one packet across the hops of a pod's path (`capture --path`).
