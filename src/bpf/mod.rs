@@ -107,6 +107,42 @@ pub mod ancillary {
     pub const MAX: u32 = 64;
 }
 
+/// The exact opcodes the kernel accepts (`bpf_check_classic`'s table),
+/// apart from the ALU operations, which are `op::ALU | op::ADD | op::K` etc.
+pub mod code {
+    use super::op;
+
+    pub const LD_W_ABS: u16 = op::LD | op::W | op::ABS;
+    pub const LD_H_ABS: u16 = op::LD | op::H | op::ABS;
+    pub const LD_B_ABS: u16 = op::LD | op::B | op::ABS;
+    pub const LD_W_IND: u16 = op::LD | op::W | op::IND;
+    pub const LD_H_IND: u16 = op::LD | op::H | op::IND;
+    pub const LD_B_IND: u16 = op::LD | op::B | op::IND;
+    pub const LD_W_LEN: u16 = op::LD | op::W | op::LEN;
+    pub const LDX_W_LEN: u16 = op::LDX | op::W | op::LEN;
+    pub const LD_IMM: u16 = op::LD | op::IMM;
+    pub const LDX_IMM: u16 = op::LDX | op::IMM;
+    pub const LD_MEM: u16 = op::LD | op::MEM;
+    pub const LDX_MEM: u16 = op::LDX | op::MEM;
+    pub const LDX_MSH: u16 = op::LDX | op::B | op::MSH;
+    pub const ST: u16 = op::ST;
+    pub const STX: u16 = op::STX;
+    pub const TAX: u16 = op::MISC | op::TAX;
+    pub const TXA: u16 = op::MISC | op::TXA;
+    pub const RET_K: u16 = op::RET | op::K;
+    pub const RET_A: u16 = op::RET | op::A;
+    pub const JA: u16 = op::JMP | op::JA;
+    pub const NEG: u16 = op::ALU | op::NEG;
+    pub const JEQ_K: u16 = op::JMP | op::JEQ | op::K;
+    pub const JEQ_X: u16 = op::JMP | op::JEQ | op::X;
+    pub const JGT_K: u16 = op::JMP | op::JGT | op::K;
+    pub const JGT_X: u16 = op::JMP | op::JGT | op::X;
+    pub const JGE_K: u16 = op::JMP | op::JGE | op::K;
+    pub const JGE_X: u16 = op::JMP | op::JGE | op::X;
+    pub const JSET_K: u16 = op::JMP | op::JSET | op::K;
+    pub const JSET_X: u16 = op::JMP | op::JSET | op::X;
+}
+
 /// Scratch memory slots (`M[0]`..`M[15]`).
 pub const MEMWORDS: usize = 16;
 /// The kernel's limit on program length (`BPF_MAXINSNS`).
@@ -148,3 +184,7 @@ pub mod kernel;
 pub mod optimize;
 pub mod print;
 pub mod validate;
+pub mod wire;
+
+#[cfg(test)]
+pub(crate) mod testutil;
