@@ -295,6 +295,21 @@ fn ptp_and_cilium_host_sides() {
 }
 
 #[test]
+fn unprivileged_helper_has_no_capabilities() {
+    let w = World::up("calico", 1);
+    let o = w.exec_unprivileged("node1", &["grep", "^Cap", "/proc/self/status"]);
+    assert!(o.status.success(), "{}", text(&o));
+    for l in stdout(&o).lines() {
+        assert!(l.ends_with("0000000000000000"), "{l}");
+    }
+    let o = w.exec_unprivileged("node1", &["id", "-u"]);
+    assert_eq!(stdout(&o).trim(), "65534");
+    // It still runs the binary (in the node's namespace).
+    let o = w.podcap_unprivileged("node1", &["--version"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
 fn teardown_survives_a_panicking_test() {
     let id = std::thread::spawn(|| {
         let w = World::up("bridge", 2);

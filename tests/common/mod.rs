@@ -366,7 +366,15 @@ impl World {
     /// Runs podcap inside `node` as user nobody with no capabilities at all
     /// (`setpriv`), for the "caller lacks CAP_NET_ADMIN/CAP_NET_RAW" cases.
     pub fn podcap_unprivileged(&self, node: &str, args: &[&str]) -> Output {
-        let mut argv = vec![
+        let mut argv = vec![podcap_bin()];
+        argv.extend_from_slice(args);
+        self.exec_unprivileged(node, &argv)
+    }
+
+    /// Runs ARGV inside `node` as user nobody (65534) with empty effective,
+    /// permitted, inheritable and bounding capability sets.
+    pub fn exec_unprivileged(&self, node: &str, argv: &[&str]) -> Output {
+        let mut all = vec![
             "setpriv",
             "--reuid=65534",
             "--regid=65534",
@@ -374,10 +382,9 @@ impl World {
             "--inh-caps=-all",
             "--bounding-set=-all",
             "--",
-            podcap_bin(),
         ];
-        argv.extend_from_slice(args);
-        self.exec(node, &argv)
+        all.extend_from_slice(argv);
+        self.exec(node, &all)
     }
 
     /// The command running ARGV inside pod's namespace (`nsenter --net=`,
