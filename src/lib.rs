@@ -27,6 +27,7 @@ pub mod locate;
 pub mod netlink;
 pub mod netns;
 pub mod pcap;
+pub mod ping;
 pub mod trace;
 
 pub use error::{Error, Result};

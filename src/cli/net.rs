@@ -1,7 +1,683 @@
 //! argh subcommands: `locate`, `ping`, `neigh`, `brctl`, `route`, `link`.
+//! Output formats follow the tools they replace (iputils ping, `ip neigh`,
+//! bridge-utils brctl, `ip route get`) so existing greps keep working.
 
+use crate::locate::{self, sysfs};
+use crate::netlink::{self, Link, Socket, neigh as nd};
 use crate::{Error, Result};
+use argh::FromArgs;
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
-pub fn main(cmd: &str, _args: &[String]) -> Result<i32> {
-    Err(Error::unsupported(format!("podcap {cmd}"), "not built yet"))
+/// Which host interface carries a pod's packets, with the evidence.
+#[derive(FromArgs)]
+struct LocateArgs {
+    /// print one JSON object instead of text
+    #[argh(switch)]
+    json: bool,
+    /// do not ping the pod when its neighbour entry is missing or stale
+    #[argh(switch)]
+    no_ping: bool,
+    /// do not look from the pod's network namespace side
+    #[argh(switch)]
+    no_cross_check: bool,
+    /// seconds to wait for the ping reply (default 1)
+    #[argh(option, short = 'W', default = "1.0")]
+    timeout: f64,
+    /// the pod IP
+    #[argh(positional)]
+    ip: String,
+}
+
+/// ICMP echo, as iputils ping.
+#[derive(FromArgs)]
+struct PingArgs {
+    /// stop after sending N echo requests (default: until interrupted)
+    #[argh(option, short = 'c')]
+    count: Option<u32>,
+    /// seconds to wait for the last reply (default 10)
+    #[argh(option, short = 'W', default = "10.0")]
+    timeout: f64,
+    /// seconds between echo requests (default 1)
+    #[argh(option, short = 'i', default = "1.0")]
+    interval: f64,
+    /// quiet: only the summary
+    #[argh(switch, short = 'q')]
+    quiet: bool,
+    /// destination IP
+    #[argh(positional)]
+    ip: String,
+}
+
+/// Neighbour (ARP/NDP) table, as `ip neigh`.
+#[derive(FromArgs)]
+struct NeighArgs {
+    /// include NOARP entries, as `ip neigh show nud all`
+    #[argh(switch)]
+    all: bool,
+    /// only this IP
+    #[argh(positional)]
+    ip: Option<String>,
+}
+
+/// Bridge tables, as bridge-utils brctl: `showmacs BR`, `showstp BR`.
+#[derive(FromArgs)]
+struct BrctlArgs {
+    /// showmacs or showstp
+    #[argh(positional)]
+    action: String,
+    /// the bridge
+    #[argh(positional)]
+    bridge: String,
+}
+
+/// Kernel route lookup, as `ip route get IP`.
+#[derive(FromArgs)]
+struct RouteArgs {
+    /// get
+    #[argh(positional)]
+    action: String,
+    /// destination IP
+    #[argh(positional)]
+    ip: String,
+}
+
+/// Interfaces with kind, master, veth peer and the peer's namespace.
+#[derive(FromArgs)]
+struct LinkArgs {
+    /// do not enter other namespaces to name veth peers
+    #[argh(switch)]
+    no_peers: bool,
+    /// print one JSON array
+    #[argh(switch)]
+    json: bool,
+}
+
+fn parse<T: FromArgs>(cmd: &str, args: &[String]) -> std::result::Result<T, i32> {
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    match T::from_args(&["podcap", cmd], &a) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            if e.status.is_ok() {
+                print!("{}", e.output);
+                Err(0)
+            } else {
+                let _ = writeln!(std::io::stderr(), "podcap {cmd}: {}", e.output.trim_end());
+                Err(1)
+            }
+        }
+    }
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr> {
+    s.parse().map_err(|_| {
+        Error::usage(format!("`{s}` is not an IP address")).hint("give the pod IP, for example 10.244.0.21")
+    })
+}
+
+fn secs(s: f64, what: &str) -> Result<Duration> {
+    if !(s.is_finite() && s >= 0.0 && s < 1e6) {
+        return Err(Error::usage(format!("{what} {s} is not a number of seconds")));
+    }
+    Ok(Duration::from_secs_f64(s))
+}
+
+pub fn main(cmd: &str, args: &[String]) -> Result<i32> {
+    macro_rules! p {
+        ($t:ty) => {
+            match parse::<$t>(cmd, args) {
+                Ok(a) => a,
+                Err(code) => return Ok(code),
+            }
+        };
+    }
+    match cmd {
+        "locate" => locate_cmd(p!(LocateArgs)),
+        "ping" => ping_cmd(p!(PingArgs)),
+        "neigh" => neigh_cmd(p!(NeighArgs)),
+        "brctl" => brctl_cmd(p!(BrctlArgs)),
+        "route" => route_cmd(p!(RouteArgs)),
+        "link" => link_cmd(p!(LinkArgs)),
+        other => Err(Error::usage(format!("unknown command `{other}`"))),
+    }
+}
+
+fn out(s: &str) -> Result<()> {
+    let mut o = std::io::stdout().lock();
+    o.write_all(s.as_bytes())
+        .and_then(|_| o.flush())
+        .map_err(|e| Error::os("write to stdout", e, None))
+}
+
+fn locate_cmd(a: LocateArgs) -> Result<i32> {
+    let ip = parse_ip(&a.ip)?;
+    let opts = locate::Options {
+        ping: !a.no_ping,
+        timeout: secs(a.timeout, "-W")?,
+        cross_check: !a.no_cross_check,
+    };
+    let loc = locate::locate(ip, &opts)?;
+    if a.json {
+        out(&(loc.json() + "\n"))?;
+    } else {
+        out(&loc.text())?;
+    }
+    Ok(0)
+}
+
+/// iputils' RTT formatting: 3 decimals under 1 ms, fewer above.
+fn fmt_ms(d: Duration) -> String {
+    let us = d.as_micros();
+    if us >= 100_000 - 50 {
+        format!("{}", (us + 500) / 1000)
+    } else if us >= 10_000 - 5 {
+        format!("{:.1}", us as f64 / 1000.0)
+    } else if us >= 1000 {
+        format!("{:.2}", us as f64 / 1000.0)
+    } else {
+        format!("{:.3}", us as f64 / 1000.0)
+    }
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+fn ping_cmd(a: PingArgs) -> Result<i32> {
+    let ip = parse_ip(&a.ip)?;
+    let wait = secs(a.timeout, "-W")?;
+    let interval = secs(a.interval, "-i")?;
+    let p = crate::ping::Pinger::open(ip)?;
+    // SAFETY: installs an async-signal-safe handler that only stores an
+    // atomic, so Ctrl-C prints the statistics as iputils does.
+    unsafe {
+        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
+    }
+    let header = match ip {
+        IpAddr::V4(_) => format!(
+            "PING {ip} ({ip}) {}({}) bytes of data.\n",
+            crate::ping::PAYLOAD,
+            crate::ping::PAYLOAD + 28
+        ),
+        IpAddr::V6(_) => format!("PING {ip}({ip}) {} data bytes\n", crate::ping::PAYLOAD),
+    };
+    out(&header)?;
+    let start = Instant::now();
+    let (mut sent, mut got) = (0u32, 0u32);
+    let mut rtts: Vec<f64> = Vec::new();
+    let mut seq: u16 = 0;
+    loop {
+        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        if a.count.is_some_and(|c| sent >= c) {
+            break;
+        }
+        seq = seq.wrapping_add(1);
+        let t0 = Instant::now();
+        p.send(seq)?;
+        sent += 1;
+        let last = a.count.is_some_and(|c| sent >= c);
+        // Wait for this reply up to -W, but move on after the interval
+        // unless it is the last one.
+        let deadline = if last { t0 + wait } else { t0 + interval };
+        if let Some(r) = p.recv(seq, t0, deadline)? {
+            got += 1;
+            rtts.push(r.rtt.as_secs_f64() * 1e3);
+            if !a.quiet {
+                let ttl = r.ttl.map(|t| format!(" ttl={t}")).unwrap_or_default();
+                out(&format!(
+                    "{} bytes from {}: icmp_seq={}{ttl} time={} ms\n",
+                    r.bytes,
+                    r.from,
+                    r.seq,
+                    fmt_ms(r.rtt)
+                ))?;
+            }
+            if !last {
+                let next = t0 + interval;
+                while Instant::now() < next && !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep((next - Instant::now()).min(Duration::from_millis(50)));
+                }
+            }
+        }
+    }
+    let elapsed = start.elapsed().as_millis();
+    let loss = if sent == 0 {
+        0
+    } else {
+        (u64::from(sent - got) * 100) / u64::from(sent)
+    };
+    let mut s = format!(
+        "\n--- {ip} ping statistics ---\n{sent} packets transmitted, {got} received, {loss}% packet loss, time {elapsed}ms\n"
+    );
+    if !rtts.is_empty() {
+        let n = rtts.len() as f64;
+        let min = rtts.iter().cloned().fold(f64::INFINITY, f64::min);
+        let max = rtts.iter().cloned().fold(0.0, f64::max);
+        let avg = rtts.iter().sum::<f64>() / n;
+        let var = rtts.iter().map(|x| x * x).sum::<f64>() / n - avg * avg;
+        s += &format!(
+            "rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{:.3} ms\n",
+            var.max(0.0).sqrt()
+        );
+    }
+    out(&s)?;
+    Ok(if got > 0 { 0 } else { 1 })
+}
+
+fn names(nl: &mut Socket) -> Result<HashMap<u32, Link>> {
+    Ok(nl.links()?.into_iter().map(|l| (l.ifindex, l)).collect())
+}
+
+fn name_of(links: &HashMap<u32, Link>, i: u32) -> String {
+    links
+        .get(&i)
+        .map(|l| l.name.clone())
+        .unwrap_or_else(|| format!("if{i}"))
+}
+
+/// One `ip neigh` line (with its trailing space and newline).
+pub fn neigh_line(n: &netlink::Neigh, dev: &str) -> String {
+    let mut s = String::new();
+    if let Some(d) = n.dst {
+        s += &format!("{d} ");
+    }
+    s += &format!("dev {dev} ");
+    if let Some(l) = &n.lladdr {
+        s += &format!("lladdr {} ", nd::format_mac(l));
+    }
+    for (bit, w) in [
+        (nd::NTF_ROUTER, "router"),
+        (nd::NTF_PROXY, "proxy"),
+        (nd::NTF_EXT_LEARNED, "extern_learn"),
+        (nd::NTF_OFFLOADED, "offload"),
+    ] {
+        if n.flags & bit != 0 {
+            s += w;
+            s += " ";
+        }
+    }
+    if n.state != 0 {
+        for w in nd::state_names(n.state).split(' ') {
+            s += w;
+            s += " ";
+        }
+    }
+    s.push('\n');
+    s
+}
+
+fn neigh_cmd(a: NeighArgs) -> Result<i32> {
+    let want = a.ip.as_deref().map(parse_ip).transpose()?;
+    let mut nl = Socket::open()?;
+    let links = names(&mut nl)?;
+    let mut s = String::new();
+    for n in nl.neighbours(netlink::AF_UNSPEC)? {
+        if n.flags & nd::NTF_PROXY != 0 || (!a.all && n.state & nd::NUD_NOARP != 0) {
+            continue;
+        }
+        if want.is_some() && n.dst != want {
+            continue;
+        }
+        s += &neigh_line(&n, &name_of(&links, n.ifindex));
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+fn timer(ticks: u64) -> String {
+    format!("{:4}.{:02}", ticks / 100, ticks % 100)
+}
+
+fn brctl_cmd(a: BrctlArgs) -> Result<i32> {
+    match a.action.as_str() {
+        "showmacs" => showmacs(&a.bridge),
+        "showstp" => showstp(&a.bridge),
+        other => Err(Error::usage(format!("brctl action `{other}` is not supported"))
+            .hint("podcap brctl showmacs BRIDGE | podcap brctl showstp BRIDGE")),
+    }
+}
+
+fn bridge_link(nl: &mut Socket, br: &str) -> Result<Link> {
+    let l = nl.link_by_name(br)?;
+    if !l.kind_is("bridge") {
+        return Err(Error::not_found(
+            format!("bridge {br}"),
+            format!("{br} is a {} device, not a bridge", l.kind.as_deref().unwrap_or("plain")),
+        )
+        .hint("list bridges with `podcap link`"));
+    }
+    Ok(l)
+}
+
+/// `brctl showmacs`: port no, MAC, is local?, ageing timer; sorted by port.
+fn showmacs(br: &str) -> Result<i32> {
+    let mut nl = Socket::open()?;
+    let brl = bridge_link(&mut nl, br)?;
+    let links = names(&mut nl)?;
+    let rows: Vec<sysfs::FdbRepr> = match nl.bridge_fdb(brl.ifindex) {
+        Ok(v) => v
+            .into_iter()
+            .filter(|e| e.ifindex != brl.ifindex && e.flags & nd::NTF_MASTER != 0)
+            .filter_map(|e| {
+                let mac = e.mac()?;
+                let port_no = links.get(&e.ifindex).and_then(|l| l.brport_no).or_else(|| {
+                    let name = name_of(&links, e.ifindex);
+                    sysfs::port_attr(br, &name, "port_no")
+                        .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                })?;
+                // Static entries (local ones included) do not age: brctl
+                // shows 0.00 for them.
+                let is_static = e.state & (nd::NUD_PERMANENT | nd::NUD_NOARP) != 0;
+                Some(sysfs::FdbRepr {
+                    mac,
+                    port_no,
+                    is_local: e.state & nd::NUD_PERMANENT != 0,
+                    ageing_ticks: if is_static {
+                        0
+                    } else {
+                        e.cache.map(|c| c.updated).unwrap_or(0)
+                    },
+                })
+            })
+            .collect(),
+        Err(_) => sysfs::brforward(br)?,
+    };
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.port_no);
+    let mut s = String::from("port no\tmac addr\t\tis local?\tageing timer\n");
+    for r in rows {
+        s += &format!(
+            "{:3}\t{}\t{}\t\t{}\n",
+            r.port_no,
+            nd::format_mac(&r.mac),
+            if r.is_local { "yes" } else { "no" },
+            timer(u64::from(r.ageing_ticks))
+        );
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+/// `brctl showstp`: the bridge's STP view from sysfs, as bridge-utils.
+fn showstp(br: &str) -> Result<i32> {
+    let mut nl = Socket::open()?;
+    bridge_link(&mut nl, br)?;
+    if !sysfs::is_bridge(br) {
+        return Err(Error::not_found(
+            format!("/sys/class/net/{br}/bridge"),
+            "sysfs here belongs to another network namespace",
+        )
+        .hint("run podcap through `ip netns exec NS` (it remounts /sys) or on the node itself"));
+    }
+    let b = |n: &str| sysfs::bridge_attr(br, n).unwrap_or_default();
+    let bn = |n: &str| sysfs::bridge_attr(br, n).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let mut s = format!("{br}\n");
+    s += &format!(" bridge id\t\t{}\n", b("bridge_id"));
+    s += &format!(" designated root\t{}\n", b("root_id"));
+    s += &format!(
+        " root port\t\t{:4}\t\t\tpath cost\t\t{:4}\n",
+        bn("root_port"),
+        bn("root_path_cost")
+    );
+    s += &format!(
+        " max age\t\t{}\t\t\tbridge max age\t\t{}\n",
+        timer(bn("max_age")),
+        timer(bn("max_age"))
+    );
+    s += &format!(
+        " hello time\t\t{}\t\t\tbridge hello time\t{}\n",
+        timer(bn("hello_time")),
+        timer(bn("hello_time"))
+    );
+    s += &format!(
+        " forward delay\t\t{}\t\t\tbridge forward delay\t{}\n",
+        timer(bn("forward_delay")),
+        timer(bn("forward_delay"))
+    );
+    s += &format!(" ageing time\t\t{}\n", timer(bn("ageing_time")));
+    s += &format!(
+        " hello timer\t\t{}\t\t\ttcn timer\t\t{}\n",
+        timer(bn("hello_timer")),
+        timer(bn("tcn_timer"))
+    );
+    s += &format!(
+        " topology change timer\t{}\t\t\tgc timer\t\t{}\n",
+        timer(bn("topology_change_timer")),
+        timer(bn("gc_timer"))
+    );
+    s += " flags\t\t\t";
+    if bn("topology_change") != 0 {
+        s += "TOPOLOGY_CHANGE ";
+    }
+    if bn("topology_change_detected") != 0 {
+        s += "TOPOLOGY_CHANGE_DETECTED ";
+    }
+    s += "\n\n\n";
+    for (port, no) in sysfs::ports(br)? {
+        let pa = |n: &str| sysfs::port_attr(br, &port, n).unwrap_or_default();
+        let pn = |n: &str| {
+            sysfs::read_num(&std::path::PathBuf::from(format!(
+                "/sys/class/net/{br}/brif/{port}/{n}"
+            )))
+            .unwrap_or(0)
+        };
+        let state = match pn("state") {
+            0 => "disabled",
+            1 => "listening",
+            2 => "learning",
+            3 => "forwarding",
+            4 => "blocking",
+            _ => "unknown",
+        };
+        s += &format!("{port} ({no})\n");
+        s += &format!(" port id\t\t{:04x}\t\t\tstate\t\t{state:>15}\n", pn("port_id"));
+        s += &format!(
+            " designated root\t{}\tpath cost\t\t{:4}\n",
+            pa("designated_root"),
+            pn("path_cost")
+        );
+        s += &format!(
+            " designated bridge\t{}\tmessage age timer\t{}\n",
+            pa("designated_bridge"),
+            timer(pn("message_age_timer"))
+        );
+        s += &format!(
+            " designated port\t{:04x}\t\t\tforward delay timer\t{}\n",
+            pn("designated_port"),
+            timer(pn("forward_delay_timer"))
+        );
+        s += &format!(
+            " designated cost\t{:4}\t\t\thold timer\t\t{}\n",
+            pn("designated_cost"),
+            timer(pn("hold_timer"))
+        );
+        s += " flags\t\t\t";
+        if pn("config_pending") != 0 {
+            s += "CONFIG_PENDING ";
+        }
+        if pn("change_ack") != 0 {
+            s += "TOPOLOGY_CHANGE_ACK ";
+        }
+        let hp = pn("hairpin_mode");
+        if hp != 0 {
+            s += &format!("\n hairpin mode\t\t{hp:4}");
+        }
+        s += "\n\n";
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+fn route_cmd(a: RouteArgs) -> Result<i32> {
+    if a.action != "get" {
+        return Err(Error::usage(format!("route action `{}` is not supported", a.action))
+            .hint("podcap route get IP"));
+    }
+    let ip = parse_ip(&a.ip)?;
+    let mut nl = Socket::open()?;
+    let r = nl.route_get(ip, false)?;
+    let links = names(&mut nl)?;
+    out(&locate::render::route_get_output(&r, &|i| name_of(&links, i)))?;
+    Ok(0)
+}
+
+fn link_cmd(a: LinkArgs) -> Result<i32> {
+    let mut nl = Socket::open()?;
+    let mut links: Vec<Link> = nl.links()?;
+    links.sort_by_key(|l| l.ifindex);
+    let by_idx: HashMap<u32, Link> = links.iter().map(|l| (l.ifindex, l.clone())).collect();
+    // nsid -> namespace (RTM_GETNSID on each namespace we can open), and
+    // the link names inside each, to name veth peers as `eth0@pod-ns`.
+    let mut ns_by_id: HashMap<i32, crate::netns::Namespace> = HashMap::new();
+    let mut peer_names: HashMap<(i32, u32), String> = HashMap::new();
+    let wanted: std::collections::HashSet<i32> =
+        links.iter().filter_map(|l| l.link_netnsid).collect();
+    if !a.no_peers && !wanted.is_empty() {
+        if let Ok(d) = crate::netns::discover() {
+            for ns in d.namespaces.into_iter().filter(|n| !n.current) {
+                if ns_by_id.len() == wanted.len() {
+                    break;
+                }
+                let Ok(f) = std::fs::File::open(&ns.path) else {
+                    continue;
+                };
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+                if let Ok(Some(id)) = nl.nsid_of_fd(fd) {
+                    if wanted.contains(&id) && !ns_by_id.contains_key(&id) {
+                        if let Ok(inner) =
+                            crate::netns::run_in(&ns.path, || Socket::open()?.links())
+                        {
+                            for l in inner {
+                                peer_names.insert((id, l.ifindex), l.name);
+                            }
+                        }
+                        ns_by_id.insert(id, ns);
+                    }
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    for l in &links {
+        let kind = l.kind.clone().unwrap_or_else(|| "-".into());
+        let master = l.master.map(|m| name_of(&by_idx, m)).unwrap_or_else(|| "-".into());
+        let peer = match (l.link, l.link_netnsid) {
+            (Some(p), Some(id)) => peer_names
+                .get(&(id, p))
+                .map(|n| format!("{n}@if{p}"))
+                .unwrap_or_else(|| format!("if{p}")),
+            (Some(p), None) if p != l.ifindex => name_of(&by_idx, p),
+            _ => "-".into(),
+        };
+        let netns = match l.link_netnsid {
+            Some(id) => match ns_by_id.get(&id) {
+                Some(ns) => format!("{} ({})", ns.label(), ns.path.display()),
+                None => format!("link-netnsid {id}"),
+            },
+            None => "-".into(),
+        };
+        let mut detail = String::new();
+        if let Some(v) = &l.vxlan {
+            detail = format!(
+                "vxlan id {} dstport {}{}",
+                v.vni.map(|x| x.to_string()).unwrap_or_else(|| "?".into()),
+                v.port.map(|x| x.to_string()).unwrap_or_else(|| "?".into()),
+                v.local.map(|x| format!(" local {x}")).unwrap_or_default()
+            );
+        } else if let Some(m) = l.mode {
+            detail = match l.kind.as_deref() {
+                Some("ipvlan") | Some("ipvtap") => {
+                    format!("mode {}", netlink::link::ipvlan_mode_name(m))
+                }
+                _ => format!("mode {}", netlink::link::macvlan_mode_name(m)),
+            };
+        }
+        let state = if l.flags & netlink::link::IFF_UP == 0 {
+            "DOWN"
+        } else if l.flags & netlink::link::IFF_LOWER_UP != 0 {
+            "UP"
+        } else {
+            "NO-CARRIER"
+        };
+        let mac = l.mac.as_deref().map(nd::format_mac).unwrap_or_else(|| "-".into());
+        rows.push((l, kind, master, peer, netns, detail, state, mac));
+    }
+    let mut s = String::new();
+    if a.json {
+        let items: Vec<String> = rows
+            .iter()
+            .map(|(l, kind, master, peer, netns, detail, state, mac)| {
+                use locate::render::json_str as j;
+                format!(
+                    "{{\"ifindex\":{},\"ifname\":{},\"kind\":{},\"master\":{},\"peer\":{},\"netns\":{},\"state\":{},\"mac\":{},\"detail\":{}}}",
+                    l.ifindex,
+                    j(&l.name),
+                    j(kind),
+                    j(master),
+                    j(peer),
+                    j(netns),
+                    j(state),
+                    j(mac),
+                    j(detail)
+                )
+            })
+            .collect();
+        s = format!("[{}]\n", items.join(","));
+    } else {
+        let w = rows.iter().map(|r| r.0.name.len()).max().unwrap_or(4).max(6);
+        let wp = rows.iter().map(|r| r.3.len()).max().unwrap_or(4).max(4);
+        let wm = rows.iter().map(|r| r.2.len()).max().unwrap_or(6).max(6);
+        s += &format!(
+            "{:>5}  {:<w$}  {:<8}  {:<10}  {:<17}  {:<wm$}  {:<wp$}  NETNS\n",
+            "INDEX", "IFNAME", "KIND", "STATE", "MAC", "MASTER", "PEER"
+        );
+        for (l, kind, master, peer, netns, detail, state, mac) in &rows {
+            let mut line = format!(
+                "{:>5}  {:<w$}  {:<8}  {:<10}  {:<17}  {:<wm$}  {:<wp$}  {netns}",
+                l.ifindex, l.name, kind, state, mac, master, peer
+            );
+            if !detail.is_empty() {
+                line += &format!("  [{detail}]");
+            }
+            s += line.trim_end();
+            s += "\n";
+        }
+    }
+    out(&s)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rtt_formatting_follows_iputils() {
+        assert_eq!(fmt_ms(Duration::from_micros(45)), "0.045");
+        assert_eq!(fmt_ms(Duration::from_micros(1234)), "1.23");
+        assert_eq!(fmt_ms(Duration::from_micros(12345)), "12.3");
+        assert_eq!(fmt_ms(Duration::from_micros(123456)), "123");
+    }
+
+    #[test]
+    fn neigh_line_matches_ip_neigh() {
+        let n = netlink::Neigh {
+            family: 2,
+            dst: Some("10.9.0.7".parse().unwrap()),
+            lladdr: Some(vec![2, 0, 0, 0, 0, 7]),
+            flags: nd::NTF_ROUTER,
+            state: nd::NUD_STALE,
+            ..Default::default()
+        };
+        assert_eq!(
+            neigh_line(&n, "d0"),
+            "10.9.0.7 dev d0 lladdr 02:00:00:00:00:07 router STALE \n"
+        );
+    }
 }

@@ -3,6 +3,8 @@
 use crate::{Error, Result};
 use std::fs::File;
 use std::os::fd::AsRawFd;
+#[cfg(test)]
+use std::path::Path;
 
 /// Resolves `spec` to a namespace file: a path (`/run/netns/x`,
 /// `/proc/123/ns/net`), a bare name in `/run/netns` or `/var/run/netns`,
@@ -50,4 +52,247 @@ pub fn enter(spec: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// One network namespace found on this machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    /// A path that opens it: the bind mount when there is one
+    /// (`/run/netns/NAME`), else `/proc/PID/ns/net`.
+    pub path: std::path::PathBuf,
+    /// nsfs device and inode: the namespace's identity.
+    pub dev: u64,
+    pub ino: u64,
+    /// Names of its bind mounts in /run/netns or /var/run/netns.
+    pub names: Vec<String>,
+    /// Processes that live in it (a few are enough to name it).
+    pub pids: Vec<u32>,
+    /// The calling thread's own namespace.
+    pub current: bool,
+}
+
+impl Namespace {
+    /// A short label: the bind-mount name, else `pid N`, else the path.
+    pub fn label(&self) -> String {
+        if let Some(n) = self.names.first() {
+            n.clone()
+        } else if let Some(p) = self.pids.first() {
+            format!("pid {p}")
+        } else {
+            self.path.display().to_string()
+        }
+    }
+}
+
+fn ns_id(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino()))
+}
+
+/// The identity (nsfs dev, inode) of the calling thread's namespace.
+pub fn current_id() -> Result<(u64, u64)> {
+    ns_id(std::path::Path::new("/proc/thread-self/ns/net")).ok_or_else(|| {
+        Error::not_found(
+            "this thread's network namespace",
+            "/proc/thread-self/ns/net cannot be read",
+        )
+        .hint("mount /proc (podcap needs it to find namespaces)")
+    })
+}
+
+/// Every network namespace this process can see: the bind mounts CNI
+/// runtimes pin in `/run/netns` and `/var/run/netns`, plus `/proc/*/ns/net`
+/// of running processes, deduplicated by (st_dev, st_ino). Processes whose
+/// namespace link cannot be read (another user's, without
+/// CAP_SYS_PTRACE) are skipped; [`Discovery::unreadable`] counts them.
+pub fn discover() -> Result<Discovery> {
+    use std::collections::HashMap;
+    let here = current_id().ok();
+    let mut out: Vec<Namespace> = Vec::new();
+    let mut by_id: HashMap<(u64, u64), usize> = HashMap::new();
+    let mut unreadable = 0usize;
+    let mut add = |path: std::path::PathBuf,
+                   id: (u64, u64),
+                   name: Option<String>,
+                   pid: Option<u32>,
+                   out: &mut Vec<Namespace>| {
+        let i = *by_id.entry(id).or_insert_with(|| {
+            out.push(Namespace {
+                path,
+                dev: id.0,
+                ino: id.1,
+                names: Vec::new(),
+                pids: Vec::new(),
+                current: Some(id) == here,
+            });
+            out.len() - 1
+        });
+        if let Some(n) = name {
+            if !out[i].names.contains(&n) {
+                out[i].names.push(n);
+            }
+        }
+        if let Some(p) = pid {
+            out[i].pids.push(p);
+        }
+    };
+    for dir in ["/run/netns", "/var/run/netns"] {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            // An unmounted placeholder file is an ordinary file on tmpfs:
+            // only nsfs entries (the real bind mounts) count.
+            if let Some(id) = ns_id(&p).filter(|_| is_nsfs(&p)) {
+                let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                add(p.clone(), id, name, None, &mut out);
+            }
+        }
+    }
+    let rd = std::fs::read_dir("/proc").map_err(|e| {
+        Error::os("list /proc", e, None).hint("mount /proc: podcap reads /proc/*/ns/net")
+    })?;
+    let mut pids: Vec<u32> = rd
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    pids.sort_unstable();
+    for pid in pids {
+        let p = std::path::PathBuf::from(format!("/proc/{pid}/ns/net"));
+        match ns_id(&p) {
+            Some(id) => add(p, id, None, Some(pid), &mut out),
+            None => unreadable += 1,
+        }
+    }
+    Ok(Discovery {
+        namespaces: out,
+        unreadable,
+    })
+}
+
+/// What [`discover`] found.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub namespaces: Vec<Namespace>,
+    /// Processes whose namespace could not be read (permission).
+    pub unreadable: usize,
+}
+
+fn is_nsfs(p: &std::path::Path) -> bool {
+    const NSFS_MAGIC: i64 = 0x6e73_6673;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else {
+        return false;
+    };
+    // SAFETY: statfs writes into a zeroed struct we own; `c` is a valid
+    // NUL-terminated path for the duration of the call.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::statfs(c.as_ptr(), &mut st) };
+    rc == 0 && st.f_type as i64 == NSFS_MAGIC
+}
+
+/// Runs `f` inside the network namespace at `path` on a dedicated thread,
+/// so the caller's own namespace never changes. Sockets `f` opens belong
+/// to that namespace.
+///
+/// ```no_run
+/// let links = podcap::netns::run_in("/run/netns/pod1".as_ref(), || {
+///     podcap::netlink::Socket::open()?.links()
+/// })?;
+/// # Ok::<(), podcap::Error>(())
+/// ```
+pub fn run_in<T: Send>(
+    path: &std::path::Path,
+    f: impl FnOnce() -> Result<T> + Send,
+) -> Result<T> {
+    let ns = File::open(path).map_err(|e| {
+        Error::os(
+            format!("open network namespace {}", path.display()),
+            e,
+            Some("CAP_SYS_ADMIN"),
+        )
+    })?;
+    std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            // SAFETY: `ns` is an open namespace fd that outlives this call;
+            // setns only affects this freshly spawned thread.
+            let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+            if rc != 0 {
+                return Err(Error::last_os(
+                    format!("enter network namespace {}", path.display()),
+                    Some("CAP_SYS_ADMIN"),
+                ));
+            }
+            f()
+        });
+        h.join().unwrap_or_else(|_| {
+            Err(Error::new(
+                crate::error::Kind::Os,
+                format!("work inside network namespace {}", path.display()),
+                "the worker thread panicked",
+            ))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_includes_our_own_namespace_once() {
+        let d = discover().unwrap();
+        let here = current_id().unwrap();
+        let ours: Vec<_> = d
+            .namespaces
+            .iter()
+            .filter(|n| (n.dev, n.ino) == here)
+            .collect();
+        assert_eq!(ours.len(), 1);
+        assert!(ours[0].current);
+        assert!(ours[0].pids.contains(&std::process::id()));
+    }
+
+    #[test]
+    fn run_in_leaves_the_caller_where_it_was() {
+        let name = format!("podcap-nsut-{}", std::process::id());
+        let ok = std::process::Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "ip netns add failed");
+        struct Del(String);
+        impl Drop for Del {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("ip")
+                    .args(["netns", "del", &self.0])
+                    .status();
+            }
+        }
+        let _g = Del(name.clone());
+        let before = current_id().unwrap();
+        let path = resolve(&name).unwrap();
+        let (inside, links) = run_in(&path, || {
+            let id = current_id()?;
+            let l = crate::netlink::Socket::open()?.links()?;
+            Ok((id, l))
+        })
+        .unwrap();
+        assert_ne!(inside, before);
+        assert_eq!(current_id().unwrap(), before);
+        // A fresh namespace holds only `lo`.
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].name, "lo");
+        let d = discover().unwrap();
+        let found = d
+            .namespaces
+            .iter()
+            .find(|n| (n.dev, n.ino) == inside)
+            .expect("new namespace discovered");
+        assert!(found.names.contains(&name));
+        assert!(run_in(Path::new("/nonexistent/ns"), || Ok(())).is_err());
+    }
 }

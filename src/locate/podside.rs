@@ -1,0 +1,304 @@
+//! Step 5 and 6: looking from the pod's side. The namespace that owns the
+//! pod IP is found among the bind mounts and `/proc/*/ns/net`; inside it
+//! (on a dedicated thread, see [`crate::netns::run_in`]) the interface
+//! holding the IP names its host-side peer or parent through IFLA_LINK.
+
+use super::{Ctx, Hop, Location, Method, PodSide, base, finish_local_path, not_a_pod};
+use crate::error::Kind;
+use crate::netlink::{Link, Socket, neigh::format_mac};
+use crate::netns::{self, Namespace};
+use crate::{Error, Result};
+use std::fs::File;
+use std::net::IpAddr;
+use std::os::fd::AsRawFd;
+
+/// What the pod's namespace says about one of its interfaces.
+struct Seen {
+    ifname: String,
+    ifindex: u32,
+    kind: Option<String>,
+    mac: Option<[u8; 6]>,
+    link: Option<u32>,
+    /// IFLA_LINK points into the caller's namespace (checked with
+    /// RTM_GETNSID from inside).
+    link_is_ours: Option<bool>,
+    /// The pod IP is an address of this interface.
+    has_ip: bool,
+    /// Where the pod IP is, when it is in this namespace at all.
+    ip_on: Option<String>,
+}
+
+fn namespaces(cx: &mut Ctx<'_>) -> Result<Vec<Namespace>> {
+    if cx.namespaces.is_none() {
+        cx.namespaces = Some(netns::discover()?.namespaces);
+    }
+    Ok(cx.namespaces.clone().unwrap_or_default())
+}
+
+/// Reads, inside `ns`, the interface `want` (by ifindex) or the one that
+/// holds `ip`.
+fn look_inside(ns: &Namespace, ip: IpAddr, want: Option<u32>) -> Result<Option<Seen>> {
+    let ours = File::open("/proc/thread-self/ns/net")
+        .map_err(|e| Error::os("open this thread's namespace", e, None))?;
+    let our_fd = ours.as_raw_fd();
+    netns::run_in(&ns.path, move || {
+        let mut nl = Socket::open()?;
+        let addrs = nl.addresses()?;
+        let holder = addrs.iter().find(|a| a.addr == ip).map(|a| a.ifindex);
+        let idx = match (want, holder) {
+            (Some(w), _) => w,
+            (None, Some(h)) => h,
+            (None, None) => return Ok(None),
+        };
+        let links = nl.links()?;
+        let Some(l) = links.iter().find(|l| l.ifindex == idx) else {
+            return Ok(None);
+        };
+        let our_id = nl.nsid_of_fd(our_fd).ok().flatten();
+        let link_is_ours = match (l.link_netnsid, our_id) {
+            (Some(a), Some(b)) => Some(a == b),
+            _ => None,
+        };
+        Ok(Some(Seen {
+            ifname: l.name.clone(),
+            ifindex: l.ifindex,
+            kind: l.kind.clone(),
+            mac: l.mac6(),
+            link: l.link,
+            link_is_ours,
+            has_ip: holder == Some(idx),
+            ip_on: holder.and_then(|h| links.iter().find(|l| l.ifindex == h).map(|l| l.name.clone())),
+        }))
+    })
+}
+
+fn pod_side(ns: &Namespace, s: &Seen) -> PodSide {
+    PodSide {
+        netns: ns.path.clone(),
+        ns_label: ns.label(),
+        ifname: s.ifname.clone(),
+        ifindex: s.ifindex,
+        kind: s.kind.clone(),
+        mac: s.mac,
+        link: s.link,
+    }
+}
+
+/// The namespace whose id (as seen from here) is `nsid`.
+fn ns_by_nsid(cx: &mut Ctx<'_>, nsid: i32) -> Result<Option<Namespace>> {
+    for ns in namespaces(cx)? {
+        if ns.current {
+            continue;
+        }
+        let Ok(f) = File::open(&ns.path) else {
+            continue;
+        };
+        if cx.nl.nsid_of_fd(f.as_raw_fd()).ok().flatten() == Some(nsid) {
+            return Ok(Some(ns));
+        }
+    }
+    Ok(None)
+}
+
+/// Step 5: confirms `host` (the node-side answer) from the pod's side and
+/// fills `loc.pod`; records a disagreement when the sides differ.
+pub(super) fn cross_check(cx: &mut Ctx<'_>, loc: &mut Location, host: &Link) {
+    if !cx.opts.cross_check {
+        return;
+    }
+    let ip = loc.ip;
+    let (Some(peer), Some(nsid)) = (host.link, host.link_netnsid) else {
+        cx.step(format!(
+            "cross-check: {} has no peer in another namespace; nothing to compare",
+            host.name
+        ));
+        return;
+    };
+    let ns = match ns_by_nsid(cx, nsid) {
+        Ok(Some(ns)) => ns,
+        Ok(None) => {
+            cx.step(format!(
+                "cross-check: {}'s peer is in link-netnsid {nsid}, which no namespace visible here matches",
+                host.name
+            ));
+            return;
+        }
+        Err(e) => {
+            cx.step(format!("cross-check skipped: {}", e.why));
+            return;
+        }
+    };
+    match look_inside(&ns, ip, Some(peer)) {
+        Ok(Some(s)) => {
+            let label = ns.label();
+            let back = s.link == Some(host.ifindex) && s.link_is_ours != Some(false);
+            if s.has_ip && back {
+                cx.step(format!(
+                    "cross-check: namespace {label} ({}) holds {ip} on {}@if{}; if{} is {}: agrees",
+                    ns.path.display(),
+                    s.ifname,
+                    host.ifindex,
+                    host.ifindex,
+                    host.name
+                ));
+            } else {
+                let d = if s.has_ip {
+                    format!(
+                        "{} in namespace {label} holds {ip} but its peer is if{}, not {} (if{})",
+                        s.ifname,
+                        s.link.unwrap_or(0),
+                        host.name,
+                        host.ifindex
+                    )
+                } else {
+                    format!(
+                        "{}'s peer {} in namespace {label} does not hold {ip}{}",
+                        host.name,
+                        s.ifname,
+                        s.ip_on
+                            .as_ref()
+                            .map(|o| format!(" (it is on {o} there)"))
+                            .unwrap_or_default()
+                    )
+                };
+                cx.step(format!("cross-check DISAGREES: {d}"));
+                loc.disagreement = Some(d);
+            }
+            loc.pod = Some(pod_side(&ns, &s));
+            if loc.mac.is_none() {
+                loc.mac = s.mac;
+            }
+        }
+        Ok(None) => cx.step(format!(
+            "cross-check: namespace {} has no interface {peer}",
+            ns.label()
+        )),
+        Err(e) => cx.step(format!("cross-check skipped: {}", e.why)),
+    }
+}
+
+/// Steps 5/6 when the node side gave no answer: search every namespace for
+/// the one holding `ip`, then follow its interface to the host.
+pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Location> {
+    let all = namespaces(cx)?;
+    let mut denied: Option<Error> = None;
+    let mut found = None;
+    for ns in all.iter().filter(|n| !n.current) {
+        match look_inside(ns, ip, None) {
+            Ok(Some(s)) => {
+                found = Some((ns.clone(), s));
+                break;
+            }
+            Ok(None) => {}
+            Err(e) if e.kind == Kind::Permission => {
+                denied.get_or_insert(e);
+            }
+            Err(_) => {}
+        }
+    }
+    let Some((ns, s)) = found else {
+        if let Some(e) = denied {
+            return Err(e);
+        }
+        return Err(not_a_pod(
+            ip,
+            format!(
+                "the kernel routes it to {}, and none of the {} network namespaces here holds it",
+                dev.name,
+                all.len()
+            ),
+        ));
+    };
+    let label = ns.label();
+    cx.step(format!(
+        "namespace {label} ({}) holds {ip} on {} ({})",
+        ns.path.display(),
+        s.ifname,
+        s.kind.as_deref().unwrap_or("device")
+    ));
+    let parent = s
+        .link
+        .filter(|_| s.link_is_ours != Some(false))
+        .and_then(|l| cx.links.get(&l).cloned());
+    let kind = s.kind.clone().unwrap_or_default();
+    match (kind.as_str(), parent) {
+        ("macvlan" | "macvtap", Some(p)) => {
+            let mac = s.mac.map(|m| format_mac(&m)).unwrap_or_default();
+            cx.step(format!(
+                "{} is a macvlan on the node's {} (ip -d link: {}@{}): no host-side interface; \
+                 capture on {} with `ether host {mac}`",
+                s.ifname, p.name, s.ifname, p.name, p.name
+            ));
+            let mut loc = base(ip, &p, Method::Macvlan);
+            loc.mac = s.mac;
+            loc.filter = Some(format!("ether host {mac}"));
+            loc.pod = Some(pod_side(&ns, &s));
+            finish_local_path(cx, &mut loc, None);
+            loc.path.insert(
+                1.min(loc.path.len()),
+                Hop {
+                    netns: None,
+                    ns_label: "node".into(),
+                    ifname: p.name.clone(),
+                    ifindex: p.ifindex,
+                    kind: p.kind.clone().unwrap_or_else(|| "device".into()),
+                },
+            );
+            loc.path.dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
+            Ok(loc)
+        }
+        ("ipvlan" | "ipvtap", Some(p)) => {
+            cx.step(format!(
+                "{} is an ipvlan on the node's {} (shares its MAC): no host-side interface; \
+                 capture on {} with `host {ip}`",
+                s.ifname, p.name, p.name
+            ));
+            let mut loc = base(ip, &p, Method::Ipvlan);
+            loc.mac = s.mac;
+            loc.filter = Some(format!("host {ip}"));
+            loc.pod = Some(pod_side(&ns, &s));
+            finish_local_path(cx, &mut loc, None);
+            loc.path.insert(
+                1.min(loc.path.len()),
+                Hop {
+                    netns: None,
+                    ns_label: "node".into(),
+                    ifname: p.name.clone(),
+                    ifindex: p.ifindex,
+                    kind: p.kind.clone().unwrap_or_else(|| "device".into()),
+                },
+            );
+            loc.path.dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
+            Ok(loc)
+        }
+        ("veth", Some(h)) => {
+            cx.step(format!(
+                "{}@if{}: if{} here is {} (its veth peer)",
+                s.ifname, h.ifindex, h.ifindex, h.name
+            ));
+            let mut loc = base(ip, &h, Method::PodNetns);
+            loc.mac = s.mac;
+            loc.pod = Some(pod_side(&ns, &s));
+            if h.master.is_some_and(|m| cx.links.get(&m).is_some_and(|b| b.kind_is("bridge"))) {
+                loc.bridge = h.master.map(|m| cx.name(m));
+            }
+            let br = h.master.filter(|m| cx.links.get(m).is_some_and(|b| b.kind_is("bridge")));
+            finish_local_path(cx, &mut loc, br);
+            Ok(loc)
+        }
+        (k, _) => Err(Error::unsupported(
+            format!("locate {ip}"),
+            format!(
+                "it lives in namespace {label} on {} (kind {}), which has no interface on this \
+                 node's side",
+                s.ifname,
+                if k.is_empty() { "device" } else { k }
+            ),
+        )
+        .hint(format!(
+            "capture inside the pod instead: podcap tcpdump --netns {} -i {}",
+            ns.path.display(),
+            s.ifname
+        ))),
+    }
+}

@@ -1,0 +1,307 @@
+//! ICMP echo with the binary's own socket, so `locate` can make the kernel
+//! resolve a pod's neighbour entry (the article's `ping -c1 POD_IP`) and
+//! `podcap ping` can replace iputils ping on nodes without it.
+//!
+//! A raw socket (CAP_NET_RAW) is tried first; without the capability the
+//! unprivileged ICMP datagram socket (`net.ipv4.ping_group_range`) is the
+//! fallback. When both are refused the error names CAP_NET_RAW.
+
+use crate::{Error, Result};
+use std::net::IpAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// Bytes of ICMP payload, as iputils ping sends by default.
+pub const PAYLOAD: usize = 56;
+
+/// An ICMP echo socket aimed at one destination.
+pub struct Pinger {
+    fd: OwnedFd,
+    dst: IpAddr,
+    /// Datagram (unprivileged) socket: the kernel owns the identifier and
+    /// strips the IP header.
+    dgram: bool,
+    ident: u16,
+}
+
+/// One echo reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    pub from: IpAddr,
+    pub seq: u16,
+    /// ICMP bytes received (header + payload), as ping's "64 bytes".
+    pub bytes: usize,
+    /// TTL / hop limit, when the socket type reports it.
+    pub ttl: Option<u8>,
+    pub rtt: Duration,
+}
+
+fn socket(domain: i32, ty: i32, proto: i32) -> std::io::Result<OwnedFd> {
+    // SAFETY: plain socket(2); the returned fd is owned by OwnedFd below.
+    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh, valid descriptor nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn sockaddr(ip: IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
+    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match ip {
+        IpAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 0,
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(a.octets()),
+                },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        IpAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: 0,
+                sin6_flowinfo: 0,
+                sin6_addr: libc::in6_addr {
+                    s6_addr: a.octets(),
+                },
+                sin6_scope_id: 0,
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+/// The Internet checksum (RFC 1071).
+pub fn checksum(b: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    let mut chunks = b.chunks_exact(2);
+    for c in &mut chunks {
+        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+    }
+    if let [last] = chunks.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Builds an echo request: type, code 0, checksum, ident, seq, payload.
+pub fn echo_request(v6: bool, ident: u16, seq: u16) -> Vec<u8> {
+    let mut p = vec![if v6 { 128 } else { 8 }, 0, 0, 0];
+    p.extend_from_slice(&ident.to_be_bytes());
+    p.extend_from_slice(&seq.to_be_bytes());
+    p.extend((0..PAYLOAD).map(|i| i as u8));
+    if !v6 {
+        // The kernel fills the ICMPv6 checksum (it needs the pseudo header).
+        let c = checksum(&p);
+        p[2..4].copy_from_slice(&c.to_be_bytes());
+    }
+    p
+}
+
+/// Parses a received datagram into (ttl, icmp bytes) for an echo reply;
+/// `None` when it is not one. `raw_v4` datagrams start with the IP header.
+pub fn parse_reply(buf: &[u8], raw_v4: bool, v6: bool) -> Option<(Option<u8>, &[u8])> {
+    let (ttl, icmp) = if raw_v4 {
+        let ihl = usize::from(buf.first()? & 0x0f) * 4;
+        if buf.first()? >> 4 != 4 || ihl < 20 {
+            return None;
+        }
+        (Some(*buf.get(8)?), buf.get(ihl..)?)
+    } else {
+        (None, buf)
+    };
+    let want = if v6 { 129 } else { 0 };
+    (icmp.len() >= 8 && icmp[0] == want && icmp[1] == 0).then_some((ttl, icmp))
+}
+
+impl Pinger {
+    /// Opens an echo socket for `dst`.
+    pub fn open(dst: IpAddr) -> Result<Pinger> {
+        let (domain, proto) = match dst {
+            IpAddr::V4(_) => (libc::AF_INET, libc::IPPROTO_ICMP),
+            IpAddr::V6(_) => (libc::AF_INET6, libc::IPPROTO_ICMPV6),
+        };
+        let ident = (std::process::id() as u16) ^ 0x5043;
+        match socket(domain, libc::SOCK_RAW, proto) {
+            Ok(fd) => Ok(Pinger {
+                fd,
+                dst,
+                dgram: false,
+                ident,
+            }),
+            Err(raw_err) => match socket(domain, libc::SOCK_DGRAM, proto) {
+                Ok(fd) => Ok(Pinger {
+                    fd,
+                    dst,
+                    dgram: true,
+                    ident,
+                }),
+                Err(_) => Err(Error::os(
+                    format!("open an ICMP socket to ping {dst}"),
+                    raw_err,
+                    Some("CAP_NET_RAW"),
+                )),
+            },
+        }
+    }
+
+    /// Sends echo request `seq`.
+    pub fn send(&self, seq: u16) -> Result<()> {
+        let pkt = echo_request(self.dst.is_ipv6(), self.ident, seq);
+        let (ss, len) = sockaddr(self.dst);
+        // SAFETY: pkt and ss are live for the call; len matches ss's contents.
+        let rc = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                pkt.as_ptr().cast(),
+                pkt.len(),
+                0,
+                &ss as *const _ as *const libc::sockaddr,
+                len,
+            )
+        };
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(match e.raw_os_error() {
+                Some(libc::ENETUNREACH) | Some(libc::EHOSTUNREACH) => Error::not_found(
+                    format!("ping {}", self.dst),
+                    format!("{e}: no route from this node"),
+                ),
+                _ => Error::os(format!("send ICMP echo to {}", self.dst), e, Some("CAP_NET_RAW")),
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits until `deadline` for the echo reply with sequence `seq`
+    /// (other ICMP traffic is skipped). `sent` is when it left, for the RTT.
+    pub fn recv(&self, seq: u16, sent: Instant, deadline: Instant) -> Result<Option<Reply>> {
+        let mut buf = [0u8; 2048];
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
+            }
+            let ms = (deadline - now).as_millis().clamp(1, i32::MAX as u128) as i32;
+            let mut pfd = libc::pollfd {
+                fd: self.fd.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if rc < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    return Ok(None);
+                }
+                return Err(Error::os("wait for ICMP echo reply", e, None));
+            }
+            if rc == 0 {
+                continue;
+            }
+            // SAFETY: storage and buf are ours and sized as passed.
+            let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+            let mut sl = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            let n = unsafe {
+                libc::recvfrom(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                    &mut ss as *mut _ as *mut libc::sockaddr,
+                    &mut sl,
+                )
+            };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                ) {
+                    continue;
+                }
+                return Err(Error::os("receive ICMP echo reply", e, None));
+            }
+            let got = buf.get(..n as usize).unwrap_or(&[]);
+            let v6 = self.dst.is_ipv6();
+            let Some((ttl, icmp)) = parse_reply(got, !self.dgram && !v6, v6) else {
+                continue;
+            };
+            let id = u16::from_be_bytes([icmp[4], icmp[5]]);
+            let rseq = u16::from_be_bytes([icmp[6], icmp[7]]);
+            // Datagram sockets only see their own replies; the kernel
+            // rewrote the identifier, so only the sequence is checked.
+            if rseq != seq || (!self.dgram && id != self.ident) {
+                continue;
+            }
+            return Ok(Some(Reply {
+                from: self.dst,
+                seq,
+                bytes: icmp.len(),
+                ttl,
+                rtt: sent.elapsed(),
+            }));
+        }
+    }
+}
+
+/// Sends one echo and waits up to `timeout` for the reply. `Ok(None)` on
+/// timeout. This is what `locate` uses to make the kernel (re)resolve a
+/// neighbour entry.
+pub fn ping_once(dst: IpAddr, timeout: Duration) -> Result<Option<Reply>> {
+    let p = Pinger::open(dst)?;
+    let sent = Instant::now();
+    p.send(1)?;
+    p.recv(1, sent, sent + timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_of_known_echo() {
+        let p = echo_request(false, 0x1234, 1);
+        assert_eq!(p.len(), 64);
+        assert_eq!(checksum(&p), 0, "a packet with its checksum sums to zero");
+        assert_eq!(checksum(&[0x45, 0x00, 0x00, 0x1c]), !0x451c);
+    }
+
+    #[test]
+    fn parses_raw_v4_reply_and_skips_others() {
+        let mut ip = vec![0x45, 0, 0, 84, 0, 0, 0, 0, 63, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1];
+        let mut icmp = echo_request(false, 7, 3);
+        icmp[0] = 0;
+        ip.extend_from_slice(&icmp);
+        let (ttl, body) = parse_reply(&ip, true, false).unwrap();
+        assert_eq!(ttl, Some(63));
+        assert_eq!(body.len(), 64);
+        assert!(parse_reply(&ip[..22], true, false).is_none());
+        assert!(parse_reply(&[0x4f], true, false).is_none());
+        let req = echo_request(false, 7, 3);
+        assert!(parse_reply(&req, false, false).is_none(), "a request is not a reply");
+    }
+
+    #[test]
+    fn pings_loopback() {
+        let r = ping_once("127.0.0.1".parse().unwrap(), Duration::from_secs(5))
+            .unwrap()
+            .expect("loopback answers");
+        assert_eq!(r.seq, 1);
+        assert_eq!(r.bytes, 64);
+    }
+}
