@@ -9,6 +9,7 @@
 //!   `tcpdump -d/-dd/-ddd` printing.
 //! - [`netlink`]: rtnetlink queries (routes, neighbours, links, bridge FDB).
 //! - [`netns`]: finding and entering network namespaces.
+//! - [`ping`]: ICMP echo with the binary's own socket.
 //! - [`locate`]: "which interface carries this pod's packets?".
 //! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
 //! - [`pcap`]: pcap/pcapng writing and reading.

@@ -180,7 +180,11 @@ impl Pinger {
                     format!("ping {}", self.dst),
                     format!("{e}: no route from this node"),
                 ),
-                _ => Error::os(format!("send ICMP echo to {}", self.dst), e, Some("CAP_NET_RAW")),
+                _ => Error::os(
+                    format!("send ICMP echo to {}", self.dst),
+                    e,
+                    Some("CAP_NET_RAW"),
+                ),
             });
         }
         Ok(())
@@ -283,7 +287,9 @@ mod tests {
 
     #[test]
     fn parses_raw_v4_reply_and_skips_others() {
-        let mut ip = vec![0x45, 0, 0, 84, 0, 0, 0, 0, 63, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1];
+        let mut ip = vec![
+            0x45, 0, 0, 84, 0, 0, 0, 0, 63, 1, 0, 0, 10, 0, 0, 2, 10, 0, 0, 1,
+        ];
         let mut icmp = echo_request(false, 7, 3);
         icmp[0] = 0;
         ip.extend_from_slice(&icmp);
@@ -293,7 +299,10 @@ mod tests {
         assert!(parse_reply(&ip[..22], true, false).is_none());
         assert!(parse_reply(&[0x4f], true, false).is_none());
         let req = echo_request(false, 7, 3);
-        assert!(parse_reply(&req, false, false).is_none(), "a request is not a reply");
+        assert!(
+            parse_reply(&req, false, false).is_none(),
+            "a request is not a reply"
+        );
     }
 
     #[test]

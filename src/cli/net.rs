@@ -113,13 +113,16 @@ fn parse<T: FromArgs>(cmd: &str, args: &[String]) -> std::result::Result<T, i32>
 
 fn parse_ip(s: &str) -> Result<IpAddr> {
     s.parse().map_err(|_| {
-        Error::usage(format!("`{s}` is not an IP address")).hint("give the pod IP, for example 10.244.0.21")
+        Error::usage(format!("`{s}` is not an IP address"))
+            .hint("give the pod IP, for example 10.244.0.21")
     })
 }
 
 fn secs(s: f64, what: &str) -> Result<Duration> {
-    if !(s.is_finite() && s >= 0.0 && s < 1e6) {
-        return Err(Error::usage(format!("{what} {s} is not a number of seconds")));
+    if !(0.0..1e6).contains(&s) {
+        return Err(Error::usage(format!(
+            "{what} {s} is not a number of seconds"
+        )));
     }
     Ok(Duration::from_secs_f64(s))
 }
@@ -240,7 +243,9 @@ fn ping_cmd(a: PingArgs) -> Result<i32> {
             }
             if !last {
                 let next = t0 + interval;
-                while Instant::now() < next && !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+                while Instant::now() < next
+                    && !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+                {
                     std::thread::sleep((next - Instant::now()).min(Duration::from_millis(50)));
                 }
             }
@@ -338,8 +343,10 @@ fn brctl_cmd(a: BrctlArgs) -> Result<i32> {
     match a.action.as_str() {
         "showmacs" => showmacs(&a.bridge),
         "showstp" => showstp(&a.bridge),
-        other => Err(Error::usage(format!("brctl action `{other}` is not supported"))
-            .hint("podcap brctl showmacs BRIDGE | podcap brctl showstp BRIDGE")),
+        other => Err(
+            Error::usage(format!("brctl action `{other}` is not supported"))
+                .hint("podcap brctl showmacs BRIDGE | podcap brctl showstp BRIDGE"),
+        ),
     }
 }
 
@@ -348,7 +355,10 @@ fn bridge_link(nl: &mut Socket, br: &str) -> Result<Link> {
     if !l.kind_is("bridge") {
         return Err(Error::not_found(
             format!("bridge {br}"),
-            format!("{br} is a {} device, not a bridge", l.kind.as_deref().unwrap_or("plain")),
+            format!(
+                "{br} is a {} device, not a bridge",
+                l.kind.as_deref().unwrap_or("plain")
+            ),
         )
         .hint("list bridges with `podcap link`"));
     }
@@ -366,11 +376,14 @@ fn showmacs(br: &str) -> Result<i32> {
             .filter(|e| e.ifindex != brl.ifindex && e.flags & nd::NTF_MASTER != 0)
             .filter_map(|e| {
                 let mac = e.mac()?;
-                let port_no = links.get(&e.ifindex).and_then(|l| l.brport_no).or_else(|| {
-                    let name = name_of(&links, e.ifindex);
-                    sysfs::port_attr(br, &name, "port_no")
-                        .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-                })?;
+                let port_no = links
+                    .get(&e.ifindex)
+                    .and_then(|l| l.brport_no)
+                    .or_else(|| {
+                        let name = name_of(&links, e.ifindex);
+                        sysfs::port_attr(br, &name, "port_no")
+                            .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+                    })?;
                 // Static entries (local ones included) do not age: brctl
                 // shows 0.00 for them.
                 let is_static = e.state & (nd::NUD_PERMANENT | nd::NUD_NOARP) != 0;
@@ -416,7 +429,11 @@ fn showstp(br: &str) -> Result<i32> {
         .hint("run podcap through `ip netns exec NS` (it remounts /sys) or on the node itself"));
     }
     let b = |n: &str| sysfs::bridge_attr(br, n).unwrap_or_default();
-    let bn = |n: &str| sysfs::bridge_attr(br, n).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let bn = |n: &str| {
+        sysfs::bridge_attr(br, n)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     let mut s = format!("{br}\n");
     s += &format!(" bridge id\t\t{}\n", b("bridge_id"));
     s += &format!(" designated root\t{}\n", b("root_id"));
@@ -476,7 +493,10 @@ fn showstp(br: &str) -> Result<i32> {
             _ => "unknown",
         };
         s += &format!("{port} ({no})\n");
-        s += &format!(" port id\t\t{:04x}\t\t\tstate\t\t{state:>15}\n", pn("port_id"));
+        s += &format!(
+            " port id\t\t{:04x}\t\t\tstate\t\t{state:>15}\n",
+            pn("port_id")
+        );
         s += &format!(
             " designated root\t{}\tpath cost\t\t{:4}\n",
             pa("designated_root"),
@@ -516,14 +536,18 @@ fn showstp(br: &str) -> Result<i32> {
 
 fn route_cmd(a: RouteArgs) -> Result<i32> {
     if a.action != "get" {
-        return Err(Error::usage(format!("route action `{}` is not supported", a.action))
-            .hint("podcap route get IP"));
+        return Err(
+            Error::usage(format!("route action `{}` is not supported", a.action))
+                .hint("podcap route get IP"),
+        );
     }
     let ip = parse_ip(&a.ip)?;
     let mut nl = Socket::open()?;
     let r = nl.route_get(ip, false)?;
     let links = names(&mut nl)?;
-    out(&locate::render::route_get_output(&r, &|i| name_of(&links, i)))?;
+    out(&locate::render::route_get_output(&r, &|i| {
+        name_of(&links, i)
+    }))?;
     Ok(0)
 }
 
@@ -566,7 +590,10 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
     let mut rows = Vec::new();
     for l in &links {
         let kind = l.kind.clone().unwrap_or_else(|| "-".into());
-        let master = l.master.map(|m| name_of(&by_idx, m)).unwrap_or_else(|| "-".into());
+        let master = l
+            .master
+            .map(|m| name_of(&by_idx, m))
+            .unwrap_or_else(|| "-".into());
         let peer = match (l.link, l.link_netnsid) {
             (Some(p), Some(id)) => peer_names
                 .get(&(id, p))
@@ -605,7 +632,11 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
         } else {
             "NO-CARRIER"
         };
-        let mac = l.mac.as_deref().map(nd::format_mac).unwrap_or_else(|| "-".into());
+        let mac = l
+            .mac
+            .as_deref()
+            .map(nd::format_mac)
+            .unwrap_or_else(|| "-".into());
         rows.push((l, kind, master, peer, netns, detail, state, mac));
     }
     let mut s = String::new();
@@ -630,7 +661,12 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
             .collect();
         s = format!("[{}]\n", items.join(","));
     } else {
-        let w = rows.iter().map(|r| r.0.name.len()).max().unwrap_or(4).max(6);
+        let w = rows
+            .iter()
+            .map(|r| r.0.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(6);
         let wp = rows.iter().map(|r| r.3.len()).max().unwrap_or(4).max(4);
         let wm = rows.iter().map(|r| r.2.len()).max().unwrap_or(6).max(6);
         s += &format!(

@@ -307,7 +307,29 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         Some("ipip") | Some("geneve") | Some("gre") | Some("sit") | Some("wireguard") => {
             via_tunnel(&mut cx, ip, &route, &dev)
         }
-        Some("veth") | Some("netkit") | Some("tun") => via_routed(&mut cx, ip, &dev)?,
+        Some("veth") | Some("netkit") | Some("tun") => {
+            // A pod's host veth carries a host route (/32, /128) with no
+            // gateway. A subnet or gateway route over a veth is the node's
+            // own network (kind nodes, macvlan parents) or an eBPF CNI's
+            // cilium_host: only the pod side can tell.
+            let fib = cx.nl.route_fib_match(ip).ok();
+            let host_len = if ip.is_ipv4() { 32 } else { 128 };
+            match fib {
+                Some(f) if f.dst_len == host_len && route.gateway.is_none() => {
+                    let f = render::route_line(&f, &|i| cx.name(i));
+                    cx.step(format!("ip route get fibmatch {ip}: {f} (a host route)"));
+                    via_routed(&mut cx, ip, &dev)?
+                }
+                Some(f) => {
+                    let line = render::route_line(&f, &|i| cx.name(i));
+                    cx.step(format!(
+                        "ip route get fibmatch {ip}: {line} (a network route, not a pod's host route)"
+                    ));
+                    podside::by_scan(&mut cx, ip, &dev)?
+                }
+                None => via_routed(&mut cx, ip, &dev)?,
+            }
+        }
         _ if route.gateway.is_some() => {
             return Err(not_a_pod(
                 ip,
@@ -327,8 +349,11 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
 fn describe_kind(dev: &Link) -> String {
     match dev.kind.as_deref() {
         Some("bridge") => format!(" ({} is a Linux bridge)", dev.name),
-        Some("vxlan") => format!(" ({} is a VXLAN tunnel: the pod is on another node)", dev.name),
-        Some("veth") => format!(" ({} is a veth: routed pod interface)", dev.name),
+        Some("vxlan") => format!(
+            " ({} is a VXLAN tunnel: the pod is on another node)",
+            dev.name
+        ),
+        Some("veth") => format!(" ({} is a veth)", dev.name),
         Some(k) => format!(" ({} is a {k} device)", dev.name),
         None => format!(" ({} is a plain device)", dev.name),
     }
@@ -409,7 +434,7 @@ fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
             .map(|n| nd::state_names(n.state))
             .unwrap_or_else(|| "missing".into());
         return podside::by_scan(cx, ip, br).map_err(|e| {
-            if e.kind != Kind::NotFound {
+            if !matches!(e.kind, Kind::NotFound | Kind::Permission) {
                 return e;
             }
             match ping_err {
@@ -427,8 +452,9 @@ fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
                     );
                     p
                 }
-                Some(pe) => pe,
-                None => not_a_pod(
+                _ if e.kind == Kind::Permission => e,
+                Some(pe) if pe.kind != Kind::NotFound => pe,
+                _ => not_a_pod(
                     ip,
                     format!(
                         "the kernel routes it to bridge {}, but nothing answered ARP \
@@ -479,13 +505,11 @@ fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
     });
     let (port_ifindex, port_no) = if let Some(e) = via_nl {
         let l = cx.links.get(&e.ifindex);
-        let no = l
-            .and_then(|l| l.brport_no)
-            .or_else(|| {
-                let name = l.map(|l| l.name.clone())?;
-                sysfs::port_attr(&br.name, &name, "port_no")
-                    .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-            });
+        let no = l.and_then(|l| l.brport_no).or_else(|| {
+            let name = l.map(|l| l.name.clone())?;
+            sysfs::port_attr(&br.name, &name, "port_no")
+                .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        });
         let age = e
             .cache
             .map(|c| format!(", ageing {}.{:02} s", c.updated / 100, c.updated % 100))
@@ -563,7 +587,7 @@ fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
 /// Step 3: the route's device is the pod's host-side interface.
 fn via_routed(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Location> {
     cx.step(format!(
-        "{} carries {ip} directly (a /32 route to a veth: Calico, Cilium, kindnet/ptp, AWS VPC CNI style)",
+        "{} carries {ip} directly: a routed pod veth (Calico, Cilium, kindnet/ptp, AWS VPC CNI style)",
         dev.name
     ));
     let mut loc = base(ip, dev, Method::Routed);
@@ -732,9 +756,11 @@ pub(crate) fn finish_local_path(cx: &mut Ctx<'_>, loc: &mut Location, bridge: Op
                 out = cx.nl.route_get(l, false).ok().and_then(|r| r.oif);
                 // route get of our own address says `lo`; find the owner.
                 if out.is_some_and(|o| cx.links.get(&o).is_some_and(|k| k.name == "lo")) {
-                    out = cx.nl.addresses().ok().and_then(|v| {
-                        v.into_iter().find(|a| a.addr == l).map(|a| a.ifindex)
-                    });
+                    out = cx
+                        .nl
+                        .addresses()
+                        .ok()
+                        .and_then(|v| v.into_iter().find(|a| a.addr == l).map(|a| a.ifindex));
                 }
             }
         }

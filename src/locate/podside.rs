@@ -67,7 +67,12 @@ fn look_inside(ns: &Namespace, ip: IpAddr, want: Option<u32>) -> Result<Option<S
             link: l.link,
             link_is_ours,
             has_ip: holder == Some(idx),
-            ip_on: holder.and_then(|h| links.iter().find(|l| l.ifindex == h).map(|l| l.name.clone())),
+            ip_on: holder.and_then(|h| {
+                links
+                    .iter()
+                    .find(|l| l.ifindex == h)
+                    .map(|l| l.name.clone())
+            }),
         }))
     })
 }
@@ -185,11 +190,14 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
     let mut found = None;
     for ns in all.iter().filter(|n| !n.current) {
         match look_inside(ns, ip, None) {
-            Ok(Some(s)) => {
+            // Only a namespace wired to this one is a pod of this node;
+            // other namespaces (another node, a test's neighbour world)
+            // may reuse the same address.
+            Ok(Some(s)) if s.link_is_ours == Some(true) => {
                 found = Some((ns.clone(), s));
                 break;
             }
-            Ok(None) => {}
+            Ok(_) => {}
             Err(e) if e.kind == Kind::Permission => {
                 denied.get_or_insert(e);
             }
@@ -203,7 +211,8 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
         return Err(not_a_pod(
             ip,
             format!(
-                "the kernel routes it to {}, and none of the {} network namespaces here holds it",
+                "the kernel routes it to {}, and none of the {} network namespaces here that are \
+                 wired to this one holds it",
                 dev.name,
                 all.len()
             ),
@@ -216,10 +225,7 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
         s.ifname,
         s.kind.as_deref().unwrap_or("device")
     ));
-    let parent = s
-        .link
-        .filter(|_| s.link_is_ours != Some(false))
-        .and_then(|l| cx.links.get(&l).cloned());
+    let parent = s.link.and_then(|l| cx.links.get(&l).cloned());
     let kind = s.kind.clone().unwrap_or_default();
     match (kind.as_str(), parent) {
         ("macvlan" | "macvtap", Some(p)) => {
@@ -244,7 +250,8 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
                     kind: p.kind.clone().unwrap_or_else(|| "device".into()),
                 },
             );
-            loc.path.dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
+            loc.path
+                .dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
             Ok(loc)
         }
         ("ipvlan" | "ipvtap", Some(p)) => {
@@ -268,7 +275,8 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
                     kind: p.kind.clone().unwrap_or_else(|| "device".into()),
                 },
             );
-            loc.path.dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
+            loc.path
+                .dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
             Ok(loc)
         }
         ("veth", Some(h)) => {
@@ -279,10 +287,14 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
             let mut loc = base(ip, &h, Method::PodNetns);
             loc.mac = s.mac;
             loc.pod = Some(pod_side(&ns, &s));
-            if h.master.is_some_and(|m| cx.links.get(&m).is_some_and(|b| b.kind_is("bridge"))) {
+            if h.master
+                .is_some_and(|m| cx.links.get(&m).is_some_and(|b| b.kind_is("bridge")))
+            {
                 loc.bridge = h.master.map(|m| cx.name(m));
             }
-            let br = h.master.filter(|m| cx.links.get(m).is_some_and(|b| b.kind_is("bridge")));
+            let br = h
+                .master
+                .filter(|m| cx.links.get(m).is_some_and(|b| b.kind_is("bridge")));
             finish_local_path(cx, &mut loc, br);
             Ok(loc)
         }

@@ -14,7 +14,11 @@ pub fn route_line(r: &Route, name: &dyn Fn(u32) -> String) -> String {
         s += type_name(r.rtype);
         s += " ";
     }
-    let host_len = if r.family == crate::netlink::AF_INET6 { 128 } else { 32 };
+    let host_len = if r.family == crate::netlink::AF_INET6 {
+        128
+    } else {
+        32
+    };
     match r.dst {
         Some(d) if r.dst_len != host_len => s += &format!("{d}/{} ", r.dst_len),
         Some(d) => s += &format!("{d} "),
@@ -164,7 +168,10 @@ impl Location {
                     self.ifname, self.ip
                 ));
                 if let (Some(u), Some(node)) = (&r.underlay, r.node) {
-                    let port = r.port.map(|p| format!("udp port {p} and ")).unwrap_or_default();
+                    let port = r
+                        .port
+                        .map(|p| format!("udp port {p} and "))
+                        .unwrap_or_default();
                     v.push(format!("podcap tcpdump -i {u} -nn {port}host {node}"));
                 }
             }
@@ -189,7 +196,10 @@ impl Location {
                 parts.push(u.clone());
             }
             let mut s = parts.join(" ⇄ ");
-            let port = r.port.map(|p| format!("UDP {p}")).unwrap_or_else(|| "tunnel".into());
+            let port = r
+                .port
+                .map(|p| format!("UDP {p}"))
+                .unwrap_or_else(|| "tunnel".into());
             if let Some(n) = r.node {
                 s += &format!(" ⇒ {port} ⇒ node {n}");
             }
@@ -203,7 +213,11 @@ impl Location {
             .unwrap_or_else(|| "eth0".into());
         match self.method {
             Method::Macvlan | Method::Ipvlan => {
-                let k = if self.method == Method::Macvlan { "macvlan" } else { "ipvlan" };
+                let k = if self.method == Method::Macvlan {
+                    "macvlan"
+                } else {
+                    "ipvlan"
+                };
                 parts.push(format!("pod {pod_if} ({k})"));
                 for h in self.path.iter().filter(|h| h.netns.is_none()) {
                     parts.push(h.ifname.clone());
@@ -242,7 +256,9 @@ impl Location {
                     "interface: {} (pod {} is remote: on node {}",
                     self.ifname,
                     self.ip,
-                    r.node.map(|n| n.to_string()).unwrap_or_else(|| "unknown".into())
+                    r.node
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "unknown".into())
                 );
                 if let Some(v) = r.vni {
                     s += &format!(", VNI {v}");
@@ -285,7 +301,12 @@ impl Location {
             ("remote".into(), self.remote.is_some().to_string()),
             (
                 "node".into(),
-                opt_str(self.remote.as_ref().and_then(|r| r.node).map(|n| n.to_string())),
+                opt_str(
+                    self.remote
+                        .as_ref()
+                        .and_then(|r| r.node)
+                        .map(|n| n.to_string()),
+                ),
             ),
             ("bridge".into(), opt_str(self.bridge.clone())),
             ("mac".into(), opt_str(self.mac.map(|m| format_mac(&m)))),
@@ -300,8 +321,12 @@ impl Location {
             let t = format!(
                 "{{\"dev\":{},\"vni\":{},\"port\":{},\"node\":{},\"vtep_mac\":{},\"underlay\":{},\"local\":{}}}",
                 json_str(&r.tunnel),
-                r.vni.map(|v| v.to_string()).unwrap_or_else(|| "null".into()),
-                r.port.map(|v| v.to_string()).unwrap_or_else(|| "null".into()),
+                r.vni
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "null".into()),
+                r.port
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "null".into()),
                 opt_str(r.node.map(|n| n.to_string())),
                 opt_str(r.vtep_mac.map(|m| format_mac(&m))),
                 opt_str(r.underlay.clone()),
@@ -376,7 +401,10 @@ mod tests {
             ..Route::default()
         };
         let out = route_get_output(&r, &|_| "cni0".into());
-        assert_eq!(out, "10.244.0.21 dev cni0 src 10.244.0.1 uid 0 \n    cache \n");
+        assert_eq!(
+            out,
+            "10.244.0.21 dev cni0 src 10.244.0.1 uid 0 \n    cache \n"
+        );
         let local = Route {
             rtype: 2,
             flags: RTM_F_CLONED | 0x8000_0000,

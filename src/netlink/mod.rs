@@ -116,12 +116,23 @@ impl Socket {
     /// per-table routes and the route cache all count. With
     /// `lookup_table` the reply names the table that matched (not main).
     pub fn route_get(&mut self, dst: IpAddr, lookup_table: bool) -> Result<Route> {
-        let (fam, len, bytes) = ip_bytes(dst);
         let flags = if lookup_table {
             route::RTM_F_LOOKUP_TABLE
         } else {
             0
         };
+        self.route_lookup(dst, flags)
+    }
+
+    /// The FIB entry that matches `dst` (`ip route get fibmatch`): the
+    /// configured route with its real prefix length, not the cached clone.
+    pub fn route_fib_match(&mut self, dst: IpAddr) -> Result<Route> {
+        self.route_lookup(dst, route::RTM_F_FIB_MATCH | route::RTM_F_LOOKUP_TABLE)
+    }
+
+    /// RTM_GETROUTE for `dst` with request `rtm_flags`.
+    pub fn route_lookup(&mut self, dst: IpAddr, flags: u32) -> Result<Route> {
+        let (fam, len, bytes) = ip_bytes(dst);
         let req = Request::new(wire::RTM_GETROUTE, 0, &wire::fixed::rtmsg(fam, len, flags))
             .attr(route::RTA_DST, &bytes);
         let mut out = None;

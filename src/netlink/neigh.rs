@@ -127,9 +127,7 @@ impl Neigh {
     /// only has not reconfirmed it), so it counts here; callers that want
     /// fresh evidence ping first.
     pub fn is_resolved(&self) -> bool {
-        self.lladdr.is_some()
-            && self.state & (NUD_INCOMPLETE | NUD_FAILED) == 0
-            && self.state != 0
+        self.lladdr.is_some() && self.state & (NUD_INCOMPLETE | NUD_FAILED) == 0 && self.state != 0
     }
 }
 
@@ -220,7 +218,10 @@ mod tests {
         assert_eq!(state_names(NUD_REACHABLE), "REACHABLE");
         assert_eq!(state_names(0), "NONE");
         assert_eq!(format_mac(&[0xe2, 0xd0, 1, 2, 3, 4]), "e2:d0:01:02:03:04");
-        assert_eq!(parse_mac("e2:d0:01:02:03:04"), Some([0xe2, 0xd0, 1, 2, 3, 4]));
+        assert_eq!(
+            parse_mac("e2:d0:01:02:03:04"),
+            Some([0xe2, 0xd0, 1, 2, 3, 4])
+        );
         assert_eq!(parse_mac("e2:d0:01:02:03"), None);
         assert_eq!(parse_mac("e2:d0:01:02:03:04:05"), None);
     }

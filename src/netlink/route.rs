@@ -21,6 +21,8 @@ pub const RTA_UID: u16 = 25;
 pub const RTM_F_CLONED: u32 = 0x200;
 /// Request flag: report the table that matched, not main.
 pub const RTM_F_LOOKUP_TABLE: u32 = 0x1000;
+/// Request flag: return the matching FIB entry (`ip route get fibmatch`).
+pub const RTM_F_FIB_MATCH: u32 = 0x2000;
 /// `RTCF_LOCAL` in the high half of `rtm_flags`.
 pub const RTCF_LOCAL: u32 = 0x8000_0000;
 
@@ -88,11 +90,9 @@ impl Route {
                 RTA_MARK => self.mark = a.u32(),
                 RTA_UID => self.uid = a.u32(),
                 RTA_PREF => self.pref = a.u8(),
-                RTA_VIA => {
-                    // struct rtvia { u16 family; u8 addr[] }
-                    if self.gateway.is_none() {
-                        self.gateway = a.value.get(2..).and_then(super::wire::ip_from);
-                    }
+                // struct rtvia { u16 family; u8 addr[] }
+                RTA_VIA if self.gateway.is_none() => {
+                    self.gateway = a.value.get(2..).and_then(super::wire::ip_from);
                 }
                 _ => {}
             }

@@ -3,8 +3,6 @@
 use crate::{Error, Result};
 use std::fs::File;
 use std::os::fd::AsRawFd;
-#[cfg(test)]
-use std::path::Path;
 
 /// Resolves `spec` to a namespace file: a path (`/run/netns/x`,
 /// `/proc/123/ns/net`), a bare name in `/run/netns` or `/var/run/netns`,
@@ -203,10 +201,7 @@ fn is_nsfs(p: &std::path::Path) -> bool {
 /// })?;
 /// # Ok::<(), podcap::Error>(())
 /// ```
-pub fn run_in<T: Send>(
-    path: &std::path::Path,
-    f: impl FnOnce() -> Result<T> + Send,
-) -> Result<T> {
+pub fn run_in<T: Send>(path: &std::path::Path, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
     let ns = File::open(path).map_err(|e| {
         Error::os(
             format!("open network namespace {}", path.display()),
@@ -293,6 +288,6 @@ mod tests {
             .find(|n| (n.dev, n.ino) == inside)
             .expect("new namespace discovered");
         assert!(found.names.contains(&name));
-        assert!(run_in(Path::new("/nonexistent/ns"), || Ok(())).is_err());
+        assert!(run_in(std::path::Path::new("/nonexistent/ns"), || Ok(())).is_err());
     }
 }
