@@ -1,0 +1,114 @@
+//! Giving up privileges once the capture is set up: all capabilities by
+//! default, or becoming another user (`-Z user`) as tcpdump does.
+
+use crate::{Error, Result};
+
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// Clears the effective, permitted and inheritable capability sets of the
+/// calling thread. Call before spawning threads: they inherit the sets.
+pub fn drop_all_capabilities() -> Result<()> {
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let data = [CapData::default(); 2];
+    // SAFETY: capset reads one header and two data structs (version 3),
+    // both valid for the duration of the call.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) };
+    if rc != 0 {
+        return Err(Error::last_os(
+            "drop capabilities after opening the capture",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The effective capability set of this process (from /proc), for tests
+/// and diagnostics.
+pub fn effective_capabilities() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/status")
+        .or_else(|_| std::fs::read_to_string("/proc/self/status"))
+        .ok()?;
+    let line = s.lines().find(|l| l.starts_with("CapEff:"))?;
+    u64::from_str_radix(line.trim_start_matches("CapEff:").trim(), 16).ok()
+}
+
+/// A user from /etc/passwd: (uid, gid).
+fn lookup_user(name: &str) -> Result<(u32, u32)> {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for line in passwd.lines() {
+        let f: Vec<&str> = line.split(':').collect();
+        if f.len() >= 4 && f[0] == name {
+            if let (Ok(uid), Ok(gid)) = (f[2].parse(), f[3].parse()) {
+                return Ok((uid, gid));
+            }
+        }
+    }
+    // A numeric id works even in images without /etc/passwd.
+    if let Ok(uid) = name.parse::<u32>() {
+        return Ok((uid, uid));
+    }
+    Err(Error::not_found(
+        format!("user {name}"),
+        "not in /etc/passwd and not a number",
+    )
+    .hint("give -Z an existing user name or a numeric uid"))
+}
+
+/// tcpdump's `-Z user`: supplementary groups set to the user's primary
+/// group, then setgid, then setuid (which clears all capabilities).
+pub fn become_user(name: &str) -> Result<()> {
+    let (uid, gid) = lookup_user(name)?;
+    let groups = [gid as libc::gid_t];
+    // SAFETY: setgroups reads one gid_t from a live array.
+    if unsafe { libc::setgroups(1, groups.as_ptr()) } != 0 {
+        return Err(Error::last_os(
+            format!("-Z {name}: setgroups"),
+            Some("CAP_SETGID"),
+        ));
+    }
+    // SAFETY: plain syscalls with integer arguments (musl applies them to
+    // every thread).
+    if unsafe { libc::setgid(gid) } != 0 {
+        return Err(Error::last_os(
+            format!("-Z {name}: setgid({gid})"),
+            Some("CAP_SETGID"),
+        ));
+    }
+    // SAFETY: as above.
+    if unsafe { libc::setuid(uid) } != 0 {
+        return Err(Error::last_os(
+            format!("-Z {name}: setuid({uid})"),
+            Some("CAP_SETUID"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_and_unknown_users() {
+        assert_eq!(lookup_user("65534").ok().map(|u| u.0), Some(65534));
+        assert!(lookup_user("no-such-user-podcap").is_err());
+        assert_eq!(lookup_user("root").ok(), Some((0, 0)));
+    }
+}

@@ -1,0 +1,493 @@
+//! Reading pcap and pcapng files (`-r`), on top of pcap-parser, with
+//! libpcap's validity checks so a malformed file is an error, not a panic
+//! or garbage.
+
+use crate::{Error, Result};
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError};
+use std::io::{Cursor, Read};
+
+/// Largest record podcap accepts: libpcap's largest snap length (256 KiB)
+/// with room for the biggest link headers.
+pub const MAX_RECORD: u32 = 262_144 + 256;
+
+/// What podcap knows about the interface a packet was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileIface {
+    /// LINKTYPE_ value.
+    pub linktype: u32,
+    pub snaplen: u32,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Units per second of time stamps.
+    resolution: u64,
+    offset: i64,
+}
+
+/// One record's metadata; its bytes went to the caller's buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordMeta {
+    pub ts_sec: i64,
+    pub ts_nsec: u32,
+    pub caplen: u32,
+    pub wirelen: u32,
+    /// Index into [`Reader::interfaces`].
+    pub iface: u32,
+    /// pcapng `epb_flags` direction bits (1 inbound, 2 outbound), if any.
+    pub direction: Option<u8>,
+}
+
+/// A packet with its bytes, for tests and small files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedRecord {
+    pub ts_sec: i64,
+    pub ts_nsec: u32,
+    pub wirelen: u32,
+    pub linktype: u32,
+    pub iface: u32,
+    pub data: Vec<u8>,
+}
+
+/// A streaming reader of a pcap or pcapng file.
+pub struct Reader<'r> {
+    inner: Box<dyn PcapReaderIterator + Send + 'r>,
+    name: String,
+    interfaces: Vec<FileIface>,
+    /// Legacy pcap: the one pseudo-interface comes from the file header.
+    legacy: bool,
+    nanos: bool,
+    pub is_pcapng: bool,
+    records: u64,
+}
+
+fn bad(name: &str, why: impl Into<String>) -> Error {
+    Error::format(format!("read {name}"), why)
+        .hint("the file is damaged or not a capture; check it with `capinfos` or re-capture")
+}
+
+fn describe(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::HeaderNotRecognized => "not a pcap or pcapng file (unknown magic number)".into(),
+        PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "truncated: the last record is incomplete".into()
+        }
+        PcapError::BufferTooSmall => {
+            format!("a record is longer than the {MAX_RECORD}-byte maximum")
+        }
+        PcapError::ReadError => "read error".into(),
+        PcapError::Eof => "empty file".into(),
+        PcapError::NomError(_, k) => format!("malformed block ({k:?})"),
+        PcapError::OwnedNomError(_, k) => format!("malformed block ({k:?})"),
+    }
+}
+
+impl<'r> Reader<'r> {
+    /// Opens a capture from any byte stream; `name` is for messages.
+    pub fn new<R: Read + Send + 'r>(name: &str, mut r: R) -> Result<Reader<'r>> {
+        // Pipes return short reads; gather enough for the magic and the
+        // first header before pcap-parser looks at them.
+        let mut head = vec![0u8; 4096];
+        let mut got = 0;
+        while got < head.len() {
+            match r.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::os(format!("read {name}"), e, None)),
+            }
+        }
+        head.truncate(got);
+        if got == 0 {
+            return Err(bad(name, "empty file (no pcap header)"));
+        }
+        let src = Cursor::new(head).chain(r);
+        let inner = pcap_parser::create_reader((MAX_RECORD as usize + 64) * 2, src)
+            .map_err(|e| bad(name, describe(&e)))?;
+        Ok(Reader {
+            inner,
+            name: name.to_string(),
+            interfaces: Vec::new(),
+            legacy: false,
+            nanos: false,
+            is_pcapng: false,
+            records: 0,
+        })
+    }
+
+    /// Interfaces seen so far (one for pcap; one per IDB for pcapng).
+    pub fn interfaces(&self) -> &[FileIface] {
+        &self.interfaces
+    }
+
+    /// Whether a pcap file has nanosecond time stamps.
+    pub fn nanos(&self) -> bool {
+        self.nanos
+    }
+
+    /// Reads up to the first packet's header so that [`Reader::interfaces`]
+    /// is known, without losing that packet.
+    /// Reads the next packet into `buf`. `Ok(None)` at the end of the file.
+    pub fn next_into(&mut self, buf: &mut Vec<u8>) -> Result<Option<RecordMeta>> {
+        loop {
+            let step = match self.inner.next() {
+                Ok((len, block)) => {
+                    let r = Self::handle(
+                        &self.name,
+                        &mut self.interfaces,
+                        &mut self.legacy,
+                        &mut self.nanos,
+                        &mut self.is_pcapng,
+                        block,
+                        buf,
+                    );
+                    self.inner.consume(len);
+                    r?
+                }
+                Err(PcapError::Eof) => return Ok(None),
+                Err(PcapError::Incomplete(_)) => {
+                    self.inner
+                        .refill()
+                        .map_err(|e| bad(&self.name, describe(&e)))?;
+                    continue;
+                }
+                Err(e) => {
+                    let why = describe(&e);
+                    return Err(bad(
+                        &self.name,
+                        format!("{why} after {} packets", self.records),
+                    ));
+                }
+            };
+            if let Some(m) = step {
+                self.records += 1;
+                return Ok(Some(m));
+            }
+        }
+    }
+
+    fn handle(
+        name: &str,
+        ifaces: &mut Vec<FileIface>,
+        legacy: &mut bool,
+        nanos: &mut bool,
+        is_ng: &mut bool,
+        block: PcapBlockOwned<'_>,
+        buf: &mut Vec<u8>,
+    ) -> Result<Option<RecordMeta>> {
+        match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                if !(h.version_major == 2 && h.version_minor <= 4) {
+                    return Err(bad(
+                        name,
+                        format!(
+                            "unsupported pcap version {}.{} (podcap reads 2.0 to 2.4)",
+                            h.version_major, h.version_minor
+                        ),
+                    ));
+                }
+                let lt = h.network.0 as u32;
+                if lt & 0x03ff_0000 != 0 {
+                    return Err(bad(
+                        name,
+                        format!("link type field 0x{lt:08x} has non-zero reserved bits"),
+                    ));
+                }
+                *legacy = true;
+                *nanos = h.is_nanosecond_precision();
+                ifaces.clear();
+                ifaces.push(FileIface {
+                    linktype: lt & 0xffff,
+                    snaplen: h.snaplen,
+                    name: None,
+                    description: None,
+                    resolution: if *nanos { 1_000_000_000 } else { 1_000_000 },
+                    offset: 0,
+                });
+                Ok(None)
+            }
+            PcapBlockOwned::Legacy(b) => {
+                if !*legacy || ifaces.is_empty() {
+                    return Err(bad(name, "packet record before the file header"));
+                }
+                if b.caplen > MAX_RECORD {
+                    return Err(bad(
+                        name,
+                        format!("packet record of {} bytes exceeds {MAX_RECORD}", b.caplen),
+                    ));
+                }
+                let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
+                buf.clear();
+                buf.extend_from_slice(data);
+                let frac = b.ts_usec;
+                let ts_nsec = if *nanos {
+                    frac
+                } else {
+                    frac.saturating_mul(1000)
+                };
+                if ts_nsec >= 1_000_000_000 {
+                    return Err(bad(
+                        name,
+                        format!("time stamp fraction {frac} out of range"),
+                    ));
+                }
+                Ok(Some(RecordMeta {
+                    ts_sec: b.ts_sec as i64,
+                    ts_nsec,
+                    caplen: data.len() as u32,
+                    wirelen: b.origlen.max(data.len() as u32),
+                    iface: 0,
+                    direction: None,
+                }))
+            }
+            PcapBlockOwned::NG(block) => {
+                *is_ng = true;
+                match block {
+                    Block::SectionHeader(shb) => {
+                        if !(shb.major_version == 1
+                            && (shb.minor_version == 0 || shb.minor_version == 2))
+                        {
+                            return Err(bad(
+                                name,
+                                format!(
+                                    "unsupported pcapng version {}.{} (podcap reads 1.0)",
+                                    shb.major_version, shb.minor_version
+                                ),
+                            ));
+                        }
+                        ifaces.clear();
+                        Ok(None)
+                    }
+                    Block::InterfaceDescription(idb) => {
+                        let resolution = pcap_parser::build_ts_resolution(idb.if_tsresol)
+                            .filter(|&r| r > 0)
+                            .ok_or_else(|| {
+                                bad(name, format!("invalid if_tsresol {}", idb.if_tsresol))
+                            })?;
+                        let text = |o: Option<std::result::Result<&str, _>>| {
+                            o.and_then(|r| r.ok()).map(str::to_string)
+                        };
+                        ifaces.push(FileIface {
+                            linktype: idb.linktype.0 as u32 & 0xffff,
+                            snaplen: idb.snaplen,
+                            name: text(idb.if_name()),
+                            description: text(idb.if_description()),
+                            resolution,
+                            offset: idb.if_tsoffset,
+                        });
+                        Ok(None)
+                    }
+                    Block::EnhancedPacket(epb) => {
+                        let Some(i) = ifaces.get(epb.if_id as usize) else {
+                            return Err(bad(
+                                name,
+                                format!(
+                                    "packet for interface {} but only {} described",
+                                    epb.if_id,
+                                    ifaces.len()
+                                ),
+                            ));
+                        };
+                        if epb.caplen > MAX_RECORD {
+                            return Err(bad(
+                                name,
+                                format!("packet of {} bytes exceeds {MAX_RECORD}", epb.caplen),
+                            ));
+                        }
+                        let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
+                        buf.clear();
+                        buf.extend_from_slice(data);
+                        let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                        let sec = (ts / i.resolution) as i64;
+                        let frac = ts % i.resolution;
+                        let ts_nsec = (frac as u128 * 1_000_000_000 / i.resolution as u128) as u32;
+                        let direction = epb.options.iter().find_map(|o| {
+                            (o.code.0 == 2 && o.value.len() >= 4).then(|| {
+                                let v = [o.value[0], o.value[1], o.value[2], o.value[3]];
+                                (u32::from_ne_bytes(v) & 3) as u8
+                            })
+                        });
+                        Ok(Some(RecordMeta {
+                            ts_sec: sec.saturating_add(i.offset),
+                            ts_nsec,
+                            caplen: data.len() as u32,
+                            wirelen: epb.origlen.max(data.len() as u32),
+                            iface: epb.if_id,
+                            direction: direction.filter(|&d| d != 0),
+                        }))
+                    }
+                    Block::SimplePacket(spb) => {
+                        let Some(i) = ifaces.first() else {
+                            return Err(bad(name, "simple packet block before any interface"));
+                        };
+                        let n = (spb.origlen.min(i.snaplen.max(1)) as usize).min(spb.data.len());
+                        buf.clear();
+                        buf.extend_from_slice(&spb.data[..n]);
+                        Ok(Some(RecordMeta {
+                            ts_sec: 0,
+                            ts_nsec: 0,
+                            caplen: n as u32,
+                            wirelen: spb.origlen.max(n as u32),
+                            iface: 0,
+                            direction: None,
+                        }))
+                    }
+                    _ => Ok(None),
+                }
+            }
+        }
+    }
+}
+
+/// Reads a whole capture held in memory (tests, fuzzing).
+pub fn read_all(bytes: &[u8]) -> Result<Vec<OwnedRecord>> {
+    let mut r = Reader::new("buffer", bytes)?;
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    while let Some(m) = r.next_into(&mut buf)? {
+        let lt = r
+            .interfaces()
+            .get(m.iface as usize)
+            .map(|i| i.linktype)
+            .unwrap_or(0);
+        out.push(OwnedRecord {
+            ts_sec: m.ts_sec,
+            ts_nsec: m.ts_nsec,
+            wirelen: m.wirelen,
+            linktype: lt,
+            iface: m.iface,
+            data: buf.clone(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linktype::LinkType;
+    use crate::pcap::writer::{PcapWriter, Precision, Record};
+
+    fn sample(precision: Precision) -> Vec<u8> {
+        let mut w = PcapWriter::new(Vec::new(), LinkType::Raw, 262144, precision).unwrap();
+        for i in 0..3u8 {
+            w.write(&Record {
+                ts_sec: 10 + i as i64,
+                ts_nsec: 123_456_789,
+                wirelen: 50,
+                parts: [&[0x45], &[i; 9]],
+                iface: 0,
+                pkttype: None,
+            })
+            .unwrap();
+        }
+        w.get_ref().clone()
+    }
+
+    #[test]
+    fn pcap_round_trip_micro_and_nano() {
+        let v = read_all(&sample(Precision::Micro)).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[2].ts_sec, 12);
+        assert_eq!(v[2].ts_nsec, 123_456_000);
+        assert_eq!(v[1].data[1..], [1; 9]);
+        assert_eq!(v[0].linktype, 101);
+        let v = read_all(&sample(Precision::Nano)).unwrap();
+        assert_eq!(v[0].ts_nsec, 123_456_789);
+    }
+
+    #[test]
+    fn truncated_file_is_an_error() {
+        let s = sample(Precision::Micro);
+        for cut in [0, 10, 30, s.len() - 1] {
+            assert!(read_all(&s[..cut]).is_err(), "cut at {cut}");
+        }
+        // Exactly the header: a valid, empty capture.
+        assert_eq!(read_all(&s[..24]).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn bad_version_and_reserved_bits() {
+        let mut s = sample(Precision::Micro);
+        s[4] = 3;
+        assert!(read_all(&s).unwrap_err().to_string().contains("version"));
+        let mut s = sample(Precision::Micro);
+        s[22] = 1;
+        assert!(read_all(&s).unwrap_err().to_string().contains("reserved"));
+    }
+
+    /// Random damage never panics (a deterministic xorshift stands in for
+    /// a property-testing crate).
+    #[test]
+    fn random_damage_never_panics() {
+        let base = sample(Precision::Nano);
+        let mut ng = crate::pcap::writer::PcapNgWriter::new(Vec::new(), Precision::Micro).unwrap();
+        ng.add_interface(&crate::pcap::writer::NgInterface {
+            name: "x".into(),
+            description: None,
+            linktype: LinkType::En10mb,
+            snaplen: 100,
+        })
+        .unwrap();
+        ng.write(&Record {
+            ts_sec: 1,
+            ts_nsec: 0,
+            wirelen: 20,
+            parts: [&[], &[7; 20]],
+            iface: 0,
+            pkttype: Some(0),
+        })
+        .unwrap();
+        let ngb = ng.get_ref().clone();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..400 {
+            let mut f = if round % 2 == 0 {
+                base.clone()
+            } else {
+                ngb.clone()
+            };
+            for _ in 0..(1 + rnd() % 4) {
+                let at = (rnd() as usize) % f.len();
+                f[at] = rnd() as u8;
+            }
+            let cut = (rnd() as usize) % (f.len() + 1);
+            let _ = read_all(&f[..cut]);
+        }
+    }
+
+    #[test]
+    fn libpcap_malformed_savefiles_are_rejected() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/conformance/libpcap-savefiles");
+        let dir = if dir.exists() {
+            dir
+        } else {
+            std::path::PathBuf::from("/work/shared/conformance/libpcap-savefiles")
+        };
+        if !dir.exists() {
+            eprintln!("skipping: {} not present", dir.display());
+            return;
+        }
+        for f in [
+            "pcap-invalid-version-1.pcap",
+            "pcap-invalid-version-2.pcap",
+            "pcapng-invalid-vers-1.pcapng",
+            "pcapng-invalid-vers-2.pcapng",
+            "shb-option-too-long.pcapng",
+            "linktype-reserved-field-not-zero.pcap",
+        ] {
+            let bytes = std::fs::read(dir.join(f)).unwrap();
+            let e = read_all(&bytes).expect_err(f);
+            assert_eq!(e.kind, crate::error::Kind::Format, "{f}: {e}");
+        }
+        // And a good one reads.
+        let ok = std::fs::read(dir.join("vxlan.pcap")).unwrap();
+        assert!(!read_all(&ok).unwrap().is_empty());
+    }
+}
