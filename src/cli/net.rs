@@ -365,7 +365,7 @@ fn bridge_link(nl: &mut Socket, br: &str) -> Result<Link> {
     Ok(l)
 }
 
-/// `brctl showmacs`: port no, MAC, is local?, ageing timer; sorted by port.
+/// `brctl showmacs`: port no, MAC, is local?, ageing timer; sorted by MAC.
 fn showmacs(br: &str) -> Result<i32> {
     let mut nl = Socket::open()?;
     let brl = bridge_link(&mut nl, br)?;
@@ -373,7 +373,7 @@ fn showmacs(br: &str) -> Result<i32> {
     let rows: Vec<sysfs::FdbRepr> = match nl.bridge_fdb(brl.ifindex) {
         Ok(v) => v
             .into_iter()
-            .filter(|e| e.ifindex != brl.ifindex && e.flags & nd::NTF_MASTER != 0)
+            .filter(|e| e.ifindex != brl.ifindex)
             .filter_map(|e| {
                 let mac = e.mac()?;
                 let port_no = links
@@ -402,7 +402,8 @@ fn showmacs(br: &str) -> Result<i32> {
         Err(_) => sysfs::brforward(br)?,
     };
     let mut rows = rows;
-    rows.sort_by_key(|r| r.port_no);
+    // bridge-utils sorts by MAC address (memcmp), not by port.
+    rows.sort_by_key(|r| r.mac);
     let mut s = String::from("port no\tmac addr\t\tis local?\tageing timer\n");
     for r in rows {
         s += &format!(
@@ -543,7 +544,9 @@ fn route_cmd(a: RouteArgs) -> Result<i32> {
     }
     let ip = parse_ip(&a.ip)?;
     let mut nl = Socket::open()?;
-    let r = nl.route_get(ip, false)?;
+    // iproute2 asks for the matching table too (RTM_F_LOOKUP_TABLE) and
+    // prints it when it is not main.
+    let r = nl.route_get(ip, true)?;
     let links = names(&mut nl)?;
     out(&locate::render::route_get_output(&r, &|i| {
         name_of(&links, i)
