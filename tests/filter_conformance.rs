@@ -1,0 +1,492 @@
+//! libpcap's own filter test suite (`../shared/conformance/`, exported from
+//! libpcap's TESTrun) run against podcap's compiler:
+//!
+//! - accept cases on EN10MB, RAW, LINUX_SLL, LINUX_SLL2: our program gives
+//!   the same verdict as libpcap's `expected` program on every corpus
+//!   packet, and is no longer when optimized;
+//! - reject cases on those link types: our compiler refuses the expression;
+//! - apply cases on savefiles of those link types: the listed per-packet
+//!   results.
+//!
+//! Counts (passed / failed / out of scope with reasons) are printed; with
+//! `PODCAP_VERIFY_STATUS=path` the grouped failure list is also written
+//! there for the compiler's authors.
+
+#[path = "corpus/mod.rs"]
+mod corpus;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::time::Instant;
+
+use corpus::Sample;
+use corpus::suite::{self, Case, Suite};
+use podcap::bpf::print::{Style, format, parse_d};
+use podcap::bpf::{Insn, interp, validate};
+use podcap::filter::{Options, compile};
+use podcap::linktype::LinkType;
+
+/// Passing accept cases must not drop below this (raise it as the
+/// compiler improves; the goal is every in-scope case).
+const FLOOR_ACCEPT: usize = 0;
+const FLOOR_REJECT: usize = 0;
+const FLOOR_APPLY: usize = 0;
+
+fn at_least(what: &str, passed: usize, floor: usize) {
+    assert!(
+        passed >= floor,
+        "{what} cases passing: {passed}, below the floor of {floor} (a regression; see the FAIL lines above)"
+    );
+}
+
+#[derive(Debug)]
+struct Failure {
+    group: String,
+    label: String,
+    expr: String,
+    detail: String,
+}
+
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: Vec<Failure>,
+    out_of_scope: BTreeMap<String, usize>,
+    other_dlts: std::collections::BTreeSet<String>,
+}
+
+impl Tally {
+    fn skip(&mut self, why: impl Into<String>) {
+        *self.out_of_scope.entry(why.into()).or_default() += 1;
+    }
+    fn skip_dlt(&mut self, dlt: &str) {
+        self.skip("other link types: podcap compiles for EN10MB, RAW, LINUX_SLL, LINUX_SLL2 only");
+        self.other_dlts.insert(dlt.to_string());
+    }
+    fn fail(&mut self, kind: &str, c: &Case, detail: String) {
+        self.failed.push(Failure {
+            group: format!("{kind}: {}", suite::family(&c.expr)),
+            label: c.label.clone(),
+            expr: c.expr.clone(),
+            detail,
+        });
+    }
+    fn summary(&self, name: &str) -> String {
+        let oos: usize = self.out_of_scope.values().sum();
+        let mut s = format!(
+            "{name}: {} passed / {} failed / {oos} out of scope\n",
+            self.passed,
+            self.failed.len()
+        );
+        for (why, n) in &self.out_of_scope {
+            let _ = writeln!(s, "    out of scope: {n:5}  {why}");
+        }
+        if !self.other_dlts.is_empty() {
+            let _ = writeln!(s, "    ({} other link types)", self.other_dlts.len());
+        }
+        s
+    }
+}
+
+fn options_for(c: &Case, lt: LinkType) -> Options {
+    Options {
+        linktype: lt,
+        optimize: c.optimize,
+        snaplen: c.snaplen.unwrap_or(262_144),
+        netmask: c.netmask.as_deref().and_then(suite::netmask),
+        linux_ext: c.linuxext,
+        ..Default::default()
+    }
+}
+
+/// Compiles without letting a panic take the whole suite down: a panic is
+/// reported as a failure of that case.
+fn try_compile(expr: &str, opts: &Options) -> Result<podcap::Result<Vec<Insn>>, String> {
+    catch_unwind(AssertUnwindSafe(|| compile(expr, opts))).map_err(|p| {
+        p.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".to_string())
+    })
+}
+
+struct Corpora {
+    map: HashMap<(LinkType, bool), Vec<Sample>>,
+    frames: Vec<corpus::Frame>,
+}
+
+impl Corpora {
+    fn new(suite: &Suite) -> Self {
+        let mut exprs: Vec<&str> = suite.accept.iter().map(|c| c.expr.as_str()).collect();
+        exprs.extend(suite.apply.iter().map(|c| c.expr.as_str()));
+        exprs.extend(suite::K8S_EXPRS.iter().copied());
+        let lits = corpus::Literals::from_exprs(exprs);
+        Corpora {
+            map: HashMap::new(),
+            frames: corpus::frames(&lits),
+        }
+    }
+    fn get(&mut self, lt: LinkType, ext: bool) -> &[Sample] {
+        let frames = &self.frames;
+        self.map
+            .entry((lt, ext))
+            .or_insert_with(|| corpus::samples(frames, lt, ext))
+    }
+}
+
+fn show(prog: &[Insn]) -> String {
+    format(prog, Style::D)
+}
+
+fn check_accept(suite: &Suite, corpora: &mut Corpora) -> Tally {
+    let mut t = Tally::default();
+    for c in &suite.accept {
+        let dlt = c.dlt.as_deref().unwrap_or("");
+        let Some(lt) = suite::linktype_for_dlt(dlt) else {
+            t.skip_dlt(dlt);
+            continue;
+        };
+        if suite::is_special(&c.expr) {
+            t.skip("_enumerate_bpf_image: libpcap's printer self-test, not an expression");
+            continue;
+        }
+        let expected = match parse_d(&c.expected) {
+            Ok(p) => p,
+            Err(e) => {
+                t.fail(
+                    "harness: expected program unreadable by parse_d",
+                    c,
+                    format!("{e}"),
+                );
+                continue;
+            }
+        };
+        let opts = options_for(c, lt);
+        let ours = match try_compile(&c.expr, &opts) {
+            Err(p) => {
+                t.fail("panicked", c, p);
+                continue;
+            }
+            Ok(Err(e)) => {
+                t.fail("rejected", c, format!("{e}"));
+                continue;
+            }
+            Ok(Ok(p)) => p,
+        };
+        if let Err(e) = validate::validate(&ours) {
+            t.fail("invalid program", c, format!("{e}\n{}", show(&ours)));
+            continue;
+        }
+        let corpus = corpora.get(lt, c.linuxext);
+        if let Some((s, want, got)) = suite::first_difference(&expected, &ours, corpus) {
+            t.fail(
+                "verdict",
+                c,
+                format!(
+                    "packet {:?} ({} bytes of {}): libpcap {want}, ours {got}\n  bytes: {}\n  aux: {:?}\nlibpcap:\n{}ours:\n{}",
+                    s.name,
+                    s.data.len(),
+                    s.wirelen,
+                    corpus::hex(&s.data),
+                    s.aux,
+                    c.expected,
+                    show(&ours)
+                ),
+            );
+            continue;
+        }
+        if c.optimize && ours.len() > expected.len() {
+            t.fail(
+                "longer than libpcap",
+                c,
+                format!(
+                    "{} instructions, libpcap {}\nlibpcap:\n{}ours:\n{}",
+                    ours.len(),
+                    expected.len(),
+                    c.expected,
+                    show(&ours)
+                ),
+            );
+            continue;
+        }
+        t.passed += 1;
+    }
+    t
+}
+
+fn check_reject(suite: &Suite) -> Tally {
+    let mut t = Tally::default();
+    for c in &suite.reject {
+        let Some(dlt) = c.dlt.as_deref() else {
+            t.skip("savefile-open cases: about the pcap reader, not the compiler");
+            continue;
+        };
+        let Some(lt) = suite::linktype_for_dlt(dlt) else {
+            t.skip_dlt(dlt);
+            continue;
+        };
+        let opts = options_for(c, lt);
+        match try_compile(&c.expr, &opts) {
+            Err(p) => t.fail("panicked", c, p),
+            Ok(Err(_)) => t.passed += 1,
+            Ok(Ok(p)) => t.fail(
+                "accepted (libpcap rejects)",
+                c,
+                format!("libpcap says: {}\nours:\n{}", c.expected, show(&p)),
+            ),
+        }
+    }
+    t
+}
+
+/// Packets of a savefile: link type, snap length, (bytes, wire length).
+type Savefile = (u32, u32, Vec<(Vec<u8>, u32)>);
+
+fn read_savefile(path: &Path) -> Result<Savefile, String> {
+    use pcap_parser::pcapng::Block;
+    use pcap_parser::{PcapBlockOwned, PcapError};
+    let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut r = pcap_parser::create_reader(1 << 20, &data[..]).map_err(|e| format!("{e:?}"))?;
+    let (mut lt, mut snap) = (0u32, 0u32);
+    let mut pkts = Vec::new();
+    loop {
+        match r.next() {
+            Ok((off, block)) => {
+                match block {
+                    PcapBlockOwned::LegacyHeader(h) => {
+                        lt = h.network.0 as u32;
+                        snap = h.snaplen;
+                    }
+                    PcapBlockOwned::Legacy(b) => pkts.push((b.data.to_vec(), b.origlen)),
+                    PcapBlockOwned::NG(Block::InterfaceDescription(i)) => {
+                        lt = i.linktype.0 as u32;
+                        snap = i.snaplen;
+                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(e)) => {
+                        let n = (e.caplen as usize).min(e.data.len());
+                        pkts.push((e.data[..n].to_vec(), e.origlen));
+                    }
+                    PcapBlockOwned::NG(Block::SimplePacket(p)) => {
+                        pkts.push((p.data.to_vec(), p.origlen));
+                    }
+                    _ => {}
+                }
+                r.consume(off);
+            }
+            Err(PcapError::Eof) => break,
+            Err(PcapError::Incomplete(_)) => {
+                r.refill().map_err(|e| format!("{e:?}"))?;
+            }
+            Err(e) => return Err(format!("{}: {e:?}", path.display())),
+        }
+    }
+    if snap == 0 {
+        snap = 262_144;
+    }
+    Ok((lt, snap, pkts))
+}
+
+fn check_apply(suite: &Suite) -> Tally {
+    let mut t = Tally::default();
+    let mut files: HashMap<String, Result<Savefile, String>> = HashMap::new();
+    for c in &suite.apply {
+        let name = c.savefile.as_deref().unwrap_or("");
+        let name = name.strip_prefix("filter/").unwrap_or(name);
+        let f = files
+            .entry(name.to_string())
+            .or_insert_with(|| read_savefile(&suite.dir.join("libpcap-savefiles").join(name)));
+        let (lt, snap, pkts) = match f {
+            Ok(v) => v,
+            Err(e) => {
+                t.fail("harness: savefile unreadable", c, e.clone());
+                continue;
+            }
+        };
+        let Some(lt) = LinkType::from_linktype(*lt) else {
+            t.skip(format!(
+                "savefile of link type {lt}: not one podcap compiles for"
+            ));
+            continue;
+        };
+        let opts = Options {
+            snaplen: *snap,
+            ..options_for(c, lt)
+        };
+        let prog = match try_compile(&c.expr, &opts) {
+            Err(p) => {
+                t.fail("panicked", c, p);
+                continue;
+            }
+            Ok(Err(e)) => {
+                t.fail("apply: rejected", c, format!("{e}"));
+                continue;
+            }
+            Ok(Ok(p)) => p,
+        };
+        let want: Vec<u32> = c
+            .expected
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        let got: Vec<u32> = pkts
+            .iter()
+            .map(|(d, wl)| interp::run(&prog, d, *wl, &interp::Aux::default()))
+            .collect();
+        if want == got {
+            t.passed += 1;
+        } else {
+            t.fail(
+                "apply: results differ",
+                c,
+                format!(
+                    "{name}: libpcap {want:?}\n  ours {got:?}\nours:\n{}",
+                    show(&prog)
+                ),
+            );
+        }
+    }
+    t
+}
+
+fn status_report(parts: &[(&str, &Tally)]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# verify status: filter conformance\n\nGenerated by `cargo test --release --test filter_conformance -- --nocapture` \
+         (with PODCAP_VERIFY_STATUS set).\n"
+    );
+    for (name, t) in parts {
+        let _ = writeln!(s, "```\n{}```", t.summary(name));
+    }
+    for (name, t) in parts {
+        if t.failed.is_empty() {
+            continue;
+        }
+        let mut groups: BTreeMap<&str, Vec<&Failure>> = BTreeMap::new();
+        for f in &t.failed {
+            groups.entry(&f.group).or_default().push(f);
+        }
+        let _ = writeln!(
+            s,
+            "\n## {name}: {} failures in {} groups\n",
+            t.failed.len(),
+            groups.len()
+        );
+        for (g, fs) in groups {
+            let ex = fs[0];
+            let _ = writeln!(s, "### {g} ({} cases)\n", fs.len());
+            let labels: Vec<&str> = fs.iter().map(|f| f.label.as_str()).take(40).collect();
+            let _ = writeln!(
+                s,
+                "labels: {}{}\n",
+                labels.join(" "),
+                if fs.len() > 40 { " ..." } else { "" }
+            );
+            let _ = writeln!(
+                s,
+                "example `{}` ({}):\n```\n{}\n```\n",
+                ex.expr.escape_debug(),
+                ex.label,
+                ex.detail
+            );
+        }
+    }
+    s
+}
+
+#[test]
+fn conformance() {
+    let Some(suite) = suite::load() else { return };
+    let started = Instant::now();
+    let mut corpora = Corpora::new(&suite);
+    let accept = check_accept(&suite, &mut corpora);
+    let reject = check_reject(&suite);
+    let apply = check_apply(&suite);
+    for lt in LinkType::ALL {
+        println!(
+            "corpus {}: {} packets",
+            lt.name(),
+            corpora.get(lt, false).len()
+        );
+    }
+    let parts = [("accept", &accept), ("reject", &reject), ("apply", &apply)];
+    for (name, t) in parts {
+        print!("{}", t.summary(name));
+    }
+    for (name, t) in parts {
+        for f in t.failed.iter().take(400) {
+            println!("FAIL {name} {} [{}] {:?}", f.label, f.group, f.expr);
+        }
+    }
+    if let Ok(p) = std::env::var("PODCAP_VERIFY_STATUS") {
+        if let Err(e) = std::fs::write(&p, status_report(&parts)) {
+            println!("cannot write {p}: {e}");
+        }
+    }
+    println!("conformance took {:?}", started.elapsed());
+    at_least("accept", accept.passed, FLOOR_ACCEPT);
+    at_least("reject", reject.passed, FLOOR_REJECT);
+    at_least("apply", apply.passed, FLOOR_APPLY);
+}
+
+/// The corpus is not vacuous: libpcap's own programs accept some and reject
+/// some packets for most expressions, on every link type.
+#[test]
+fn corpus_exercises_expected_programs() {
+    let Some(suite) = suite::load() else { return };
+    let mut corpora = Corpora::new(&suite);
+    let mut trivial = Vec::new();
+    let mut total = 0;
+    for c in &suite.accept {
+        let Some(lt) = c.dlt.as_deref().and_then(suite::linktype_for_dlt) else {
+            continue;
+        };
+        if suite::is_special(&c.expr) || !c.optimize {
+            continue;
+        }
+        let Ok(p) = parse_d(&c.expected) else {
+            continue;
+        };
+        let corpus = corpora.get(lt, c.linuxext);
+        let n = suite::accepted(&p, corpus);
+        total += 1;
+        if n == 0 || n == corpus.len() {
+            trivial.push(format!(
+                "{} {:?} accepts {n}/{}",
+                lt.name(),
+                c.expr,
+                corpus.len()
+            ));
+        }
+    }
+    println!(
+        "{} of {total} expected programs are constant on the corpus:",
+        trivial.len()
+    );
+    for t in &trivial {
+        println!("  {t}");
+    }
+}
+
+#[test]
+#[ignore]
+fn corpus_stats() {
+    let Some(suite) = suite::load() else { return };
+    let c = Corpora::new(&suite);
+    let mut m: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &c.frames {
+        *m.entry(f.name.split_whitespace().next().unwrap_or("").to_string())
+            .or_default() += 1;
+    }
+    println!(
+        "{:?}",
+        corpus::Literals::from_exprs(suite.accept.iter().map(|c| c.expr.as_str()))
+    );
+    println!(
+        "{} frames, {} marked for truncation: {m:?}",
+        c.frames.len(),
+        c.frames.iter().filter(|f| f.trunc).count()
+    );
+}

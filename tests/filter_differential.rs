@@ -1,0 +1,551 @@
+//! Differential tests against libpcap as installed (Debian's tcpdump):
+//! for every distinct conformance expression plus Kubernetes-typical ones,
+//! on each of the four link types, libpcap's program (`tcpdump -ddd -r
+//! EMPTY.pcap EXPR`) and ours run in the interpreter over the generated
+//! corpus and must return the same value on every packet.
+//!
+//! Also property tests of the compiler: random token soups and random bytes
+//! never panic, and optimized and unoptimized programs agree on random
+//! packets.
+
+#[path = "corpus/mod.rs"]
+mod corpus;
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use corpus::suite::{self, K8S_EXPRS};
+use corpus::{Rng, Sample};
+use podcap::bpf::interp::Aux;
+use podcap::bpf::print::{Style, format, parse_ddd};
+use podcap::bpf::validate::validate;
+use podcap::filter::{Options, compile};
+use podcap::linktype::LinkType;
+
+/// Expressions (per link type) that must agree with libpcap; raise as the
+/// compiler improves.
+const FLOOR_AGREE: usize = 0;
+
+fn exprs() -> Vec<String> {
+    let mut v: Vec<String> = suite::load()
+        .map(|s| suite::distinct_exprs(&s))
+        .unwrap_or_default();
+    v.retain(|e| !suite::is_special(e));
+    v.extend(K8S_EXPRS.iter().map(|s| s.to_string()));
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn build_corpus(exprs: &[String], lt: LinkType) -> Vec<Sample> {
+    corpus::corpus(exprs.iter().map(String::as_str), lt, false)
+}
+
+enum Outcome {
+    Agree,
+    BothReject,
+    /// libpcap 1.10 refuses it (newer syntax such as `vxlan`, or an error
+    /// both should give); informational.
+    OnlyLibpcapRejects(String),
+    Fail(String, String),
+}
+
+fn compare(
+    expr: &str,
+    lt: LinkType,
+    libpcap: &Result<String, String>,
+    corpus: &[Sample],
+) -> Outcome {
+    let compiled = |optimize| {
+        catch_unwind(AssertUnwindSafe(|| {
+            compile(
+                expr,
+                &Options {
+                    linktype: lt,
+                    optimize,
+                    ..Default::default()
+                },
+            )
+        }))
+    };
+    let ours = compiled(true);
+    let theirs = match libpcap {
+        Ok(t) => match parse_ddd(t) {
+            Ok(p) => Ok(p),
+            Err(e) => return Outcome::Fail("harness: parse_ddd".into(), format!("{e}\n{t}")),
+        },
+        Err(e) => Err(e.clone()),
+    };
+    match (ours, theirs) {
+        (Err(_), _) => Outcome::Fail("panicked".into(), String::new()),
+        (Ok(Err(_)), Err(_)) => Outcome::BothReject,
+        (Ok(Ok(p)), Err(e)) => {
+            if validate(&p).is_err() {
+                return Outcome::Fail("invalid program".into(), format(&p, Style::D));
+            }
+            Outcome::OnlyLibpcapRejects(e)
+        }
+        (Ok(Err(e)), Ok(_)) => Outcome::Fail("rejected".into(), e.to_string()),
+        (Ok(Ok(ours)), Ok(theirs)) => {
+            if let Err(e) = validate(&ours) {
+                return Outcome::Fail(
+                    "invalid program".into(),
+                    format!("{e}\n{}", format(&ours, Style::D)),
+                );
+            }
+            if let Some((s, want, got)) = suite::first_difference(&theirs, &ours, corpus) {
+                return Outcome::Fail(
+                    "verdict".into(),
+                    format!(
+                        "packet {:?}: libpcap {want}, ours {got}\n  {}\nlibpcap:\n{}ours:\n{}",
+                        s.name,
+                        corpus::hex(&s.data),
+                        format(&theirs, Style::D),
+                        format(&ours, Style::D)
+                    ),
+                );
+            }
+            // Unoptimized code generation must agree too.
+            if let Ok(Ok(unopt)) = compiled(false) {
+                if let Some((s, want, got)) = suite::first_difference(&theirs, &unopt, corpus) {
+                    return Outcome::Fail(
+                        "verdict (unoptimized)".into(),
+                        format!(
+                            "packet {:?}: libpcap {want}, ours -O {got}\n  {}\nours -O:\n{}",
+                            s.name,
+                            corpus::hex(&s.data),
+                            format(&unopt, Style::D)
+                        ),
+                    );
+                }
+            }
+            Outcome::Agree
+        }
+    }
+}
+
+#[test]
+fn same_verdicts_as_libpcap() {
+    let Some(tcpdump) = suite::tcpdump() else {
+        return;
+    };
+    let exprs = exprs();
+    let dir = suite::TempDir::new("differential");
+    let mut agree_total = 0;
+    let mut failures: Vec<(String, LinkType, String, String)> = Vec::new();
+    let mut libpcap_only: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for lt in LinkType::ALL {
+        let pcap = suite::empty_pcap(&dir.0, lt, 262_144);
+        let corpus = build_corpus(&exprs, lt);
+        let programs = suite::par_map(&exprs, 4, |e| suite::libpcap_ddd(&tcpdump, &pcap, e, true));
+        let pairs: Vec<(&String, &Result<String, String>)> =
+            exprs.iter().zip(programs.iter()).collect();
+        let outcomes = suite::par_map(&pairs, 2, |(e, p)| compare(e, lt, p, &corpus));
+        let (mut agree, mut both_reject, mut only) = (0, 0, 0);
+        for ((e, _), o) in pairs.iter().zip(outcomes) {
+            match o {
+                Outcome::Agree => agree += 1,
+                Outcome::BothReject => both_reject += 1,
+                Outcome::OnlyLibpcapRejects(why) => {
+                    only += 1;
+                    libpcap_only
+                        .entry(why)
+                        .or_default()
+                        .push(format!("{} {e:?}", lt.name()));
+                }
+                Outcome::Fail(kind, detail) => failures.push((kind, lt, e.to_string(), detail)),
+            }
+        }
+        println!(
+            "{}: {} expressions, {agree} agree, {both_reject} rejected by both, {only} rejected only by libpcap {}, corpus {} packets",
+            lt.name(),
+            exprs.len(),
+            tcpdump_version(&tcpdump),
+            corpus.len()
+        );
+        agree_total += agree;
+    }
+    for (why, es) in &libpcap_only {
+        println!(
+            "libpcap rejects, podcap compiles ({} cases): {why}: {}",
+            es.len(),
+            es.iter().take(6).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    let mut groups: BTreeMap<String, Vec<&(String, LinkType, String, String)>> = BTreeMap::new();
+    for f in &failures {
+        groups
+            .entry(format!("{}: {}", f.0, suite::family(&f.2)))
+            .or_default()
+            .push(f);
+    }
+    println!(
+        "{} disagreements in {} groups",
+        failures.len(),
+        groups.len()
+    );
+    for (g, fs) in &groups {
+        let f = fs[0];
+        println!(
+            "DIFF [{g}] {} cases, e.g. {} {:?}\n{}\n",
+            fs.len(),
+            f.1.name(),
+            f.2,
+            f.3
+        );
+    }
+    at_least(agree_total, FLOOR_AGREE);
+}
+
+fn at_least(agree: usize, floor: usize) {
+    assert!(
+        agree >= floor,
+        "{agree} (expression, link type) pairs agree with libpcap, below the floor of {floor} (a regression; see the DIFF lines above)"
+    );
+}
+
+fn tcpdump_version(tcpdump: &std::path::Path) -> String {
+    std::process::Command::new(tcpdump)
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find(|l| l.starts_with("libpcap"))
+                .map(|l| format!("({l})"))
+        })
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- properties
+
+const TOKENS: &[&str] = &[
+    "host",
+    "net",
+    "port",
+    "portrange",
+    "src",
+    "dst",
+    "and",
+    "or",
+    "not",
+    "!",
+    "&&",
+    "||",
+    "(",
+    ")",
+    "ether",
+    "ip",
+    "ip6",
+    "arp",
+    "rarp",
+    "tcp",
+    "udp",
+    "sctp",
+    "icmp",
+    "icmp6",
+    "igmp",
+    "vlan",
+    "mpls",
+    "vxlan",
+    "geneve",
+    "pppoes",
+    "proto",
+    "broadcast",
+    "multicast",
+    "less",
+    "greater",
+    "len",
+    "inbound",
+    "outbound",
+    "ifindex",
+    "mask",
+    "gateway",
+    "protochain",
+    "link",
+    "[",
+    "]",
+    ":",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "&",
+    "|",
+    "^",
+    "<<",
+    ">>",
+    "==",
+    "=",
+    "!=",
+    "<",
+    ">",
+    "<=",
+    ">=",
+    "0",
+    "1",
+    "4",
+    "80",
+    "443",
+    "65535",
+    "65536",
+    "99999",
+    "4095",
+    "4096",
+    "10.244.0.21",
+    "10.244/16",
+    "10.244.0.0/33",
+    "1.2.3.4/0",
+    "::1",
+    "fe80::/10",
+    "ff02::1",
+    "02:42:0a:f4:00:15",
+    "ab.cd.ef",
+    "0x800",
+    "0xffffffff",
+    "4294967296",
+    "tcpflags",
+    "tcp-syn",
+    "icmptype",
+    "icmp-echo",
+    "icmp6type",
+    "\\tcp",
+    "\\",
+    "http",
+    "domain",
+    "smtp",
+    "nosuchname",
+    "\"",
+    "'",
+    "#",
+    "@",
+    "é",
+    "-1",
+    "1-",
+    "1-1023",
+    "0-0",
+    "1:",
+    "ip[",
+    "tcp[13]",
+    "ether[0:4]",
+    "ip6[40:2]",
+    "udp[8:8]",
+];
+
+fn token_soup(rng: &mut Rng) -> String {
+    let n = 1 + rng.below(12);
+    let mut s = String::new();
+    for _ in 0..n {
+        s.push_str(TOKENS[rng.below(TOKENS.len())]);
+        if rng.below(4) != 0 {
+            s.push(' ');
+        }
+    }
+    s
+}
+
+#[test]
+fn random_input_never_panics() {
+    let mut rng = Rng::new(7);
+    let mut compiled = 0;
+    for i in 0..4000 {
+        let expr = if i % 4 == 3 {
+            let n = rng.below(40);
+            String::from_utf8_lossy(&rng.bytes(n)).into_owned()
+        } else {
+            token_soup(&mut rng)
+        };
+        let lt = LinkType::ALL[i % 4];
+        for optimize in [true, false] {
+            let opts = Options {
+                linktype: lt,
+                optimize,
+                linux_ext: i % 3 == 0,
+                ..Default::default()
+            };
+            let r = catch_unwind(AssertUnwindSafe(|| compile(&expr, &opts)));
+            match r {
+                Err(_) => panic!("compile panicked on {expr:?} for {}", lt.name()),
+                Ok(Ok(p)) => {
+                    compiled += 1;
+                    if let Err(e) = validate(&p) {
+                        panic!(
+                            "{expr:?} ({}) compiled to an invalid program: {e}\n{}",
+                            lt.name(),
+                            format(&p, Style::D)
+                        );
+                    }
+                }
+                Ok(Err(e)) => {
+                    let msg = e.to_string();
+                    assert!(!msg.is_empty(), "empty error message for {expr:?}");
+                }
+            }
+        }
+    }
+    println!("{compiled} of 8000 random compilations succeeded");
+}
+
+/// Random well-formed expressions from a small grammar.
+fn random_expr(rng: &mut Rng, depth: usize) -> String {
+    const PRIMS: &[&str] = &[
+        "tcp",
+        "udp",
+        "icmp",
+        "ip",
+        "ip6",
+        "arp",
+        "sctp",
+        "vlan",
+        "mpls",
+        "igmp",
+        "icmp6",
+        "port 80",
+        "port 53",
+        "src port 443",
+        "dst port 7",
+        "tcp port 25",
+        "udp port 8472",
+        "portrange 1-1023",
+        "host 10.244.0.21",
+        "src host 192.168.170.211",
+        "dst net 10.0.0.0/8",
+        "net 192.168/16",
+        "ip6 net fe80::/10",
+        "ip6 host ::1",
+        "ether broadcast",
+        "ether multicast",
+        "ip multicast",
+        "ip6 multicast",
+        "ether host ab:cd:ef:00:00:01",
+        "less 100",
+        "greater 200",
+        "len >= 100",
+        "tcp[tcpflags] & tcp-syn != 0",
+        "icmp[icmptype] == icmp-echo",
+        "ip[6:2] & 0x1fff == 0",
+        "ip proto 6",
+        "ip6 proto 17",
+        "vlan 100",
+        "mpls 100",
+        "vxlan",
+        "geneve",
+        "pppoes",
+        "udp[8] == 0x08",
+        "tcp[13] & 18 == 18",
+        "ether proto 0x86dd",
+        "ip[0] & 0xf > 5",
+        "ip[2:2] / 4 + 1 > 10",
+        "ip[8] * 2 - ip[9] < 100",
+    ];
+    if depth == 0 || rng.below(3) == 0 {
+        return PRIMS[rng.below(PRIMS.len())].to_string();
+    }
+    match rng.below(4) {
+        0 => format!("not {}", random_expr(rng, depth - 1)),
+        1 => format!(
+            "({} and {})",
+            random_expr(rng, depth - 1),
+            random_expr(rng, depth - 1)
+        ),
+        2 => format!(
+            "{} or {}",
+            random_expr(rng, depth - 1),
+            random_expr(rng, depth - 1)
+        ),
+        _ => format!(
+            "{} and not {}",
+            random_expr(rng, depth - 1),
+            random_expr(rng, depth - 1)
+        ),
+    }
+}
+
+fn mutate(rng: &mut Rng, s: &Sample) -> Sample {
+    let mut d = s.data.clone();
+    if !d.is_empty() {
+        for _ in 0..1 + rng.below(3) {
+            let i = rng.below(d.len());
+            d[i] = rng.byte();
+        }
+    }
+    if rng.below(4) == 0 {
+        let n = rng.below(d.len() + 1);
+        d.truncate(n);
+    }
+    Sample {
+        name: format!("{} (mutated)", s.name),
+        data: d,
+        wirelen: s.wirelen,
+        aux: Aux {
+            pkttype: rng.below(8) as u8,
+            ..s.aux
+        },
+    }
+}
+
+#[test]
+fn optimized_and_unoptimized_agree() {
+    let mut rng = Rng::new(11);
+    let exprs: Vec<String> = K8S_EXPRS.iter().map(|s| s.to_string()).collect();
+    let mut checked = 0;
+    for lt in LinkType::ALL {
+        let base = build_corpus(&exprs, lt);
+        for _ in 0..120 {
+            let expr = random_expr(&mut rng, 3);
+            let c = |optimize| {
+                compile(
+                    &expr,
+                    &Options {
+                        linktype: lt,
+                        optimize,
+                        ..Default::default()
+                    },
+                )
+            };
+            let (Ok(o), Ok(u)) = (c(true), c(false)) else {
+                continue;
+            };
+            for p in [&o, &u] {
+                if let Err(e) = validate(p) {
+                    panic!(
+                        "{expr:?} ({}) invalid: {e}\n{}",
+                        lt.name(),
+                        format(p, Style::D)
+                    );
+                }
+            }
+            let mut pkts: Vec<Sample> = (0..300)
+                .map(|_| base[rng.below(base.len())].clone())
+                .collect();
+            let muts: Vec<Sample> = (0..300)
+                .map(|_| {
+                    let i = rng.below(base.len());
+                    mutate(&mut rng, &base[i])
+                })
+                .collect();
+            pkts.extend(muts);
+            if let Some((s, a, b)) = suite::first_difference(&u, &o, &pkts) {
+                panic!(
+                    "{expr:?} ({}): unoptimized {a}, optimized {b} on {:?} [{}]\nunoptimized:\n{}optimized:\n{}",
+                    lt.name(),
+                    s.name,
+                    corpus::hex(&s.data),
+                    format(&u, Style::D),
+                    format(&o, Style::D)
+                );
+            }
+            // The optimizer never makes a program longer.
+            assert!(
+                o.len() <= u.len(),
+                "{expr:?}: optimized {} > unoptimized {}",
+                o.len(),
+                u.len()
+            );
+            checked += 1;
+        }
+    }
+    println!("{checked} random expressions: optimized and unoptimized agree");
+}
