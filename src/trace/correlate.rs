@@ -1,0 +1,647 @@
+//! Following packets across the hops of a path.
+//!
+//! Each capture task hands the correlator its sightings (hop, kernel time
+//! stamp, [`Identity`]). Sightings of one packet arrive in any order: every
+//! hop has its own ring, read concurrently. The correlator groups them by
+//! key and decides each packet once:
+//!
+//! - **complete**: seen at every hop it was expected at; printed as soon as
+//!   the last expected sighting arrives, and as soon as the hops before the
+//!   first sighting can no longer deliver an earlier one;
+//! - **lost between A and B**: the last hop that saw it is A and the next
+//!   expected hop B did not see it, decided when B's capture has delivered
+//!   packets later than this one plus the transit allowance (then B would
+//!   have had it), or when the timeout has passed;
+//! - a hop that did not see it although a later one did is a capture miss
+//!   (a ring drop, for example), not a loss.
+//!
+//! Which hops a packet is expected at depends on where it goes: a pod's
+//! packet to a pod on the same bridge never reaches the VXLAN device, a
+//! packet from the node to the pod enters at the bridge. The caller
+//! answers that through [`Expect`] (the command line asks the kernel's
+//! routing table); the correlator only counts hops from the one where the
+//! packet was first seen.
+//!
+//! Memory is bounded: decided packets are dropped after the timeout, and
+//! past `max_entries` the oldest undecided packet is given up (counted,
+//! never reported as lost).
+
+use super::identity::{Encap, Flow, Identity};
+use crate::linktype::LinkType;
+use crate::{Error, Result};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::IpAddr;
+
+/// Most hops one path may have (a bit in a `u32`; real paths have 2 to 6).
+pub const MAX_HOPS: usize = 32;
+
+/// Nanoseconds since the Unix epoch, as the capture rings stamp packets.
+pub type Nanos = u64;
+
+/// Which way a packet crosses the path. Hops are numbered from the pod
+/// (0) outwards to the underlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dir {
+    /// Leaving the pod: hop 0 first.
+    Out,
+    /// Towards the pod: the last hop first.
+    In,
+}
+
+impl Dir {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dir::Out => "out",
+            Dir::In => "in",
+        }
+    }
+}
+
+/// A set of hop indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct HopMask(pub u32);
+
+impl HopMask {
+    /// Hops `0..n`.
+    pub fn all(n: usize) -> Self {
+        HopMask(if n >= 32 { u32::MAX } else { (1u32 << n) - 1 })
+    }
+    pub fn of(hops: &[usize]) -> Self {
+        let mut m = HopMask::default();
+        hops.iter().for_each(|&h| m.insert(h));
+        m
+    }
+    pub fn contains(self, hop: usize) -> bool {
+        hop < 32 && self.0 & (1 << hop) != 0
+    }
+    pub fn insert(&mut self, hop: usize) {
+        if hop < 32 {
+            self.0 |= 1 << hop;
+        }
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn and(self, o: HopMask) -> HopMask {
+        HopMask(self.0 & o.0)
+    }
+    pub fn without(self, o: HopMask) -> HopMask {
+        HopMask(self.0 & !o.0)
+    }
+    pub fn or(self, o: HopMask) -> HopMask {
+        HopMask(self.0 | o.0)
+    }
+    pub fn lowest(self) -> Option<usize> {
+        (self.0 != 0).then(|| self.0.trailing_zeros() as usize)
+    }
+    pub fn highest(self) -> Option<usize> {
+        (self.0 != 0).then(|| 31 - self.0.leading_zeros() as usize)
+    }
+    /// The hops in `dir`'s order: ascending for [`Dir::Out`].
+    pub fn in_order(self, dir: Dir) -> impl Iterator<Item = usize> {
+        let v = self.0;
+        let it = (0..32).filter(move |h| v & (1 << h) != 0);
+        let mut hops: Vec<usize> = it.collect();
+        if dir == Dir::In {
+            hops.reverse();
+        }
+        hops.into_iter()
+    }
+}
+
+/// Which hops a packet crosses on this node if it enters at the start of
+/// the path in `dir` (hop 0 for [`Dir::Out`], the last hop for
+/// [`Dir::In`]). Packets that enter later (from the node itself, from a
+/// local pod) are only expected from where they were first seen.
+pub trait Expect {
+    fn expected(&mut self, flow: &Flow, dir: Dir) -> HopMask;
+}
+
+impl<F: FnMut(&Flow, Dir) -> HopMask> Expect for F {
+    fn expected(&mut self, flow: &Flow, dir: Dir) -> HopMask {
+        self(flow, dir)
+    }
+}
+
+/// Every packet is expected at every hop (a straight path).
+#[derive(Debug, Clone, Copy)]
+pub struct AllHops(pub usize);
+
+impl Expect for AllHops {
+    fn expected(&mut self, _: &Flow, _: Dir) -> HopMask {
+        HopMask::all(self.0)
+    }
+}
+
+/// How long to wait, how much to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// A packet not seen at its next hop this long after its last
+    /// sighting is decided even if that hop's capture stays silent.
+    pub timeout: Nanos,
+    /// The longest a packet takes from one hop to the next on one node.
+    /// Once a hop has delivered packets stamped this much later than a
+    /// packet's last sighting, its absence there is final.
+    pub transit: Nanos,
+    /// Packets tracked at once; beyond that the oldest is given up.
+    pub max_entries: usize,
+    /// The pod's addresses: a packet from one of them goes out, to one of
+    /// them comes in. Without a match the order of sightings decides.
+    pub pod_addrs: Vec<IpAddr>,
+    /// Bytes of one sighting's frame kept for printing (0: none). The
+    /// sighting closest to the pod is kept: it shows the pod's own view.
+    pub keep_frame: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            timeout: 1_000_000_000,
+            transit: 100_000_000,
+            max_entries: 1 << 18,
+            pod_addrs: Vec::new(),
+            keep_frame: 0,
+        }
+    }
+}
+
+/// How a packet's story ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Seen at every hop it was expected at (capture misses aside).
+    Complete,
+    /// Not seen after `from`, though expected at `to` next.
+    Lost { from: usize, to: usize },
+    /// Given up because too many packets were in flight.
+    Evicted,
+    /// The capture stopped before it could be decided.
+    InFlight,
+}
+
+/// One hop of a packet's story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    pub hop: usize,
+    /// When this hop saw it; `None`: expected here but not seen, although
+    /// a later hop saw it (a capture miss).
+    pub ts: Option<Nanos>,
+}
+
+/// The bytes of one sighting, for printing the packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub hop: usize,
+    pub ts: Nanos,
+    pub linktype: LinkType,
+    pub wirelen: u32,
+    pub data: Vec<u8>,
+}
+
+/// One packet, decided: printed once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub flow: Flow,
+    pub dir: Dir,
+    /// The earliest sighting's time stamp.
+    pub ts: Nanos,
+    /// Hops in path order for `dir`, up to the last one that saw it.
+    pub steps: Vec<Step>,
+    pub outcome: Outcome,
+    /// The tunnel headers, and the hop that saw the encapsulated copy.
+    pub outer: Option<(usize, Encap)>,
+    pub frame: Option<Frame>,
+}
+
+/// Counters for the summary on exit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Sightings per hop (packets each hop's capture delivered).
+    pub seen: Vec<u64>,
+    /// Frames per hop that have no identity (not IP or ARP).
+    pub untracked: Vec<u64>,
+    /// Packets expected at a hop, not seen there, but seen further on.
+    pub missed: Vec<u64>,
+    /// Packets decided.
+    pub followed: u64,
+    pub complete: u64,
+    /// Losses per gap (last hop that saw it, next expected hop, direction).
+    pub lost: BTreeMap<(usize, usize, Dir), u64>,
+    pub evicted: u64,
+    pub in_flight: u64,
+    /// A second sighting at a hop that already saw that identity: a
+    /// distinct packet with identical headers and payload start.
+    pub repeats: u64,
+    /// Sightings that arrived after their packet was printed.
+    pub late: u64,
+}
+
+impl Summary {
+    pub fn lost_total(&self) -> u64 {
+        self.lost.values().sum()
+    }
+}
+
+/// The hash table's hasher: keys are already well-mixed 64-bit hashes.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+struct Entry {
+    serial: u64,
+    seen: [Nanos; MAX_HOPS],
+    mask: HopMask,
+    flow: Flow,
+    outer: Option<(usize, Encap)>,
+    first_ts: Nanos,
+    last_ts: Nanos,
+    frame: Option<Frame>,
+    /// Printed already; kept until decidable to absorb late sightings.
+    emitted: bool,
+}
+
+impl Entry {
+    fn earliest_hop(&self) -> usize {
+        self.hop_where(|a, b| a < b)
+    }
+    fn latest_hop(&self) -> usize {
+        self.hop_where(|a, b| a > b)
+    }
+    fn hop_where(&self, better: impl Fn(Nanos, Nanos) -> bool) -> usize {
+        let mut best: Option<usize> = None;
+        for h in self.mask.in_order(Dir::Out) {
+            if best.is_none_or(|b| better(self.seen[h], self.seen[b])) {
+                best = Some(h);
+            }
+        }
+        best.unwrap_or(0)
+    }
+}
+
+/// Everything but the table, so the table can be borrowed beside it.
+struct State<E> {
+    hops: usize,
+    cfg: Config,
+    expect: E,
+    watermark: Vec<Nanos>,
+    summary: Summary,
+}
+
+/// Groups sightings into packets and decides each once. See the module
+/// documentation.
+pub struct Correlator<E: Expect> {
+    st: State<E>,
+    table: HashMap<u64, Entry, BuildHasherDefault<KeyHasher>>,
+    /// Keys in order of first sighting, with the serial of the entry they
+    /// were queued for (stale ones are skipped).
+    queue: VecDeque<(u64, u64)>,
+    serial: u64,
+}
+
+impl<E: Expect> Correlator<E> {
+    /// A correlator for a path of `hops` hops (1 to [`MAX_HOPS`]).
+    pub fn new(hops: usize, cfg: Config, expect: E) -> Result<Self> {
+        if hops == 0 || hops > MAX_HOPS {
+            return Err(Error::unsupported(
+                format!("a path of {hops} hops"),
+                format!("podcap follows packets across 1 to {MAX_HOPS} hops"),
+            ));
+        }
+        Ok(Correlator {
+            st: State {
+                hops,
+                cfg,
+                expect,
+                watermark: vec![0; hops],
+                summary: Summary {
+                    seen: vec![0; hops],
+                    untracked: vec![0; hops],
+                    missed: vec![0; hops],
+                    ..Summary::default()
+                },
+            },
+            table: HashMap::default(),
+            queue: VecDeque::new(),
+            serial: 0,
+        })
+    }
+
+    pub fn hops(&self) -> usize {
+        self.st.hops
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.st.summary
+    }
+
+    /// Packets tracked now (undecided, plus decided ones kept to absorb
+    /// late sightings).
+    pub fn pending(&self) -> usize {
+        self.table.len()
+    }
+
+    /// A frame at `hop` that has no identity: counted only.
+    pub fn untracked(&mut self, hop: usize, ts: Nanos) {
+        if hop < self.st.hops {
+            self.st.summary.untracked[hop] += 1;
+            self.advance(hop, ts);
+        }
+    }
+
+    /// Tells the correlator that `hop`'s capture has delivered everything
+    /// stamped before `ts` (its ring was empty at that time), so silence
+    /// there is an answer.
+    pub fn advance(&mut self, hop: usize, ts: Nanos) {
+        if let Some(w) = self.st.watermark.get_mut(hop) {
+            *w = (*w).max(ts);
+        }
+    }
+
+    /// One sighting: `id` of the packet in `frame` (`linktype`, original
+    /// length `wirelen`), seen at `hop` at `ts`. Packets decided by it are
+    /// appended to `out`.
+    pub fn observe(
+        &mut self,
+        hop: usize,
+        ts: Nanos,
+        id: &Identity,
+        frame: (&[u8], LinkType, u32),
+        out: &mut Vec<Record>,
+    ) {
+        if hop >= self.st.hops {
+            return;
+        }
+        self.st.summary.seen[hop] += 1;
+        self.advance(hop, ts);
+        let keep = self.st.cfg.keep_frame;
+        let snapshot = |e: &mut Entry| {
+            let closer = e.frame.as_ref().is_none_or(|f| hop < f.hop);
+            if keep > 0 && closer {
+                let (data, linktype, wirelen) = frame;
+                e.frame = Some(Frame {
+                    hop,
+                    ts,
+                    linktype,
+                    wirelen,
+                    data: data[..data.len().min(keep)].to_vec(),
+                });
+            }
+        };
+
+        if let Some(e) = self.table.get_mut(&id.key) {
+            if !e.mask.contains(hop) {
+                e.mask.insert(hop);
+                e.seen[hop] = ts;
+                e.first_ts = e.first_ts.min(ts);
+                e.last_ts = e.last_ts.max(ts);
+                if e.outer.is_none() {
+                    e.outer = id.outer.map(|o| (hop, o));
+                }
+                if e.emitted {
+                    self.st.summary.late += 1;
+                    return;
+                }
+                snapshot(e);
+                if self.st.ready(e) {
+                    e.emitted = true;
+                    out.push(self.st.conclude(e, None));
+                }
+                return;
+            }
+            // Seen here already: this is another packet with the same
+            // identity. The old one's story ends now.
+            self.st.summary.repeats += 1;
+            if let Some(old) = self.table.remove(&id.key) {
+                if !old.emitted {
+                    out.push(self.st.conclude(&old, None));
+                }
+            }
+        }
+
+        while self.table.len() >= self.st.cfg.max_entries.max(1) {
+            if !self.evict_oldest(out) {
+                break;
+            }
+        }
+        self.serial += 1;
+        let mut e = Entry {
+            serial: self.serial,
+            seen: [0; MAX_HOPS],
+            mask: HopMask::default(),
+            flow: id.flow,
+            outer: id.outer.map(|o| (hop, o)),
+            first_ts: ts,
+            last_ts: ts,
+            frame: None,
+            emitted: false,
+        };
+        e.mask.insert(hop);
+        e.seen[hop] = ts;
+        snapshot(&mut e);
+        if self.st.ready(&e) {
+            e.emitted = true;
+            out.push(self.st.conclude(&e, None));
+        }
+        self.queue.push_back((id.key, e.serial));
+        self.table.insert(id.key, e);
+    }
+
+    /// Decides the packets whose time has come by `now` (call it regularly,
+    /// for example every 50 ms, with the current time).
+    pub fn poll(&mut self, now: Nanos, out: &mut Vec<Record>) {
+        while let Some(&(key, serial)) = self.queue.front() {
+            let Some(e) = self.table.get(&key).filter(|e| e.serial == serial) else {
+                self.queue.pop_front();
+                continue;
+            };
+            if !self.st.decidable(e, now) {
+                break;
+            }
+            self.queue.pop_front();
+            if let Some(e) = self.table.remove(&key) {
+                if !e.emitted {
+                    out.push(self.st.conclude(&e, None));
+                }
+            }
+        }
+    }
+
+    /// The capture is over: decides everything. Packets whose absence
+    /// cannot be told yet at `now` are reported as in flight, not lost.
+    pub fn finish(&mut self, now: Nanos, out: &mut Vec<Record>) {
+        while let Some((key, serial)) = self.queue.pop_front() {
+            let Some(e) = self.table.remove(&key) else {
+                continue;
+            };
+            if e.serial != serial {
+                self.table.insert(key, e);
+                continue;
+            }
+            if e.emitted {
+                continue;
+            }
+            let rec = if self.st.decidable(&e, now) {
+                self.st.conclude(&e, None)
+            } else {
+                self.st.conclude(&e, Some(Outcome::InFlight))
+            };
+            out.push(rec);
+        }
+        self.table.clear();
+    }
+
+    fn evict_oldest(&mut self, out: &mut Vec<Record>) -> bool {
+        while let Some((key, serial)) = self.queue.pop_front() {
+            let Some(e) = self.table.remove(&key) else {
+                continue;
+            };
+            if e.serial != serial {
+                self.table.insert(key, e);
+                continue;
+            }
+            if !e.emitted {
+                out.push(self.st.conclude(&e, Some(Outcome::Evicted)));
+            }
+            return true;
+        }
+        false
+    }
+}
+
+impl<E: Expect> State<E> {
+    fn direction(&self, e: &Entry) -> Dir {
+        let pods = &self.cfg.pod_addrs;
+        match (pods.contains(&e.flow.src), pods.contains(&e.flow.dst)) {
+            (true, false) => return Dir::Out,
+            (false, true) => return Dir::In,
+            _ => {}
+        }
+        let (first, last) = (e.earliest_hop(), e.latest_hop());
+        if first < last || (first == last && first == 0) {
+            Dir::Out
+        } else {
+            Dir::In
+        }
+    }
+
+    /// The hops this packet is expected at, and those of them from where
+    /// it was first seen on.
+    fn expected(&mut self, e: &Entry, dir: Dir) -> (HopMask, HopMask) {
+        let exp = self
+            .expect
+            .expected(&e.flow, dir)
+            .and(HopMask::all(self.hops));
+        let from = match dir {
+            Dir::Out => e.mask.lowest().unwrap_or(0),
+            Dir::In => e.mask.highest().unwrap_or(0),
+        };
+        // From the first sighting on, in the packet's direction; the hop
+        // it was first seen at may itself be unexpected (it went where the
+        // caller did not think it would), which changes nothing here.
+        let onwards = match dir {
+            Dir::Out => HopMask(!((1u32 << from) - 1)),
+            Dir::In if from >= 31 => HopMask(u32::MAX),
+            Dir::In => HopMask((1u32 << (from + 1)) - 1),
+        };
+        let rel = exp.and(onwards);
+        (exp, rel)
+    }
+
+    /// Printable now: every expected hop from the first sighting on saw
+    /// it, and the hops before can no longer deliver an earlier sighting.
+    fn ready(&mut self, e: &Entry) -> bool {
+        let dir = self.direction(e);
+        let (exp, rel) = self.expected(e, dir);
+        if !rel.without(e.mask).is_empty() {
+            return false;
+        }
+        exp.without(rel)
+            .without(e.mask)
+            .in_order(dir)
+            .all(|h| self.watermark[h] >= e.first_ts)
+    }
+
+    /// No sighting can still arrive: every expected hop that has not seen
+    /// it has delivered later packets, or the timeout has passed.
+    fn decidable(&mut self, e: &Entry, now: Nanos) -> bool {
+        if now >= e.last_ts.saturating_add(self.cfg.timeout) {
+            return true;
+        }
+        let dir = self.direction(e);
+        let (exp, _) = self.expected(e, dir);
+        let horizon = e.last_ts.saturating_add(self.cfg.transit);
+        exp.without(e.mask)
+            .in_order(dir)
+            .all(|h| self.watermark[h] >= horizon)
+    }
+
+    fn conclude(&mut self, e: &Entry, forced: Option<Outcome>) -> Record {
+        let dir = self.direction(e);
+        let (_, rel) = self.expected(e, dir);
+        let order: Vec<usize> = rel.or(e.mask).in_order(dir).collect();
+        let last_seen = order.iter().rposition(|&h| e.mask.contains(h)).unwrap_or(0);
+        let mut steps = Vec::with_capacity(last_seen + 1);
+        for &h in &order[..=last_seen.min(order.len().saturating_sub(1))] {
+            if e.mask.contains(h) {
+                steps.push(Step {
+                    hop: h,
+                    ts: Some(e.seen[h]),
+                });
+            } else if rel.contains(h) {
+                steps.push(Step { hop: h, ts: None });
+            }
+        }
+        let next = order[last_seen + 1..]
+            .iter()
+            .copied()
+            .find(|&h| rel.contains(h));
+        let outcome = match (forced, next) {
+            (Some(f), _) => f,
+            (None, Some(to)) => Outcome::Lost {
+                from: order[last_seen],
+                to,
+            },
+            (None, None) => Outcome::Complete,
+        };
+
+        let s = &mut self.summary;
+        s.followed += 1;
+        match outcome {
+            Outcome::Complete => s.complete += 1,
+            Outcome::Lost { from, to } => *s.lost.entry((from, to, dir)).or_insert(0) += 1,
+            Outcome::Evicted => s.evicted += 1,
+            Outcome::InFlight => s.in_flight += 1,
+        }
+        for st in &steps {
+            if st.ts.is_none() {
+                s.missed[st.hop] += 1;
+            }
+        }
+        Record {
+            flow: e.flow,
+            dir,
+            ts: e.first_ts,
+            steps,
+            outcome,
+            outer: e.outer,
+            frame: e.frame.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "correlate_tests.rs"]
+mod tests;
