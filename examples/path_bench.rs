@@ -11,9 +11,7 @@
 //! packet was decided once with the right verdict.
 
 use podcap::linktype::LinkType;
-use podcap::trace::{
-    AllHops, Config, Correlator, IdentityConfig, Nanos, Outcome, Record, identify,
-};
+use podcap::trace::{AllHops, Config, Correlator, IdentityConfig, Nanos, Record, identify};
 use std::time::{Duration, Instant};
 
 /// CPU time of this thread: the machine may be shared, and the figure that
@@ -73,10 +71,22 @@ fn views(i: u32, out: bool) -> Views {
         p
     };
     let eth = |ip: Vec<u8>, macs: [u8; 12]| [macs.to_vec(), vec![8, 0], ip].concat();
-    let pod = eth(ip(64), [0x0a, 0x58, 0x0a, 0xf4, 0, 1, 0x0a, 0x58, 0x0a, 0xf4, 0, 0x15]);
-    let routed = eth(ip(63), [0xd2, 0x1a, 0x3b, 0x4c, 0x5d, 0x6e, 0x8e, 0x7f, 0x6a, 0x5b, 0x4c, 0x3d]);
+    let pod = eth(
+        ip(64),
+        [
+            0x0a, 0x58, 0x0a, 0xf4, 0, 1, 0x0a, 0x58, 0x0a, 0xf4, 0, 0x15,
+        ],
+    );
+    let routed = eth(
+        ip(63),
+        [
+            0xd2, 0x1a, 0x3b, 0x4c, 0x5d, 0x6e, 0x8e, 0x7f, 0x6a, 0x5b, 0x4c, 0x3d,
+        ],
+    );
     let ulen = (8 + 8 + routed.len()) as u16;
-    let mut under = vec![0x52, 0x54, 0, 0, 0, 0x0b, 0x52, 0x54, 0, 0, 0, 0x0a, 8, 0, 0x45, 0];
+    let mut under = vec![
+        0x52, 0x54, 0, 0, 0, 0x0b, 0x52, 0x54, 0, 0, 0, 0x0a, 8, 0, 0x45, 0,
+    ];
     under.extend_from_slice(&(20 + ulen).to_be_bytes());
     under.extend_from_slice(&[0, 0, 0, 0, 64, 17, 0, 0, 192, 168, 1, 10, 192, 168, 1, 11]);
     under.extend_from_slice(&[0xc8, 0x22, 0x21, 0x18]);
@@ -162,7 +172,9 @@ fn main() {
                 sightings += 1;
                 clock = clock.max(ts);
                 match identify(f, LinkType::En10mb, &icfg) {
-                    Some(id) => k.observe(h, ts, &id, (f, LinkType::En10mb, f.len() as u32), &mut out),
+                    Some(id) => {
+                        k.observe(h, ts, &id, (f, LinkType::En10mb, f.len() as u32), &mut out)
+                    }
                     None => k.untracked(h, ts),
                 }
             }
@@ -177,10 +189,6 @@ fn main() {
     }
     k.finish(clock + 10_000_000_000, &mut out);
     decided += out.len();
-    let lost_seen = out
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Lost { .. }))
-        .count();
     let secs = cpu.as_secs_f64().max(1e-9);
     let s = k.summary();
     let pps = packets as f64 / secs;
@@ -191,7 +199,10 @@ fn main() {
     println!("packets/s per core {pps:.0}");
     println!("sightings/s        {:.0}", sightings as f64 / secs);
     println!("vs 10,000 pps      {:.1}x", pps / 10_000.0);
-    println!("cpu at 10,000 pps  {:.1}% of a core", 10_000.0 / pps * 100.0);
+    println!(
+        "cpu at 10,000 pps  {:.1}% of a core",
+        10_000.0 / pps * 100.0
+    );
     println!("peak table         {peak} packets");
     println!(
         "decided            {decided} (complete {}, lost {}, given up {}, in flight {})",
@@ -200,9 +211,11 @@ fn main() {
         s.evicted,
         s.in_flight
     );
-    let _ = lost_seen;
     let ok = decided == packets && s.lost_total() == lost_expected && s.evicted == 0;
-    println!("verdicts           {}", if ok { "all correct" } else { "WRONG" });
+    println!(
+        "verdicts           {}",
+        if ok { "all correct" } else { "WRONG" }
+    );
     if !ok {
         std::process::exit(1);
     }
