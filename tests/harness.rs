@@ -219,6 +219,11 @@ fn flannel_wired_like_flannel() {
         let m = stdout(&w.exec(&p.node, &["ip", "-o", "link", "show", "dev", h]));
         assert!(m.contains("master cni0"), "{m}");
     }
+    assert_eq!(w.expected_ifname("node1", "pod3"), "flannel.1");
+    assert_eq!(
+        w.expected_ifname("node2", "pod3"),
+        w.pod("pod3").host_if.clone().unwrap()
+    );
     // The neighbour flush helper leaves the permanent VTEP entry.
     w.flush_neigh("node1");
     let nb = stdout(&w.exec("node1", &["ip", "neigh", "show"]));

@@ -338,6 +338,24 @@ impl World {
         self.pods.iter().filter(move |p| p.node == node)
     }
 
+    /// The interface `podcap locate POD_IP` must name when run on `node`:
+    /// the pod's host side on its own node, the tunnel device (flannel.1)
+    /// on the other node, the parent interface for a macvlan pod.
+    pub fn expected_ifname(&self, node: &str, pod: &str) -> String {
+        let p = self.pod(pod);
+        if p.node != node {
+            let n = self.node(node);
+            return n
+                .tunnel
+                .clone()
+                .unwrap_or_else(|| panic!("{node} has no tunnel to reach {pod}"));
+        }
+        p.host_if
+            .clone()
+            .or_else(|| p.parent.clone())
+            .unwrap_or_else(|| panic!("{pod} has no host-side interface"))
+    }
+
     /// The command `ip netns exec NODE_NS ARGV...`, for spawning or piping.
     pub fn command(&self, node: &str, argv: &[&str]) -> Command {
         let mut c = Command::new("ip");
