@@ -1,0 +1,306 @@
+//! The optimizer against libpcap's (over libpcap's own test suite) and
+//! against itself (random programs): same verdicts, no longer.
+
+use super::optimize;
+use crate::bpf::code::*;
+use crate::bpf::interp::{Aux, run};
+use crate::bpf::print::{Style, format, parse_d};
+use crate::bpf::testutil::{Rng, accept_cases, random_program};
+use crate::bpf::validate::validate;
+use crate::bpf::{Insn, op};
+
+fn s(code: u16, k: u32) -> Insn {
+    Insn::stmt(code, k)
+}
+
+#[test]
+fn folds_constant_x_into_an_absolute_load() {
+    let unopt = parse_d(
+        "(000) ldh      [14]\n\
+         (001) jeq      #0x6007          jt 2\tjf 13\n\
+         (002) ld       #0xab\n\
+         (003) st       M[0]\n\
+         (004) ldx      M[0]\n\
+         (005) ldb      [x + 16]\n\
+         (006) st       M[1]\n\
+         (007) ld       #0xcd\n\
+         (008) st       M[2]\n\
+         (009) ldx      M[2]\n\
+         (010) ld       M[1]\n\
+         (011) jeq      x                jt 12\tjf 13\n\
+         (012) ret      #262144\n\
+         (013) ret      #0\n",
+    )
+    .unwrap_or_default();
+    let got = format(&optimize(unopt), Style::D);
+    assert_eq!(
+        got,
+        "(000) ldh      [14]\n\
+         (001) jeq      #0x6007          jt 2\tjf 5\n\
+         (002) ldb      [187]\n\
+         (003) jeq      #0xcd            jt 4\tjf 5\n\
+         (004) ret      #262144\n\
+         (005) ret      #0\n"
+    );
+}
+
+#[test]
+fn threads_a_repeated_test() {
+    // ip or ip6, tested twice: the second test of [12] is decided.
+    let p = vec![
+        s(LD_H_ABS, 12),
+        Insn::jump(JEQ_K, 0x800, 0, 2),
+        s(LD_B_ABS, 23),
+        Insn::jump(JEQ_K, 6, 3, 0),
+        s(LD_H_ABS, 12),
+        Insn::jump(JEQ_K, 0x86dd, 0, 2),
+        s(LD_B_ABS, 20),
+        Insn::jump(JEQ_K, 6, 0, 1),
+        s(RET_K, 65535),
+        s(RET_K, 0),
+    ];
+    let o = optimize(p.clone());
+    assert!(o.len() < p.len(), "{}", format(&o, Style::D));
+    assert!(
+        !o.contains(&s(LD_H_ABS, 12)) || o.iter().filter(|i| **i == s(LD_H_ABS, 12)).count() == 1
+    );
+}
+
+#[test]
+fn keeps_a_dead_load_that_may_fail() {
+    // `ld [100]` is dead, but it rejects packets shorter than 104 bytes.
+    let p = vec![s(LD_W_ABS, 100), s(LD_IMM, 1), s(RET_A, 0)];
+    let o = optimize(p);
+    let short = [0u8; 50];
+    let long = [0u8; 120];
+    assert_eq!(run(&o, &short, 50, &Aux::default()), 0);
+    assert_eq!(run(&o, &long, 120, &Aux::default()), 1);
+    assert_eq!(o, vec![s(LD_W_ABS, 100), s(RET_K, 1)]);
+}
+
+#[test]
+fn invalid_programs_come_back_unchanged() {
+    let p = vec![s(LD_IMM, 1)];
+    assert_eq!(optimize(p.clone()), p);
+    let p = vec![Insn::stmt(JA, 5), s(RET_K, 0)];
+    assert_eq!(optimize(p.clone()), p);
+}
+
+/// Packets that reach deep into `progs`: random bytes, with the constants
+/// the programs compare against written where they load from.
+struct PacketGen {
+    /// (offset, size in bytes, value); indirect loads get a guess at X.
+    pokes: Vec<(u32, u32, u32)>,
+    msh: Vec<u32>,
+}
+
+impl PacketGen {
+    fn new(progs: &[&[Insn]]) -> PacketGen {
+        let mut pokes = Vec::new();
+        let mut msh = Vec::new();
+        for prog in progs {
+            let mut last: Option<(u32, u32, bool)> = None;
+            for i in prog.iter() {
+                match i.code {
+                    LD_W_ABS | LD_H_ABS | LD_B_ABS | LD_W_IND | LD_H_IND | LD_B_IND => {
+                        let size = match op::size(i.code) {
+                            op::W => 4,
+                            op::H => 2,
+                            _ => 1,
+                        };
+                        last = Some((i.k, size, op::mode(i.code) == op::IND));
+                    }
+                    LDX_MSH => msh.push(i.k),
+                    c if op::class(c) == op::JMP && op::src(c) == op::K && c != JA => {
+                        if let Some((k, size, ind)) = last {
+                            let xs: &[u32] = if ind { &[0, 20, 24, 40] } else { &[0] };
+                            for &x in xs {
+                                pokes.push((k.wrapping_add(x), size, i.k));
+                                if c & 0xf0 != op::JEQ {
+                                    pokes.push((k.wrapping_add(x), size, i.k.wrapping_add(1)));
+                                }
+                            }
+                        }
+                    }
+                    c if op::class(c) == op::ALU => {}
+                    _ => last = None,
+                }
+            }
+        }
+        PacketGen { pokes, msh }
+    }
+
+    fn packet(&self, rng: &mut Rng) -> (Vec<u8>, u32, Aux) {
+        let len = match rng.below(10) {
+            0 => rng.below(20),
+            1..=7 => 20 + rng.below(110),
+            _ => 130 + rng.below(1500),
+        };
+        let mut p: Vec<u8> = (0..len).map(|_| rng.u32() as u8).collect();
+        for &k in &self.msh {
+            if rng.chance(70) {
+                if let Some(b) = p.get_mut(k as usize) {
+                    *b = 0x45;
+                }
+            }
+        }
+        let pct = rng.pick(&[10, 40, 70, 95]);
+        for &(k, size, v) in &self.pokes {
+            if !rng.chance(pct) {
+                continue;
+            }
+            let bytes = v.to_be_bytes();
+            let start = k as usize;
+            if let Some(dst) = start
+                .checked_add(size as usize)
+                .and_then(|end| p.get_mut(start..end))
+            {
+                dst.copy_from_slice(&bytes[4 - size as usize..]);
+            }
+        }
+        let wirelen = len as u32
+            + if rng.chance(20) {
+                rng.below(100) as u32
+            } else {
+                0
+            };
+        let aux = Aux {
+            protocol: rng.pick(&[0x0800, 0x86dd, 0x0806, 0x8100]),
+            pkttype: rng.below(5) as u8,
+            ifindex: rng.below(12) as u32,
+            vlan_tci: if rng.chance(30) {
+                Some(rng.u32() as u16)
+            } else {
+                None
+            },
+            vlan_tpid: 0x8100,
+        };
+        (p, wirelen, aux)
+    }
+}
+
+/// libpcap's unoptimized program for each expression, optimized by us,
+/// against libpcap's optimized one: lengths, and verdicts on packets.
+#[test]
+fn conformance_against_libpcap() {
+    let Some(cases) = accept_cases() else {
+        return;
+    };
+    let mut pairs: std::collections::BTreeMap<_, (Option<String>, Option<String>)> =
+        Default::default();
+    for c in cases {
+        if !matches!(
+            c.dlt.as_str(),
+            "EN10MB" | "RAW" | "LINUX_SLL" | "LINUX_SLL2"
+        ) {
+            continue;
+        }
+        let key = (c.dlt.clone(), c.expr.clone(), c.snaplen, c.linuxext);
+        let e = pairs.entry(key).or_default();
+        if c.optimize {
+            e.1 = Some(c.expected);
+        } else {
+            e.0 = Some(c.expected);
+        }
+    }
+    let (mut shorter, mut equal, mut longer) = (0, 0, 0);
+    let (mut ours_total, mut theirs_total, mut unopt_total) = (0, 0, 0);
+    let mut libpcap_self_disagree = 0;
+    let mut longer_list = Vec::new();
+    let mut rng = Rng::new(2024);
+    for ((dlt, expr, _, _), (unopt, opt)) in &pairs {
+        let (Some(unopt), Some(opt)) = (unopt, opt) else {
+            continue;
+        };
+        let (Ok(unopt), Ok(theirs)) = (parse_d(unopt), parse_d(opt)) else {
+            panic!("unparsable expected text for {expr}");
+        };
+        let ours = optimize(unopt.clone());
+        assert!(
+            validate(&ours).is_ok() || validate(&unopt).is_err(),
+            "{dlt} {expr}: optimizer produced an invalid program"
+        );
+        ours_total += ours.len();
+        theirs_total += theirs.len();
+        unopt_total += unopt.len();
+        match ours.len().cmp(&theirs.len()) {
+            std::cmp::Ordering::Less => shorter += 1,
+            std::cmp::Ordering::Equal => equal += 1,
+            std::cmp::Ordering::Greater => {
+                longer += 1;
+                longer_list.push(format!(
+                    "{dlt} `{expr}`: ours {} libpcap {}",
+                    ours.len(),
+                    theirs.len()
+                ));
+            }
+        }
+        let pg = PacketGen::new(&[&unopt, &theirs]);
+        let mut disagree = false;
+        for _ in 0..300 {
+            let (pkt, wirelen, aux) = pg.packet(&mut rng);
+            let want = run(&unopt, &pkt, wirelen, &aux);
+            let got = run(&ours, &pkt, wirelen, &aux);
+            assert_eq!(
+                got,
+                want,
+                "{dlt} `{expr}`: our optimized program disagrees with libpcap's \
+                 unoptimized one on {pkt:02x?} (wirelen {wirelen}, {aux:?})\n\
+                 unoptimized:\n{}ours:\n{}",
+                format(&unopt, Style::D),
+                format(&ours, Style::D)
+            );
+            if run(&theirs, &pkt, wirelen, &aux) != want {
+                disagree = true;
+            }
+        }
+        if disagree {
+            libpcap_self_disagree += 1;
+        }
+    }
+    let total = shorter + equal + longer;
+    eprintln!(
+        "optimizer over {total} expressions with both libpcap programs: \
+         {shorter} shorter, {equal} equal, {longer} longer than libpcap's; \
+         instructions: ours {ours_total}, libpcap optimized {theirs_total}, \
+         unoptimized {unopt_total}; libpcap's optimized program disagreed \
+         with its unoptimized one on some packet for {libpcap_self_disagree}"
+    );
+    for l in &longer_list {
+        eprintln!("  longer: {l}");
+    }
+    assert!(total > 500, "only {total} expression pairs");
+}
+
+/// Random valid programs: optimized and not agree on random packets.
+#[test]
+fn random_programs_keep_their_verdicts() {
+    let mut rng = Rng::new(99);
+    let mut tested = 0;
+    let mut attempts = 0;
+    while tested < 3000 && attempts < 200_000 {
+        attempts += 1;
+        let prog = random_program(&mut rng, 24);
+        if validate(&prog).is_err() {
+            continue;
+        }
+        tested += 1;
+        let opt = optimize(prog.clone());
+        assert!(opt.len() <= prog.len());
+        assert!(validate(&opt).is_ok(), "{}", format(&opt, Style::D));
+        let pg = PacketGen::new(&[&prog]);
+        for _ in 0..40 {
+            let (pkt, wirelen, aux) = pg.packet(&mut rng);
+            let want = run(&prog, &pkt, wirelen, &aux);
+            let got = run(&opt, &pkt, wirelen, &aux);
+            assert_eq!(
+                got,
+                want,
+                "on {pkt:02x?} (wirelen {wirelen}, {aux:?})\noriginal:\n{}optimized:\n{}",
+                format(&prog, Style::D),
+                format(&opt, Style::D)
+            );
+        }
+    }
+    assert!(tested >= 3000, "only {tested} valid random programs");
+}
