@@ -132,7 +132,10 @@ impl PacketGen {
 
     fn packet(&self, rng: &mut Rng) -> (Vec<u8>, u32, Aux) {
         let len = match rng.below(10) {
-            0 => rng.below(20),
+            0 => {
+                let short = if rng.chance(30) { 4 } else { 20 };
+                rng.below(short)
+            }
             1..=7 => 20 + rng.below(110),
             _ => 130 + rng.below(1500),
         };
@@ -256,6 +259,25 @@ fn conformance_against_libpcap() {
         }
         if disagree {
             libpcap_self_disagree += 1;
+            eprintln!("  libpcap's optimized program changes the verdict: {dlt} `{expr}`");
+        }
+        if ours.len() > theirs.len() {
+            assert!(
+                disagree,
+                "{dlt} `{expr}`: ours ({}) is longer than libpcap's ({}) though libpcap's \
+                 keeps the verdicts\nours:\n{}libpcap:\n{}",
+                ours.len(),
+                theirs.len(),
+                format(&ours, Style::D),
+                format(&theirs, Style::D)
+            );
+        }
+        if ours.len() < theirs.len() {
+            eprintln!(
+                "  shorter: {dlt} `{expr}`: ours {} libpcap {}",
+                ours.len(),
+                theirs.len()
+            );
         }
     }
     let total = shorter + equal + longer;
@@ -303,4 +325,246 @@ fn random_programs_keep_their_verdicts() {
         }
     }
     assert!(tested >= 3000, "only {tested} valid random programs");
+}
+
+/// Every accept program of the suite (all link types, optimized or not,
+/// including libpcap's own optimized output) keeps its verdicts and never
+/// grows.
+#[test]
+fn every_suite_program_keeps_its_verdicts() {
+    let Some(cases) = accept_cases() else {
+        return;
+    };
+    let mut rng = Rng::new(7);
+    let mut seen = std::collections::HashSet::new();
+    let (mut n, mut before, mut after) = (0, 0, 0);
+    for c in &cases {
+        if !seen.insert(c.expected.clone()) {
+            continue;
+        }
+        let Ok(prog) = parse_d(&c.expected) else {
+            panic!("unparsable expected text for {}", c.label);
+        };
+        let opt = optimize(prog.clone());
+        assert!(opt.len() <= prog.len(), "{}", c.label);
+        n += 1;
+        before += prog.len();
+        after += opt.len();
+        let pg = PacketGen::new(&[&prog]);
+        for _ in 0..60 {
+            let (pkt, wirelen, aux) = pg.packet(&mut rng);
+            assert_eq!(
+                run(&opt, &pkt, wirelen, &aux),
+                run(&prog, &pkt, wirelen, &aux),
+                "{} `{}` on {pkt:02x?} (wirelen {wirelen}, {aux:?})\nbefore:\n{}after:\n{}",
+                c.label,
+                c.expr,
+                format(&prog, Style::D),
+                format(&opt, Style::D)
+            );
+        }
+    }
+    eprintln!("{n} distinct suite programs: {before} instructions before, {after} after");
+}
+
+/// One conditional jump on a value straight from the packet, as seen by
+/// [`trace`]: where the bytes are, which bits count, the test, the outcome.
+struct Branch {
+    addr: usize,
+    size: usize,
+    mask: u32,
+    code: u16,
+    k: u32,
+    taken: bool,
+}
+
+/// Runs `prog` like the interpreter, recording the branches that test
+/// packet bytes (possibly masked), so that a packet can be steered down
+/// the other side of each.
+fn trace(prog: &[Insn], pkt: &[u8], wirelen: u32) -> Vec<Branch> {
+    let mut out = Vec::new();
+    let (mut a, mut x) = (0u32, 0u32);
+    let mut src: Option<(usize, usize, u32)> = None;
+    let mut mem = [0u32; 16];
+    let mut pc = 0;
+    let load = |off: u32, size: usize| -> Option<u32> {
+        let o = off as usize;
+        let b = pkt.get(o..o.checked_add(size)?)?;
+        Some(b.iter().fold(0, |acc, &v| (acc << 8) | u32::from(v)))
+    };
+    while let Some(i) = prog.get(pc) {
+        pc += 1;
+        let size = match op::size(i.code) {
+            op::W => 4,
+            op::H => 2,
+            _ => 1,
+        };
+        match i.code {
+            LD_W_ABS | LD_H_ABS | LD_B_ABS if i.k < 0x8000_0000 => {
+                let Some(v) = load(i.k, size) else { return out };
+                a = v;
+                src = Some((i.k as usize, size, u32::MAX));
+            }
+            LD_W_IND | LD_H_IND | LD_B_IND => {
+                let addr = x.wrapping_add(i.k);
+                let Some(v) = load(addr, size) else {
+                    return out;
+                };
+                a = v;
+                src = Some((addr as usize, size, u32::MAX));
+            }
+            LDX_MSH => {
+                let Some(v) = load(i.k, 1) else { return out };
+                x = 4 * (v & 0xf);
+            }
+            c if op::class(c) == op::ALU && c == op::ALU | op::AND | op::K => {
+                a &= i.k;
+                src = src.map(|(ad, sz, m)| (ad, sz, m & i.k));
+            }
+            c if op::class(c) == op::JMP && c != JA && op::src(c) == op::K => {
+                let taken = match c {
+                    JEQ_K => a == i.k,
+                    JGT_K => a > i.k,
+                    JGE_K => a >= i.k,
+                    _ => a & i.k != 0,
+                };
+                if let Some((addr, size, mask)) = src {
+                    out.push(Branch {
+                        addr,
+                        size,
+                        mask,
+                        code: c,
+                        k: i.k,
+                        taken,
+                    });
+                }
+                pc += usize::from(if taken { i.jt } else { i.jf });
+            }
+            RET_K | RET_A => return out,
+            JA => pc += i.k as usize,
+            c if op::class(c) == op::JMP => {
+                // Tests against X: decided by the interpreter.
+                let p = [
+                    Insn::stmt(LDX_IMM, x),
+                    Insn::stmt(LD_IMM, a),
+                    Insn::jump(c, i.k, 0, 1),
+                    Insn::stmt(RET_K, 1),
+                    Insn::stmt(RET_K, 2),
+                ];
+                let taken = run(&p, pkt, wirelen, &Aux::default()) == 1;
+                pc += usize::from(if taken { i.jt } else { i.jf });
+            }
+            ST => mem[(i.k & 15) as usize] = a,
+            STX => mem[(i.k & 15) as usize] = x,
+            LD_MEM => (a, src) = (mem[(i.k & 15) as usize], None),
+            LDX_MEM => x = mem[(i.k & 15) as usize],
+            TAX => x = a,
+            TXA => (a, src) = (x, None),
+            LDX_IMM => x = i.k,
+            LDX_W_LEN => x = wirelen,
+            _ => {
+                // ALU and the remaining loads: the interpreter computes A.
+                let p = [
+                    Insn::stmt(LD_IMM, a),
+                    Insn::stmt(LDX_IMM, x),
+                    *i,
+                    Insn::stmt(RET_A, 0),
+                ];
+                a = run(&p, pkt, wirelen, &Aux::default());
+                src = None;
+            }
+        }
+    }
+    out
+}
+
+/// Packets steered down many paths of `prog`: start random, then flip
+/// one recorded branch at a time by rewriting the bytes it tests.
+fn steered_packets(prog: &[Insn], rng: &mut Rng, n: usize) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let len = 34 + rng.below(300);
+        let mut pkt: Vec<u8> = (0..len).map(|_| rng.u32() as u8).collect();
+        let mut flipped = std::collections::HashSet::new();
+        for _ in 0..24 {
+            let branches = trace(prog, &pkt, pkt.len() as u32);
+            if branches.is_empty() {
+                break;
+            }
+            // Mostly push deeper: flip the deepest branch not flipped yet.
+            let deepest = (0..branches.len())
+                .rev()
+                .find(|&j| !flipped.contains(&(branches[j].addr, branches[j].code, branches[j].k)));
+            let pick = match deepest {
+                Some(j) if rng.chance(85) => j,
+                _ => rng.below(branches.len()),
+            };
+            flipped.insert((branches[pick].addr, branches[pick].code, branches[pick].k));
+            let b = &branches[pick];
+            let want = !b.taken;
+            let base = rng.u32();
+            let v = match (b.code, want) {
+                (JEQ_K, true) => b.k,
+                (JEQ_K, false) => b.k ^ (1 << rng.below(8)),
+                (JGT_K, true) => b.k.wrapping_add(1),
+                (JGT_K, false) => b.k,
+                (JGE_K, true) => b.k,
+                (JGE_K, false) => b.k.wrapping_sub(1),
+                (_, true) => base | b.k,
+                (_, false) => base & !b.k,
+            };
+            let v = (v & b.mask) | (base & !b.mask);
+            let bytes = v.to_be_bytes();
+            if let Some(dst) = pkt.get_mut(b.addr..b.addr + b.size) {
+                dst.copy_from_slice(&bytes[4 - b.size..]);
+            }
+            out.push(pkt.clone());
+        }
+        out.push(pkt);
+    }
+    out
+}
+
+/// The suite's programs, optimized, on packets steered through their
+/// branches (including several layers of encapsulation).
+#[test]
+fn steered_packets_keep_verdicts() {
+    let Some(cases) = accept_cases() else {
+        return;
+    };
+    let mut rng = Rng::new(11);
+    let mut seen = std::collections::HashSet::new();
+    let (mut packets, mut accepted) = (0usize, 0usize);
+    for c in &cases {
+        if !matches!(
+            c.dlt.as_str(),
+            "EN10MB" | "RAW" | "LINUX_SLL" | "LINUX_SLL2"
+        ) || !seen.insert(c.expected.clone())
+        {
+            continue;
+        }
+        let Ok(prog) = parse_d(&c.expected) else {
+            continue;
+        };
+        let opt = optimize(prog.clone());
+        for pkt in steered_packets(&prog, &mut rng, 60) {
+            for wirelen in [pkt.len() as u32, pkt.len() as u32 + 1000] {
+                let want = run(&prog, &pkt, wirelen, &Aux::default());
+                let got = run(&opt, &pkt, wirelen, &Aux::default());
+                assert_eq!(
+                    got,
+                    want,
+                    "{} `{}` on {pkt:02x?}\nbefore:\n{}after:\n{}",
+                    c.label,
+                    c.expr,
+                    format(&prog, Style::D),
+                    format(&opt, Style::D)
+                );
+                packets += 1;
+                accepted += usize::from(want != 0);
+            }
+        }
+    }
+    eprintln!("steered packets: {packets}, accepted {accepted}");
+    assert!(accepted * 10 > packets, "steering reaches too few accepts");
 }
