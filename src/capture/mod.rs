@@ -549,6 +549,18 @@ impl Source {
             .map_err(|e| Error::os(format!("wait for packets on {}", self.name), e, None))
     }
 
+    /// Waits (at most `max_ms`) for the block the kernel is filling to be
+    /// handed over, if it holds packets: used when stopping, so that what
+    /// arrived before the stop is still written.
+    pub fn settle(&self, max_ms: i32) {
+        let off = self.cur * self.block_size;
+        let mut left = max_ms;
+        while left > 0 && !self.ready() && self.map.block_packets_hint(off) > 0 {
+            let _ = sys::poll_in(self.fd.as_raw_fd(), left.min(50));
+            left -= 50;
+        }
+    }
+
     /// Whether a block is waiting in the ring.
     pub fn ready(&self) -> bool {
         self.map.block_status(self.cur * self.block_size) & ring::status::USER != 0
@@ -640,6 +652,11 @@ impl<'s> Batch<'s> {
             let next = hdr.next_offset() as usize;
             self.pos = if next == 0 { 0 } else { self.pos + next };
             if !self.shaper.direction.keeps(hdr.sll_pkttype()) {
+                continue;
+            }
+            // Loopback delivers every packet twice, leaving and arriving;
+            // keep the arriving copy, as libpcap does.
+            if hdr.sll_pkttype() == PACKET_OUTGOING && hdr.sll_hatype() == sys::ARPHRD_LOOPBACK {
                 continue;
             }
             if let Some((hl, wirelen)) = self.shaper.shape(&hdr) {

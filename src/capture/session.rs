@@ -223,6 +223,34 @@ pub fn run(
     drop(ex);
 
     let mut out = output.borrow_mut();
+    // On a signal, what the kernel already handed over is still written:
+    // the ring's ready blocks are drained (the block being filled is not
+    // ours until it times out).
+    let mut reason = reason;
+    if matches!(reason, Ok(StopReason::Signal)) {
+        for (i, s) in sources.iter().enumerate() {
+            // The ring retires a partly filled block within its timeout.
+            s.borrow().settle(1000);
+            match pump(
+                i as u32,
+                &mut s.borrow_mut(),
+                &mut out,
+                label,
+                &captured,
+                limit,
+            ) {
+                Ok(_) | Err(Event::Count) => {}
+                Err(Event::ReaderGone) => {
+                    reason = Ok(StopReason::ReaderGone);
+                    break;
+                }
+                Err(Event::Failed(e)) => {
+                    reason = Err(e);
+                    break;
+                }
+            }
+        }
+    }
     let finish = out.finish();
     let mut stats = Stats::default();
     for s in &sources {

@@ -1,7 +1,7 @@
 //! SIGINT/SIGTERM: ask the capture loop to stop, flush and report. The
 //! handler only sets a flag and writes one byte to a pipe the loop polls.
 
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -24,17 +24,27 @@ pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
 }
 
-/// Installs the handlers; returns the read end of the wake-up pipe
-/// (readable once a signal arrived).
+static READ_FD: AtomicI32 = AtomicI32::new(-1);
+
+/// Installs the handlers (once per process; later calls only hand out
+/// another copy of the pipe); returns the read end of the wake-up pipe,
+/// readable once a signal arrived.
 pub fn install() -> std::io::Result<OwnedFd> {
+    let rd = READ_FD.load(Ordering::SeqCst);
+    if rd >= 0 {
+        // SAFETY: READ_FD is a pipe fd owned by this module for the life
+        // of the process; the borrow lasts only for the dup.
+        let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(rd) };
+        return b.try_clone_to_owned();
+    }
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: pipe2 writes two fds into the array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // SAFETY: both fds are fresh and owned here; the write end is leaked
-    // on purpose (the handler may use it until the process exits).
-    let rd = unsafe { OwnedFd::from_raw_fd(fds[0]) };
+    // Both ends stay open for the life of the process: the handler may
+    // write at any time.
+    READ_FD.store(fds[0], Ordering::SeqCst);
     WAKE_FD.store(fds[1], Ordering::SeqCst);
     for sig in [libc::SIGINT, libc::SIGTERM] {
         // SAFETY: a zeroed sigaction is valid; we set the handler, an
@@ -49,7 +59,9 @@ pub fn install() -> std::io::Result<OwnedFd> {
             }
         }
     }
-    Ok(rd)
+    // SAFETY: as above, a dup of our own pipe fd.
+    let b = unsafe { std::os::fd::BorrowedFd::borrow_raw(fds[0]) };
+    b.try_clone_to_owned()
 }
 
 /// Empties the (non-blocking) wake-up pipe.

@@ -339,6 +339,15 @@ impl Mmap {
         a.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// `num_pkts` of a block the kernel may be filling: a racy hint only.
+    pub fn block_packets_hint(&self, off: usize) -> u32 {
+        assert!(off + 16 <= self.len && (off + 12) % 4 == 0);
+        // SAFETY: in bounds and aligned (as in `block_status`); atomic
+        // because the kernel may write it concurrently.
+        let a = unsafe { &*(self.ptr.add(off + 12) as *const std::sync::atomic::AtomicU32) };
+        a.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Hands the block at `off` back to the kernel (status = TP_STATUS_KERNEL).
     pub fn release_block(&self, off: usize) {
         assert!(off + 12 <= self.len && (off + 8) % 4 == 0);

@@ -552,6 +552,8 @@ fn netns_description(spec: Option<&str>) -> String {
 
 fn live(name: &str, o: &Options) -> Result<i32> {
     let mut err = std::io::stderr();
+    // From here on, SIGINT/SIGTERM stop the capture cleanly.
+    capture::signals::install().map_err(|e| Error::os("install signal handlers", e, None))?;
     let mut sources = Vec::new();
     for i in &o.interfaces {
         let cfg = SourceConfig {
@@ -599,16 +601,6 @@ fn live(name: &str, o: &Options) -> Result<i32> {
             "{name}: verbose output suppressed, use -v[v]... for full protocol decode"
         );
     }
-    for s in &sources {
-        let _ = writeln!(
-            err,
-            "{name}: listening on {}, link-type {} ({}), snapshot length {} bytes",
-            s.name(),
-            s.linktype().name(),
-            s.linktype().description(),
-            s.snaplen()
-        );
-    }
     let file = match &write {
         Some((w, _)) => Some(output::open_dest(w)?),
         None => None,
@@ -629,6 +621,16 @@ fn live(name: &str, o: &Options) -> Result<i32> {
     match &o.user {
         Some(u) => privs::become_user(u)?,
         None => privs::drop_all_capabilities()?,
+    }
+    for s in &sources {
+        let _ = writeln!(
+            err,
+            "{name}: listening on {}, link-type {} ({}), snapshot length {} bytes",
+            s.name(),
+            s.linktype().name(),
+            s.linktype().description(),
+            s.snaplen()
+        );
     }
     let label = if sources.len() > 1 || sources.iter().any(|s| s.ifindex() == 0) {
         Label::Name
