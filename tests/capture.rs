@@ -25,7 +25,7 @@ fn tcpdump_in(p: &Pair, ns: &str, args: &[&str]) -> Proc {
     Proc::spawn(p.cmd(ns, "tcpdump", &a), Stdio::null())
 }
 
-fn ifindex(p: &Pair, ns: &str, dev: &str) -> String {
+fn ifindex(ns: &str, dev: &str) -> String {
     let o = sh("ip", &["-n", ns, "-o", "link", "show", dev]);
     String::from_utf8_lossy(&o.stdout)
         .split(':')
@@ -78,7 +78,7 @@ fn hex(s: &str) -> String {
 #[test]
 fn any_writes_linux_sll_by_default_and_sll2_on_request() {
     let p = Pair::new("any");
-    let idx = ifindex(&p, &p.a, "va");
+    let idx = ifindex(&p.a, "va");
     for (extra, encap) in [(None, "sll"), (Some("LINUX_SLL2"), "sll2")] {
         let f = p.path(&format!("{encap}.pcap"));
         let mut args = vec!["-i", "any", "-c", "10", "-w", &f];

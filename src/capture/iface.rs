@@ -1,9 +1,10 @@
 //! The interface list of `-D`: what tcpdump shows, plus what podcap knows
 //! about each interface (kind, bridge master, veth peer).
+//!
+//! The peer of a veth is given by ifindex; when it lives in another network
+//! namespace, that index is in the peer's namespace.
 
-use super::sys;
 use crate::Result;
-use std::os::fd::AsRawFd;
 
 /// One interface as `-D` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,77 +22,40 @@ pub struct Iface {
     pub carrier: Option<bool>,
 }
 
-fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
-        .map(|s| s.trim().to_string())
-}
-
-/// The interfaces of the current network namespace, by ifindex.
-///
-/// Names come from `/proc/net/dev` (always the caller's namespace); flags
-/// from ioctls; kind, master and peer from sysfs when it shows this
-/// namespace.
+/// The interfaces of the current network namespace, by ifindex, from
+/// rtnetlink (right after `--netns` too, where sysfs would still show the
+/// namespace it was mounted in).
 pub fn list() -> Result<Vec<Iface>> {
-    let ctl = sys::ioctl_socket()?;
-    let dev = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
-    let mut out = Vec::new();
-    for line in dev.lines().skip(2) {
-        let Some((name, _)) = line.split_once(':') else {
-            continue;
-        };
-        let name = name.trim().to_string();
-        let Ok(index) = sys::if_index(ctl.as_raw_fd(), &name) else {
-            continue;
-        };
-        let flags = sys::if_flags(ctl.as_raw_fd(), &name).unwrap_or(0);
-        let base = format!("/sys/class/net/{name}");
-        // sysfs may belong to another namespace (after setns): trust it
-        // only when it agrees on the index.
-        let sysfs_ok = read(&format!("{base}/ifindex")) == Some(index.to_string());
-        let (kind, master, peer, carrier) = if sysfs_ok {
-            let uevent = read(&format!("{base}/uevent")).unwrap_or_default();
-            let mut kind = uevent
-                .lines()
-                .find_map(|l| l.strip_prefix("DEVTYPE="))
-                .map(str::to_string);
-            let driver = std::fs::read_link(format!("{base}/device/driver"))
-                .ok()
-                .and_then(|p| p.file_name().map(|s| s.to_string_lossy().into_owned()));
-            let iflink: Option<u32> = read(&format!("{base}/iflink")).and_then(|s| s.parse().ok());
-            let peer = iflink.filter(|&l| l != index);
-            if kind.is_none() {
-                kind = match std::fs::read_link(format!("{base}/device")) {
-                    Ok(_) => driver,
-                    Err(_)
-                        if peer.is_some()
-                            && read(&format!("{base}/type")).as_deref() == Some("1") =>
-                    {
-                        Some("veth".into())
-                    }
-                    Err(_) => None,
-                };
+    let links = crate::netlink::Socket::open()?.links()?;
+    let name_of = |idx: u32| {
+        links
+            .iter()
+            .find(|l| l.ifindex == idx)
+            .map(|l| l.name.clone())
+            .unwrap_or_else(|| format!("if{idx}"))
+    };
+    let mut out: Vec<Iface> = links
+        .iter()
+        .map(|l| {
+            let veth = l.kind.as_deref() == Some("veth");
+            Iface {
+                index: l.ifindex,
+                name: l.name.clone(),
+                up: l.flags & libc::IFF_UP as u32 != 0,
+                running: l.flags & libc::IFF_RUNNING as u32 != 0,
+                loopback: l.flags & libc::IFF_LOOPBACK as u32 != 0,
+                kind: l.kind.clone(),
+                master: l.master.map(name_of),
+                peer_ifindex: if veth {
+                    l.link.filter(|&p| p != 0)
+                } else {
+                    None
+                },
+                // IFF_LOWER_UP: the carrier.
+                carrier: Some(l.flags & 0x1_0000 != 0),
             }
-            let master = std::fs::read_link(format!("{base}/master"))
-                .ok()
-                .and_then(|p| p.file_name().map(|s| s.to_string_lossy().into_owned()));
-            let carrier = read(&format!("{base}/carrier")).map(|c| c == "1");
-            (kind, master, peer, carrier)
-        } else {
-            (None, None, None, None)
-        };
-        out.push(Iface {
-            index,
-            name,
-            up: flags & libc::IFF_UP as u32 != 0,
-            running: flags & libc::IFF_RUNNING as u32 != 0,
-            loopback: flags & libc::IFF_LOOPBACK as u32 != 0,
-            kind,
-            master,
-            peer_ifindex: peer,
-            carrier,
-        });
-    }
+        })
+        .collect();
     out.sort_by_key(|i| i.index);
     Ok(out)
 }
