@@ -66,8 +66,11 @@ impl Tally {
         self.other_dlts.insert(dlt.to_string());
     }
     fn fail(&mut self, kind: &str, c: &Case, detail: String) {
+        self.fail_in(format!("{kind}: {}", suite::family(&c.expr)), c, detail);
+    }
+    fn fail_in(&mut self, group: String, c: &Case, detail: String) {
         self.failed.push(Failure {
-            group: format!("{kind}: {}", suite::family(&c.expr)),
+            group,
             label: c.label.clone(),
             expr: c.expr.clone(),
             detail,
@@ -88,6 +91,17 @@ impl Tally {
         }
         s
     }
+}
+
+/// An error reason without its variable parts, to group failures.
+fn short(why: &str) -> String {
+    let first = why.lines().next().unwrap_or("");
+    let w: String = first.chars().take(70).collect();
+    w.split(['\'', '`', '"'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string()
 }
 
 fn options_for(c: &Case, lt: LinkType) -> Options {
@@ -170,7 +184,7 @@ fn check_accept(suite: &Suite, corpora: &mut Corpora) -> Tally {
                 continue;
             }
             Ok(Err(e)) => {
-                t.fail("rejected", c, format!("{e}"));
+                t.fail_in(format!("rejected: {}", short(&e.why)), c, format!("{e}"));
                 continue;
             }
             Ok(Ok(p)) => p,
@@ -320,7 +334,11 @@ fn check_apply(suite: &Suite) -> Tally {
                 continue;
             }
             Ok(Err(e)) => {
-                t.fail("apply: rejected", c, format!("{e}"));
+                t.fail_in(
+                    format!("apply: rejected: {}", short(&e.why)),
+                    c,
+                    format!("{e}"),
+                );
                 continue;
             }
             Ok(Ok(p)) => p,
