@@ -11,13 +11,15 @@
 #[path = "corpus/mod.rs"]
 mod corpus;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use corpus::suite::{self, K8S_EXPRS};
 use corpus::{Rng, Sample};
+use podcap::bpf::Insn;
 use podcap::bpf::interp::Aux;
-use podcap::bpf::print::{Style, format, parse_ddd};
+use podcap::bpf::print::{Style, format, parse_d, parse_ddd};
 use podcap::bpf::validate::validate;
 use podcap::filter::{Options, compile};
 use podcap::linktype::LinkType;
@@ -25,6 +27,26 @@ use podcap::linktype::LinkType;
 /// Expressions (per link type) that must agree with libpcap; raise as the
 /// compiler improves.
 const FLOOR_AGREE: usize = 0;
+
+/// libpcap master's optimized programs from the conformance suite, by
+/// (link type, expression): the tie-breaker where Debian's libpcap 1.10
+/// differs from the libpcap the suite was exported from.
+fn master_programs() -> HashMap<(LinkType, String), Vec<Insn>> {
+    let mut m = HashMap::new();
+    if let Some(s) = suite::load() {
+        for c in &s.accept {
+            let Some(lt) = c.dlt.as_deref().and_then(suite::linktype_for_dlt) else {
+                continue;
+            };
+            if c.optimize && c.snaplen.is_none() && c.netmask.is_none() && !c.linuxext {
+                if let Ok(p) = parse_d(&c.expected) {
+                    m.insert((lt, c.expr.clone()), p);
+                }
+            }
+        }
+    }
+    m
+}
 
 fn exprs() -> Vec<String> {
     let mut v: Vec<String> = suite::load()
@@ -43,6 +65,9 @@ fn build_corpus(exprs: &[String], lt: LinkType) -> Vec<Sample> {
 
 enum Outcome {
     Agree,
+    /// Differs from libpcap 1.10 (or 1.10 rejects it) but has the same
+    /// verdicts as libpcap master's program in the conformance suite.
+    AgreesWithMaster(String),
     BothReject,
     /// libpcap 1.10 refuses it (newer syntax such as `vxlan`, or an error
     /// both should give); informational.
@@ -54,6 +79,7 @@ fn compare(
     expr: &str,
     lt: LinkType,
     libpcap: &Result<String, String>,
+    master: Option<&Vec<Insn>>,
     corpus: &[Sample],
 ) -> Outcome {
     let compiled = |optimize| {
@@ -63,6 +89,8 @@ fn compare(
                 &Options {
                     linktype: lt,
                     optimize,
+                    // tcpdump -r compiles with netmask 0 (no interface to ask).
+                    netmask: Some(0),
                     ..Default::default()
                 },
             )
@@ -83,7 +111,19 @@ fn compare(
             if validate(&p).is_err() {
                 return Outcome::Fail("invalid program".into(), format(&p, Style::D));
             }
-            Outcome::OnlyLibpcapRejects(e)
+            match master.map(|m| suite::first_difference(m, &p, corpus)) {
+                Some(None) => Outcome::AgreesWithMaster(format!("libpcap 1.10 rejects: {e}")),
+                Some(Some((s, want, got))) => Outcome::Fail(
+                    "verdict vs libpcap master".into(),
+                    format!(
+                        "packet {:?}: libpcap master {want}, ours {got}\n  {}\nours:\n{}",
+                        s.name,
+                        corpus::hex(&s.data),
+                        format(&p, Style::D)
+                    ),
+                ),
+                None => Outcome::OnlyLibpcapRejects(e),
+            }
         }
         (Ok(Err(e)), Ok(_)) => Outcome::Fail("rejected".into(), e.to_string()),
         (Ok(Ok(ours)), Ok(theirs)) => {
@@ -94,6 +134,14 @@ fn compare(
                 );
             }
             if let Some((s, want, got)) = suite::first_difference(&theirs, &ours, corpus) {
+                if let Some(m) = master {
+                    if suite::first_difference(m, &ours, corpus).is_none() {
+                        return Outcome::AgreesWithMaster(format!(
+                            "libpcap 1.10 differs (e.g. packet {:?}: 1.10 {want}, master and ours {got})",
+                            s.name
+                        ));
+                    }
+                }
                 return Outcome::Fail(
                     "verdict".into(),
                     format!(
@@ -130,6 +178,7 @@ fn same_verdicts_as_libpcap() {
         return;
     };
     let exprs = exprs();
+    let master = master_programs();
     let dir = suite::TempDir::new("differential");
     let mut agree_total = 0;
     let mut failures: Vec<(String, LinkType, String, String)> = Vec::new();
@@ -140,11 +189,17 @@ fn same_verdicts_as_libpcap() {
         let programs = suite::par_map(&exprs, 4, |e| suite::libpcap_ddd(&tcpdump, &pcap, e, true));
         let pairs: Vec<(&String, &Result<String, String>)> =
             exprs.iter().zip(programs.iter()).collect();
-        let outcomes = suite::par_map(&pairs, 2, |(e, p)| compare(e, lt, p, &corpus));
-        let (mut agree, mut both_reject, mut only) = (0, 0, 0);
+        let outcomes = suite::par_map(&pairs, 2, |(e, p)| {
+            compare(e, lt, p, master.get(&(lt, e.to_string())), &corpus)
+        });
+        let (mut agree, mut both_reject, mut only, mut with_master) = (0, 0, 0, 0);
         for ((e, _), o) in pairs.iter().zip(outcomes) {
             match o {
                 Outcome::Agree => agree += 1,
+                Outcome::AgreesWithMaster(why) => {
+                    with_master += 1;
+                    println!("VERSION {} {e:?}: follows libpcap master; {why}", lt.name());
+                }
                 Outcome::BothReject => both_reject += 1,
                 Outcome::OnlyLibpcapRejects(why) => {
                     only += 1;
@@ -157,13 +212,13 @@ fn same_verdicts_as_libpcap() {
             }
         }
         println!(
-            "{}: {} expressions, {agree} agree, {both_reject} rejected by both, {only} rejected only by libpcap {}, corpus {} packets",
+            "{}: {} expressions, {agree} agree, {with_master} agree with libpcap master where 1.10 differs, {both_reject} rejected by both, {only} rejected only by libpcap {}, corpus {} packets",
             lt.name(),
             exprs.len(),
             tcpdump_version(&tcpdump),
             corpus.len()
         );
-        agree_total += agree;
+        agree_total += agree + with_master;
     }
     for (why, es) in &libpcap_only {
         println!(
@@ -179,20 +234,35 @@ fn same_verdicts_as_libpcap() {
             .or_default()
             .push(f);
     }
-    println!(
-        "{} disagreements in {} groups",
+    let mut report = format!(
+        "# verify: differential vs tcpdump -ddd\n\n{} disagreements in {} groups\n",
         failures.len(),
         groups.len()
     );
     for (g, fs) in &groups {
         let f = fs[0];
-        println!(
-            "DIFF [{g}] {} cases, e.g. {} {:?}\n{}\n",
+        let _ = write!(
+            report,
+            "\n## DIFF [{g}] ({} cases)\n\ne.g. {} `{}`\n```\n{}\n```\n",
             fs.len(),
             f.1.name(),
-            f.2,
+            f.2.escape_debug(),
             f.3
         );
+        let _ = writeln!(
+            report,
+            "all: {}",
+            fs.iter()
+                .map(|f| format!("{} {:?}", f.1.name(), f.2))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    print!("{report}");
+    if let Ok(p) = std::env::var("PODCAP_VERIFY_DIFF") {
+        if let Err(e) = std::fs::write(&p, &report) {
+            println!("cannot write {p}: {e}");
+        }
     }
     at_least(agree_total, FLOOR_AGREE);
 }
