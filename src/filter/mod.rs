@@ -2,6 +2,25 @@
 //!
 //! [`compile`] is the one entry point: text in, a validated program out,
 //! with the same verdict as libpcap's program on every packet.
+//!
+//! The pipeline mirrors libpcap: [`lexer`] splits words as its flex scanner
+//! does, [`parser`] follows grammar.y and calls the code generator
+//! ([`codegen`], [`prim`], [`arith`], [`encap`]) in yacc's order, which builds
+//! libpcap's block graph ([`block`]); the graph is laid out as libpcap's
+//! `icode_to_fcode` lays it out, so the unoptimized program is the one
+//! `tcpdump -O -d` prints. Then [`crate::bpf::optimize`] and
+//! [`crate::bpf::validate`].
+
+mod arith;
+pub mod block;
+mod encap;
+mod codegen;
+pub mod lexer;
+pub mod names;
+mod names_table;
+mod parser;
+mod prim;
+pub mod qual;
 
 use crate::bpf::Insn;
 use crate::linktype::LinkType;
@@ -37,13 +56,69 @@ impl Default for Options {
     }
 }
 
+/// The result of code generation before optimization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unoptimized {
+    pub prog: Vec<Insn>,
+    /// The program holds in-block jumps (Geneve, live-capture VLAN) that
+    /// libpcap also refuses to optimize.
+    pub no_optimize: bool,
+}
+
+/// Parses and generates code, without optimizing or validating: the
+/// program `tcpdump -O -d` prints for the same expression.
+pub fn generate(expr: &str, opts: &Options) -> Result<Unoptimized> {
+    let toks = lexer::lex(expr).map_err(|(m, at)| Error::filter(expr, at, m))?;
+    let mut g = codegen::Gen::new(opts.linktype, opts.linux_ext, opts.netmask);
+    g.vxlan_ports = opts.vxlan_ports.clone();
+    let mut p = parser::Parser::new(&toks, g);
+    let parsed = p.parse_prog().map_err(|(m, at)| Error::filter(expr, at, m))?;
+    let mut g = p.cg;
+    let root = match parsed {
+        Some(e) => {
+            let pre = g
+                .compute_vloffsets()
+                .map_err(|m| Error::filter(expr, 0, m))?;
+            if !pre.is_empty() {
+                g.g.prepend(&e, pre);
+            }
+            g.g.finish(e, opts.snaplen)
+        }
+        None => g.g.ret_only(opts.snaplen),
+    };
+    let prog = g.g.linearize(root).map_err(|e| {
+        Error::filter(
+            expr,
+            0,
+            format!("the program is too large for classic BPF ({e:?})"),
+        )
+    })?;
+    Ok(Unoptimized {
+        prog,
+        no_optimize: g.no_optimize,
+    })
+}
+
 /// Compiles `expr` for `opts.linktype`. An empty expression accepts every
 /// packet (`ret #snaplen`), as tcpdump with no filter.
 pub fn compile(expr: &str, opts: &Options) -> Result<Vec<Insn>> {
-    let _ = opts;
-    Err(Error::filter(
-        expr,
-        0,
-        "the filter compiler is not built yet",
-    ))
+    if opts.snaplen == 0 {
+        return Err(Error::filter(expr, 0, "snaplen of 0 rejects all packets"));
+    }
+    let u = generate(expr, opts)?;
+    let prog = if opts.optimize && !u.no_optimize {
+        let p = crate::bpf::optimize::optimize(u.prog);
+        if p.is_empty() || (p.len() == 1 && p[0].code == crate::bpf::op::RET && p[0].k == 0) {
+            return Err(Error::filter(expr, 0, "expression rejects all packets"));
+        }
+        p
+    } else {
+        u.prog
+    };
+    crate::bpf::validate::validate(&prog)
+        .map_err(|e| Error::filter(expr, 0, format!("compiled program is invalid: {e}")))?;
+    Ok(prog)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,962 @@
+//! The code generator: one function per libpcap gencode.c routine, with
+//! the same block shapes, so that our unoptimized programs are libpcap's.
+//! Link-type specifics live in [`link`](super::link); tunnels and stacked
+//! headers in [`encap`](super::encap); arithmetic in [`arith`](super::arith).
+
+use super::block::{Expr, Graph, Stmt};
+use super::names::{ethertype as et, ipproto};
+use super::qual::{Addr, Dir, Proto};
+use crate::bpf::op;
+use crate::linktype::LinkType;
+
+/// A generator error: the message; the parser adds where.
+pub type R<T> = std::result::Result<T, String>;
+
+pub const JEQ: u16 = op::JMP | op::JEQ | op::K;
+pub const JGT: u16 = op::JMP | op::JGT | op::K;
+pub const JGE: u16 = op::JMP | op::JGE | op::K;
+pub const JSET: u16 = op::JMP | op::JSET | op::K;
+
+const ETHERMTU: u32 = 1500;
+
+/// What a load offset is relative to (libpcap's `enum e_offrel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffRel {
+    Packet,
+    LinkHdr,
+    PrevMplsHdr,
+    LinkType,
+    LinkPl,
+    LinkPlNoSnap,
+    TranIpv4,
+    TranIpv6,
+}
+
+/// An offset with a constant part and, after a tunnel header, a variable
+/// part kept in a scratch register (libpcap's `bpf_abs_offset`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AbsOff {
+    pub constant: u32,
+    pub is_variable: bool,
+    pub reg: Option<u32>,
+}
+
+/// An arithmetic value: code that leaves it in scratch register `regno`,
+/// plus the protocol checks under which it is meaningful.
+#[derive(Debug, Clone)]
+pub struct Arth {
+    pub s: Vec<Stmt>,
+    pub regno: u32,
+    pub b: Option<Expr>,
+}
+
+pub struct Gen {
+    pub g: Graph,
+    pub linktype: LinkType,
+    pub outer_linktype: LinkType,
+    pub off_linkhdr: AbsOff,
+    pub off_linktype: Option<AbsOff>,
+    pub off_linkpl: AbsOff,
+    pub off_nl: u32,
+    pub off_nl_nosnap: u32,
+    regused: [bool; 16],
+    curreg: usize,
+    pub label_stack_depth: u32,
+    pub vlan_stack_depth: u32,
+    pub is_geneve: bool,
+    pub is_encap: bool,
+    /// VLAN offsets are computed at run time (live capture form).
+    pub is_vlan_vloffset: bool,
+    pub linux_ext: bool,
+    pub netmask: Option<u32>,
+    /// Set when the program contains in-block jumps the optimizer must not
+    /// touch (libpcap's no_optimize).
+    pub no_optimize: bool,
+    pub vxlan_ports: Vec<u16>,
+}
+
+impl Gen {
+    pub fn new(linktype: LinkType, linux_ext: bool, netmask: Option<u32>) -> Self {
+        let (off_linktype, linkpl, nosnap) = match linktype {
+            LinkType::En10mb => (Some(12), 14, 3),
+            LinkType::LinuxSll => (Some(14), 16, 3),
+            LinkType::LinuxSll2 => (Some(0), 20, 3),
+            LinkType::Raw => (None, 0, 0),
+        };
+        Gen {
+            g: Graph::default(),
+            linktype,
+            outer_linktype: linktype,
+            off_linkhdr: AbsOff::default(),
+            off_linktype: off_linktype.map(|c| AbsOff {
+                constant: c,
+                ..AbsOff::default()
+            }),
+            off_linkpl: AbsOff {
+                constant: linkpl,
+                ..AbsOff::default()
+            },
+            off_nl: 0,
+            off_nl_nosnap: nosnap,
+            regused: [false; 16],
+            curreg: 0,
+            label_stack_depth: 0,
+            vlan_stack_depth: 0,
+            is_geneve: false,
+            is_encap: false,
+            is_vlan_vloffset: false,
+            linux_ext,
+            netmask,
+            no_optimize: false,
+            vxlan_ports: Vec::new(),
+        }
+    }
+
+    /// libpcap's insert_compute_vloffsets: statements for the start of the
+    /// program that initialise run-time offsets (only the VLAN live form
+    /// needs any for the link types podcap knows).
+    pub fn compute_vloffsets(&mut self) -> R<Vec<Stmt>> {
+        if !self.is_vlan_vloffset {
+            return Ok(Vec::new());
+        }
+        let pl = match self.off_linkpl.reg {
+            Some(r) => r,
+            None => {
+                let r = self.alloc_reg()?;
+                self.off_linkpl.reg = Some(r);
+                r
+            }
+        };
+        let mut t = self.off_linktype.unwrap_or_default();
+        let tr = match t.reg {
+            Some(r) => r,
+            None => {
+                let r = self.alloc_reg()?;
+                t.reg = Some(r);
+                r
+            }
+        };
+        self.off_linktype = Some(t);
+        Ok(vec![
+            self.st(op::LD | op::W | op::IMM, 0),
+            self.st(op::ST, pl),
+            self.st(op::ST, tr),
+        ])
+    }
+
+    pub fn dlt_name(&self) -> String {
+        format!("DLT_{}", self.linktype.name())
+    }
+
+    // ---- registers -------------------------------------------------
+
+    pub fn alloc_reg(&mut self) -> R<u32> {
+        for _ in 0..16 {
+            if self.regused[self.curreg] {
+                self.curreg = (self.curreg + 1) % 16;
+            } else {
+                self.regused[self.curreg] = true;
+                return Ok(self.curreg as u32);
+            }
+        }
+        Err("too many registers needed to evaluate expression".into())
+    }
+
+    pub fn free_reg(&mut self, n: u32) {
+        if let Some(r) = self.regused.get_mut(n as usize) {
+            *r = false;
+        }
+    }
+
+    // ---- statements and simple blocks ------------------------------
+
+    pub fn st(&mut self, code: u16, k: u32) -> Stmt {
+        self.g.stmt(code, k)
+    }
+
+    pub fn blk(&mut self, stmts: Vec<Stmt>, code: u16, k: u32) -> Expr {
+        self.g.block(stmts, code, k)
+    }
+
+    pub fn and(&mut self, a: Expr, b: Expr) -> Expr {
+        self.g.and(a, b)
+    }
+
+    pub fn or(&mut self, a: Expr, b: Expr) -> Expr {
+        self.g.or(a, b)
+    }
+
+    pub fn not(e: Expr) -> Expr {
+        Graph::not(e)
+    }
+
+    fn uncond(&mut self, rsense: bool) -> Expr {
+        let s = self.st(op::LD | op::IMM, u32::from(!rsense));
+        self.blk(vec![s], JEQ, 0)
+    }
+
+    pub fn gen_true(&mut self) -> Expr {
+        self.uncond(true)
+    }
+
+    pub fn gen_false(&mut self) -> Expr {
+        self.uncond(false)
+    }
+
+    // ---- loads -----------------------------------------------------
+
+    fn abs_offset_varpart(&mut self, off: AbsOff) -> R<(Option<Stmt>, AbsOff)> {
+        if !off.is_variable {
+            return Ok((None, off));
+        }
+        let mut off = off;
+        let reg = match off.reg {
+            Some(r) => r,
+            None => {
+                let r = self.alloc_reg()?;
+                off.reg = Some(r);
+                r
+            }
+        };
+        Ok((Some(self.st(op::LDX | op::MEM, reg)), off))
+    }
+
+    /// The `ldx M[reg]` for the link-layer payload's variable part, if any.
+    pub fn linkpl_varpart(&mut self) -> R<Option<Stmt>> {
+        let (s, off) = self.abs_offset_varpart(self.off_linkpl)?;
+        self.off_linkpl = off;
+        Ok(s)
+    }
+
+    pub fn linkhdr_varpart(&mut self) -> R<Option<Stmt>> {
+        let (s, off) = self.abs_offset_varpart(self.off_linkhdr)?;
+        self.off_linkhdr = off;
+        Ok(s)
+    }
+
+    fn load_absoffsetrel(&mut self, which: Which, offset: u32, size: u16) -> R<Vec<Stmt>> {
+        let off = match which {
+            Which::Hdr => self.off_linkhdr,
+            Which::Pl => self.off_linkpl,
+            Which::Type => self
+                .off_linktype
+                .ok_or_else(|| "link type has no type field".to_string())?,
+        };
+        let (vs, off) = self.abs_offset_varpart(off)?;
+        match which {
+            Which::Hdr => self.off_linkhdr = off,
+            Which::Pl => self.off_linkpl = off,
+            Which::Type => self.off_linktype = Some(off),
+        }
+        let k = off.constant.wrapping_add(offset);
+        Ok(match vs {
+            Some(x) => {
+                let l = self.st(op::LD | op::IND | size, k);
+                vec![x, l]
+            }
+            None => vec![self.st(op::LD | op::ABS | size, k)],
+        })
+    }
+
+    /// libpcap's gen_loadx_iphdrlen: X = IPv4 header length (plus the
+    /// variable part of the payload offset after a tunnel).
+    pub fn loadx_iphdrlen(&mut self) -> R<Vec<Stmt>> {
+        let k = self.off_linkpl.constant.wrapping_add(self.off_nl);
+        match self.linkpl_varpart()? {
+            Some(x) => Ok(vec![
+                x,
+                self.st(op::LD | op::IND | op::B, k),
+                self.st(op::ALU | op::AND | op::K, 0xf),
+                self.st(op::ALU | op::LSH | op::K, 2),
+                self.st(op::ALU | op::ADD | op::X, 0),
+                self.st(op::MISC | op::TAX, 0),
+            ]),
+            None => Ok(vec![self.st(op::LDX | op::MSH | op::B, k)]),
+        }
+    }
+
+    pub fn load_a(&mut self, rel: OffRel, offset: u32, size: u16) -> R<Vec<Stmt>> {
+        match rel {
+            OffRel::Packet => Ok(vec![self.st(op::LD | op::ABS | size, offset)]),
+            OffRel::LinkHdr => self.load_absoffsetrel(Which::Hdr, offset, size),
+            OffRel::PrevMplsHdr => self.load_absoffsetrel(
+                Which::Pl,
+                self.off_nl.wrapping_sub(4).wrapping_add(offset),
+                size,
+            ),
+            OffRel::LinkType => self.load_absoffsetrel(Which::Type, offset, size),
+            OffRel::LinkPl => self.load_absoffsetrel(Which::Pl, self.off_nl.wrapping_add(offset), size),
+            OffRel::LinkPlNoSnap => {
+                self.load_absoffsetrel(Which::Pl, self.off_nl_nosnap.wrapping_add(offset), size)
+            }
+            OffRel::TranIpv4 => {
+                let mut s = self.loadx_iphdrlen()?;
+                let k = self
+                    .off_linkpl
+                    .constant
+                    .wrapping_add(self.off_nl)
+                    .wrapping_add(offset);
+                s.push(self.st(op::LD | op::IND | size, k));
+                Ok(s)
+            }
+            OffRel::TranIpv6 => self.load_absoffsetrel(
+                Which::Pl,
+                self.off_nl.wrapping_add(40).wrapping_add(offset),
+                size,
+            ),
+        }
+    }
+
+    /// libpcap's gen_ncmp: load, optionally mask, compare with `v`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn ncmp(
+        &mut self,
+        rel: OffRel,
+        offset: u32,
+        size: u16,
+        mask: u32,
+        jtype: u16,
+        reverse: bool,
+        v: u32,
+    ) -> R<Expr> {
+        let mut s = self.load_a(rel, offset, size)?;
+        if mask != 0xffff_ffff {
+            s.push(self.st(op::ALU | op::AND | op::K, mask));
+        }
+        let b = self.blk(s, jtype, v);
+        Ok(if reverse && (jtype == JGT || jtype == JGE) {
+            Gen::not(b)
+        } else {
+            b
+        })
+    }
+
+    pub fn cmp(&mut self, rel: OffRel, offset: u32, size: u16, v: u32) -> R<Expr> {
+        self.ncmp(rel, offset, size, 0xffff_ffff, JEQ, false, v)
+    }
+
+    pub fn cmp_gt(&mut self, rel: OffRel, offset: u32, size: u16, v: u32) -> R<Expr> {
+        self.ncmp(rel, offset, size, 0xffff_ffff, JGT, false, v)
+    }
+
+    pub fn cmp_ge(&mut self, rel: OffRel, offset: u32, size: u16, v: u32) -> R<Expr> {
+        self.ncmp(rel, offset, size, 0xffff_ffff, JGE, false, v)
+    }
+
+    pub fn cmp_le(&mut self, rel: OffRel, offset: u32, size: u16, v: u32) -> R<Expr> {
+        self.ncmp(rel, offset, size, 0xffff_ffff, JGT, true, v)
+    }
+
+    pub fn mcmp(&mut self, rel: OffRel, offset: u32, size: u16, v: u32, mask: u32) -> R<Expr> {
+        self.ncmp(rel, offset, size, mask, JEQ, false, v)
+    }
+
+    /// libpcap's gen_bcmp: compare `v` at `offset`, last word first.
+    pub fn bcmp(&mut self, rel: OffRel, offset: u32, v: &[u8]) -> R<Expr> {
+        let mut size = v.len();
+        let mut b: Option<Expr> = None;
+        let mut push = |cg: &mut Gen, tmp: Expr| match b.take() {
+            Some(prev) => b = Some(cg.and(prev, tmp)),
+            None => b = Some(tmp),
+        };
+        while size >= 4 {
+            let p = &v[size - 4..size];
+            let w = u32::from_be_bytes([p[0], p[1], p[2], p[3]]);
+            let tmp = self.cmp(rel, offset + size as u32 - 4, op::W, w)?;
+            push(self, tmp);
+            size -= 4;
+        }
+        while size >= 2 {
+            let p = &v[size - 2..size];
+            let h = u32::from(u16::from_be_bytes([p[0], p[1]]));
+            let tmp = self.cmp(rel, offset + size as u32 - 2, op::H, h)?;
+            push(self, tmp);
+            size -= 2;
+        }
+        if size > 0 {
+            let tmp = self.cmp(rel, offset, op::B, u32::from(v[0]))?;
+            push(self, tmp);
+        }
+        b.ok_or_else(|| "empty byte comparison".to_string())
+    }
+
+    // ---- link types --------------------------------------------------
+
+    fn prevlinkhdr_check(&mut self) -> Option<Expr> {
+        // libpcap 1.10 makes link-layer address tests after `geneve`
+        // always false (there is no previous link header to check).
+        if self.is_geneve {
+            return Some(self.gen_false());
+        }
+        None
+    }
+
+    fn ether_linktype(&mut self, ll_proto: u32) -> R<Expr> {
+        match ll_proto {
+            // LLCSAP_ISONS, LLCSAP_IP, LLCSAP_NETBEUI
+            0xfe | 0x06 | 0xf0 => {
+                let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
+                let b0 = Gen::not(b0);
+                let b1 = self.cmp(OffRel::LinkPl, 0, op::H, (ll_proto << 8) | ll_proto)?;
+                Ok(self.and(b0, b1))
+            }
+            // LLCSAP_IPX: Novell 802.3, 802.2 with SAP 0xe0, SNAP, Ethernet II.
+            0xe0 => {
+                let b0 = self.cmp(OffRel::LinkPl, 0, op::B, 0xe0)?;
+                let b1 = self.cmp(OffRel::LinkPl, 0, op::H, 0xffff)?;
+                let b1 = self.or(b0, b1);
+                let b0 = self.snap(0x000000, 0x8137)?;
+                let b1 = self.or(b0, b1);
+                let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
+                let b0 = Gen::not(b0);
+                let b1 = self.and(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, 0x8137)?;
+                Ok(self.or(b0, b1))
+            }
+            // ETHERTYPE_ATALK, ETHERTYPE_AARP
+            0x809b | 0x80f3 => {
+                let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
+                let b0 = Gen::not(b0);
+                let b1 = if ll_proto == 0x809b {
+                    self.snap(0x080007, 0x809b)?
+                } else {
+                    self.snap(0x000000, 0x80f3)?
+                };
+                let b1 = self.and(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, ll_proto)?;
+                Ok(self.or(b0, b1))
+            }
+            _ if ll_proto <= ETHERMTU => {
+                let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
+                let b0 = Gen::not(b0);
+                let b1 = self.cmp(OffRel::LinkType, 2, op::B, ll_proto)?;
+                Ok(self.and(b0, b1))
+            }
+            _ => self.cmp(OffRel::LinkType, 0, op::H, ll_proto),
+        }
+    }
+
+    /// libpcap's gen_snap: an 802.2 SNAP header with this OUI and type.
+    fn snap(&mut self, orgcode: u32, ptype: u32) -> R<Expr> {
+        let snapblock = [
+            0xaa,
+            0xaa,
+            0x03,
+            (orgcode >> 16) as u8,
+            (orgcode >> 8) as u8,
+            orgcode as u8,
+            (ptype >> 8) as u8,
+            ptype as u8,
+        ];
+        self.bcmp(OffRel::LinkPl, 0, &snapblock)
+    }
+
+    fn sll_linktype(&mut self, ll_proto: u32) -> R<Expr> {
+        const P_802_2: u32 = 4;
+        const P_802_3: u32 = 1;
+        match ll_proto {
+            0x06 | 0xfe | 0xf0 => {
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_2)?;
+                let b1 = self.cmp(OffRel::LinkPl, 0, op::H, (ll_proto << 8) | ll_proto)?;
+                Ok(self.and(b0, b1))
+            }
+            0xe0 => {
+                let b0 = self.cmp(OffRel::LinkPl, 0, op::B, 0xe0)?;
+                let b1 = self.cmp(OffRel::LinkType, 0, op::H, P_802_3)?;
+                let b1 = self.or(b0, b1);
+                let b0 = self.snap(0x000000, 0x8137)?;
+                let b1 = self.or(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_2)?;
+                let b1 = self.and(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, 0x8137)?;
+                Ok(self.or(b0, b1))
+            }
+            0x809b | 0x80f3 => {
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_2)?;
+                let b1 = if ll_proto == 0x809b {
+                    self.snap(0x080007, 0x809b)?
+                } else {
+                    self.snap(0x000000, 0x80f3)?
+                };
+                let b1 = self.and(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, ll_proto)?;
+                Ok(self.or(b0, b1))
+            }
+            _ if ll_proto <= ETHERMTU => {
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_2)?;
+                let off = self.off_linkpl.constant;
+                let b1 = self.cmp(OffRel::LinkHdr, off, op::B, ll_proto)?;
+                Ok(self.and(b0, b1))
+            }
+            _ => self.cmp(OffRel::LinkType, 0, op::H, ll_proto),
+        }
+    }
+
+    fn mpls_linktype(&mut self, ll_proto: u32) -> R<Expr> {
+        let version = match ll_proto {
+            et::IP => 0x40,
+            et::IPV6 => 0x60,
+            _ => return Err("unsupported protocol over mpls".into()),
+        };
+        let b0 = self.mcmp(OffRel::LinkPl, (-2i32) as u32, op::B, 0x01, 0x01)?;
+        let b1 = self.mcmp(OffRel::LinkPl, 0, op::B, version, 0xf0)?;
+        Ok(self.and(b0, b1))
+    }
+
+    /// libpcap's gen_linktype: "the link-layer payload is `ll_proto`".
+    pub fn linktype(&mut self, ll_proto: u32) -> R<Expr> {
+        if self.label_stack_depth > 0 {
+            return self.mpls_linktype(ll_proto);
+        }
+        match self.linktype {
+            LinkType::En10mb => {
+                let b0 = if self.is_geneve {
+                    None
+                } else {
+                    self.prevlinkhdr_check()
+                };
+                let b1 = self.ether_linktype(ll_proto)?;
+                Ok(match b0 {
+                    Some(b0) => self.and(b0, b1),
+                    None => b1,
+                })
+            }
+            LinkType::LinuxSll | LinkType::LinuxSll2 => self.sll_linktype(ll_proto),
+            LinkType::Raw => match ll_proto {
+                et::IP => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x40, 0xf0),
+                et::IPV6 => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x60, 0xf0),
+                _ => Ok(self.gen_false()),
+            },
+        }
+    }
+
+    // ---- protocols -------------------------------------------------
+
+    /// libpcap's gen_ipfrag: not a fragment other than the first.
+    pub fn ipfrag(&mut self) -> R<Expr> {
+        let s = self.load_a(OffRel::LinkPl, 6, op::H)?;
+        let b = self.blk(s, JSET, 0x1fff);
+        Ok(Gen::not(b))
+    }
+
+    /// `proto`-less protocol keywords: `tcp`, `ip`, `arp`, ...
+    pub fn proto_abbrev(&mut self, proto: Proto) -> R<Expr> {
+        match proto {
+            Proto::Sctp => self.proto(ipproto::SCTP, Proto::Default, Dir::Default),
+            Proto::Tcp => self.proto(ipproto::TCP, Proto::Default, Dir::Default),
+            Proto::Udp => self.proto(ipproto::UDP, Proto::Default, Dir::Default),
+            Proto::Icmp => self.proto(ipproto::ICMP, Proto::Ip, Dir::Default),
+            Proto::Igmp => self.proto(ipproto::IGMP, Proto::Ip, Dir::Default),
+            Proto::Igrp => self.proto(ipproto::IGRP, Proto::Ip, Dir::Default),
+            Proto::Pim => self.proto(ipproto::PIM, Proto::Default, Dir::Default),
+            Proto::Vrrp | Proto::Carp => self.proto(ipproto::VRRP, Proto::Ip, Dir::Default),
+            Proto::Ip => self.linktype(et::IP),
+            Proto::Arp => self.linktype(et::ARP),
+            Proto::Rarp => self.linktype(et::REVARP),
+            Proto::Link => Err("link layer applied in wrong context".into()),
+            Proto::Atalk => self.linktype(0x809b),
+            Proto::Aarp => self.linktype(0x80f3),
+            Proto::Decnet => self.linktype(et::DECNET),
+            Proto::Lat => self.linktype(et::LAT),
+            Proto::Sca => self.linktype(et::SCA),
+            Proto::Moprc => self.linktype(et::MOPRC),
+            Proto::Mopdl => self.linktype(et::MOPDL),
+            Proto::Ip6 => self.linktype(et::IPV6),
+            Proto::Icmp6 => self.proto(ipproto::ICMPV6, Proto::Ip6, Dir::Default),
+            Proto::Ah => self.proto(ipproto::AH, Proto::Default, Dir::Default),
+            Proto::Esp => self.proto(ipproto::ESP, Proto::Default, Dir::Default),
+            Proto::Stp => self.linktype(0x42),
+            Proto::Ipx => self.linktype(0xe0),
+            Proto::Netbeui => self.linktype(0xf0),
+            Proto::Iso
+            | Proto::Esis
+            | Proto::Isis
+            | Proto::Clnp
+            | Proto::L1
+            | Proto::L2
+            | Proto::Iih
+            | Proto::Lsp
+            | Proto::Snp
+            | Proto::Csnp
+            | Proto::Psnp => Err(format!(
+                "'{}' (OSI protocols) is not supported by podcap's compiler",
+                proto.name()
+            )),
+            Proto::Radio => Err("'radio' supported only on 802.11 radio link types".into()),
+            Proto::Default | Proto::Undef => Err("syntax error in filter expression".into()),
+        }
+    }
+
+    /// libpcap's gen_proto: `ip proto v`, `ip6 proto v`, `ether proto v`.
+    pub fn proto(&mut self, v: u32, proto: Proto, dir: Dir) -> R<Expr> {
+        if dir != Dir::Default {
+            return Err("direction applied to 'proto'".into());
+        }
+        match proto {
+            Proto::Default => {
+                let b0 = self.proto(v, Proto::Ip, dir)?;
+                let b1 = self.proto(v, Proto::Ip6, dir)?;
+                Ok(self.or(b0, b1))
+            }
+            Proto::Link => {
+                if v > 65535 {
+                    return Err(format!("EtherType {v} greater than maximum 65535"));
+                }
+                self.linktype(v)
+            }
+            Proto::Ip => {
+                if v > 255 {
+                    return Err(format!("protocol number {v} greater than maximum 255"));
+                }
+                let b0 = self.linktype(et::IP)?;
+                let b1 = self.cmp(OffRel::LinkPl, 9, op::B, v)?;
+                Ok(self.and(b0, b1))
+            }
+            Proto::Ip6 => {
+                if v > 255 {
+                    return Err(format!("protocol number {v} greater than maximum 255"));
+                }
+                let b0 = self.linktype(et::IPV6)?;
+                let b2 = self.cmp(OffRel::LinkPl, 6, op::B, ipproto::FRAGMENT)?;
+                let b1 = self.cmp(OffRel::LinkPl, 40, op::B, v)?;
+                let b1 = self.and(b2, b1);
+                let b2 = self.cmp(OffRel::LinkPl, 6, op::B, v)?;
+                let b1 = self.or(b2, b1);
+                Ok(self.and(b0, b1))
+            }
+            other => Err(format!(
+                "'{}' is not a valid qualifier for 'proto'",
+                other.name()
+            )),
+        }
+    }
+
+    // ---- hosts and nets --------------------------------------------
+
+    fn hostop(&mut self, addr: u32, mask: u32, dir: Dir, ll_proto: u32, src: u32, dst: u32) -> R<Expr> {
+        let offset = match dir {
+            Dir::Src => src,
+            Dir::Dst => dst,
+            Dir::And => {
+                let b0 = self.hostop(addr, mask, Dir::Src, ll_proto, src, dst)?;
+                let b1 = self.hostop(addr, mask, Dir::Dst, ll_proto, src, dst)?;
+                return Ok(self.and(b0, b1));
+            }
+            Dir::Default | Dir::Or | Dir::Undef => {
+                let b0 = self.hostop(addr, mask, Dir::Src, ll_proto, src, dst)?;
+                let b1 = self.hostop(addr, mask, Dir::Dst, ll_proto, src, dst)?;
+                return Ok(self.or(b0, b1));
+            }
+        };
+        let b0 = self.linktype(ll_proto)?;
+        let b1 = self.mcmp(OffRel::LinkPl, offset, op::W, addr, mask)?;
+        Ok(self.and(b0, b1))
+    }
+
+    /// libpcap's gen_host for IPv4 addresses and nets.
+    pub fn host(&mut self, addr: u32, mask: u32, proto: Proto, dir: Dir, net: bool) -> R<Expr> {
+        match proto {
+            Proto::Default => {
+                let b0 = self.host(addr, mask, Proto::Ip, dir, net)?;
+                if self.label_stack_depth == 0 {
+                    let b1 = self.host(addr, mask, Proto::Arp, dir, net)?;
+                    let b1 = self.or(b0, b1);
+                    let b0 = self.host(addr, mask, Proto::Rarp, dir, net)?;
+                    return Ok(self.or(b1, b0));
+                }
+                Ok(b0)
+            }
+            Proto::Ip => self.hostop(addr, mask, dir, et::IP, 12, 16),
+            Proto::Arp => self.hostop(addr, mask, dir, et::ARP, 14, 24),
+            Proto::Rarp => self.hostop(addr, mask, dir, et::REVARP, 14, 24),
+            Proto::Link => Err(format!(
+                "'link' is not a valid qualifier for '{} <IPv4 address>'",
+                if net { "net" } else { "host" }
+            )),
+            other => Err(format!(
+                "'{}' is not a valid qualifier for '{} <IPv4 address>'",
+                other.name(),
+                if net { "net" } else { "host" }
+            )),
+        }
+    }
+
+    fn hostop6(&mut self, addr: &[u32; 4], mask: &[u32; 4], dir: Dir, src: u32, dst: u32) -> R<Expr> {
+        let offset = match dir {
+            Dir::Src => src,
+            Dir::Dst => dst,
+            Dir::And => {
+                let b0 = self.hostop6(addr, mask, Dir::Src, src, dst)?;
+                let b1 = self.hostop6(addr, mask, Dir::Dst, src, dst)?;
+                return Ok(self.and(b0, b1));
+            }
+            Dir::Default | Dir::Or | Dir::Undef => {
+                let b0 = self.hostop6(addr, mask, Dir::Src, src, dst)?;
+                let b1 = self.hostop6(addr, mask, Dir::Dst, src, dst)?;
+                return Ok(self.or(b0, b1));
+            }
+        };
+        let mut b1 = self.mcmp(OffRel::LinkPl, offset + 12, op::W, addr[3], mask[3])?;
+        for i in (0..3).rev() {
+            let b0 = self.mcmp(OffRel::LinkPl, offset + 4 * i as u32, op::W, addr[i], mask[i])?;
+            b1 = self.and(b0, b1);
+        }
+        let b0 = self.linktype(et::IPV6)?;
+        Ok(self.and(b0, b1))
+    }
+
+    pub fn host6(&mut self, addr: &[u32; 4], mask: &[u32; 4], proto: Proto, dir: Dir, net: bool) -> R<Expr> {
+        match proto {
+            Proto::Default | Proto::Ip6 => self.hostop6(addr, mask, dir, 8, 24),
+            other => Err(format!(
+                "'{}' is not a valid qualifier for '{}'",
+                if other == Proto::Undef { "" } else { other.name() },
+                if net { "net <IPv6 prefix>" } else { "host <IPv6 address>" }
+            )),
+        }
+    }
+
+    // ---- ports -----------------------------------------------------
+
+    fn portatom(&mut self, off: u32, v: u32) -> R<Expr> {
+        self.cmp(OffRel::TranIpv4, off, op::H, v)
+    }
+
+    fn portatom6(&mut self, off: u32, v: u32) -> R<Expr> {
+        self.cmp(OffRel::TranIpv6, off, op::H, v)
+    }
+
+    fn portrangeatom(&mut self, off: u32, v1: u32, v2: u32, v6: bool) -> R<Expr> {
+        let (lo, hi) = if v1 > v2 { (v2, v1) } else { (v1, v2) };
+        let rel = if v6 { OffRel::TranIpv6 } else { OffRel::TranIpv4 };
+        let b1 = self.cmp_ge(rel, off, op::H, lo)?;
+        let b2 = self.cmp_le(rel, off, op::H, hi)?;
+        Ok(self.and(b1, b2))
+    }
+
+    /// Source/destination port test (or range when `hi` is Some).
+    fn port_dir(&mut self, dir: Dir, lo: u32, hi: Option<u32>, v6: bool) -> R<Expr> {
+        let atom = |g: &mut Gen, off: u32| match (hi, v6) {
+            (None, false) => g.portatom(off, lo),
+            (None, true) => g.portatom6(off, lo),
+            (Some(hi), v6) => g.portrangeatom(off, lo, hi, v6),
+        };
+        match dir {
+            Dir::Src => atom(self, 0),
+            Dir::Dst => atom(self, 2),
+            Dir::And => {
+                let t = atom(self, 0)?;
+                let b1 = atom(self, 2)?;
+                Ok(self.and(t, b1))
+            }
+            Dir::Default | Dir::Or | Dir::Undef => {
+                let t = atom(self, 0)?;
+                let b1 = atom(self, 2)?;
+                Ok(self.or(t, b1))
+            }
+        }
+    }
+
+    fn portop(&mut self, lo: u32, hi: Option<u32>, proto: u32, dir: Dir) -> R<Expr> {
+        let tmp = self.cmp(OffRel::LinkPl, 9, op::B, proto)?;
+        let b0 = self.ipfrag()?;
+        let b0 = self.and(tmp, b0);
+        let b1 = self.port_dir(dir, lo, hi, false)?;
+        Ok(self.and(b0, b1))
+    }
+
+    fn portop6(&mut self, lo: u32, hi: Option<u32>, proto: u32, dir: Dir) -> R<Expr> {
+        let b0 = self.cmp(OffRel::LinkPl, 6, op::B, proto)?;
+        let b1 = self.port_dir(dir, lo, hi, true)?;
+        Ok(self.and(b0, b1))
+    }
+
+    /// libpcap's gen_port/gen_portrange (IPv4); `proto` None = tcp, udp or sctp.
+    pub fn port4(&mut self, lo: u32, hi: Option<u32>, proto: Option<u32>, dir: Dir) -> R<Expr> {
+        let b0 = self.linktype(et::IP)?;
+        let b1 = match proto {
+            Some(p) => self.portop(lo, hi, p, dir)?,
+            None => {
+                let tmp = self.portop(lo, hi, ipproto::TCP, dir)?;
+                let b1 = self.portop(lo, hi, ipproto::UDP, dir)?;
+                let b1 = self.or(tmp, b1);
+                let tmp = self.portop(lo, hi, ipproto::SCTP, dir)?;
+                self.or(tmp, b1)
+            }
+        };
+        Ok(self.and(b0, b1))
+    }
+
+    pub fn port6(&mut self, lo: u32, hi: Option<u32>, proto: Option<u32>, dir: Dir) -> R<Expr> {
+        let b0 = self.linktype(et::IPV6)?;
+        let b1 = match proto {
+            Some(p) => self.portop6(lo, hi, p, dir)?,
+            None => {
+                let tmp = self.portop6(lo, hi, ipproto::TCP, dir)?;
+                let b1 = self.portop6(lo, hi, ipproto::UDP, dir)?;
+                let b1 = self.or(tmp, b1);
+                let tmp = self.portop6(lo, hi, ipproto::SCTP, dir)?;
+                self.or(tmp, b1)
+            }
+        };
+        Ok(self.and(b0, b1))
+    }
+
+    /// `port`/`portrange` for both IP versions, IPv6 tested first.
+    pub fn port(&mut self, lo: u32, hi: Option<u32>, proto: Option<u32>, dir: Dir) -> R<Expr> {
+        let b = self.port4(lo, hi, proto, dir)?;
+        let b6 = self.port6(lo, hi, proto, dir)?;
+        Ok(self.or(b6, b))
+    }
+
+    // ---- link-layer primitives -------------------------------------
+
+    fn ehostop(&mut self, mac: &[u8; 6], dir: Dir) -> R<Expr> {
+        match dir {
+            Dir::Src => self.bcmp(OffRel::LinkHdr, 6, mac),
+            Dir::Dst => self.bcmp(OffRel::LinkHdr, 0, mac),
+            Dir::And => {
+                let b0 = self.ehostop(mac, Dir::Src)?;
+                let b1 = self.ehostop(mac, Dir::Dst)?;
+                Ok(self.and(b0, b1))
+            }
+            Dir::Default | Dir::Or | Dir::Undef => {
+                let b0 = self.ehostop(mac, Dir::Src)?;
+                let b1 = self.ehostop(mac, Dir::Dst)?;
+                Ok(self.or(b0, b1))
+            }
+        }
+    }
+
+    /// `ether host/src/dst MAC` (libpcap's gen_ecode).
+    pub fn ether_host(&mut self, mac: &[u8; 6], proto: Proto, dir: Dir, addr: Addr) -> R<Expr> {
+        if matches!(addr, Addr::Host | Addr::Default) && proto == Proto::Link {
+            if self.linktype != LinkType::En10mb {
+                return Err(format!(
+                    "'link host XX:XX:XX:XX:XX:XX' not supported on {}",
+                    self.dlt_name()
+                ));
+            }
+            let tmp = self.prevlinkhdr_check();
+            let b = self.ehostop(mac, dir)?;
+            return Ok(match tmp {
+                Some(t) => self.and(t, b),
+                None => b,
+            });
+        }
+        if addr == Addr::Gateway {
+            return Err("Ethernet address used in non-ether expression".into());
+        }
+        Err("Ethernet address used in non-ether expression".into())
+    }
+
+    pub fn broadcast(&mut self, proto: Proto) -> R<Expr> {
+        match proto {
+            Proto::Default | Proto::Link => {
+                if self.linktype != LinkType::En10mb {
+                    return Err(format!("'broadcast' not supported on {}", self.dlt_name()));
+                }
+                let b1 = self.prevlinkhdr_check();
+                let b0 = self.ehostop(&[0xff; 6], Dir::Dst)?;
+                Ok(match b1 {
+                    Some(b1) => self.and(b1, b0),
+                    None => b0,
+                })
+            }
+            Proto::Ip => {
+                let Some(netmask) = self.netmask else {
+                    return Err("netmask not known, so 'ip broadcast' not supported".into());
+                };
+                let b0 = self.linktype(et::IP)?;
+                let hostmask = !netmask;
+                let b1 = self.mcmp(OffRel::LinkPl, 16, op::W, 0, hostmask)?;
+                let b2 = self.mcmp(OffRel::LinkPl, 16, op::W, hostmask, hostmask)?;
+                let b2 = self.or(b1, b2);
+                Ok(self.and(b0, b2))
+            }
+            _ => Err("only link-layer/IP broadcast filters supported".into()),
+        }
+    }
+
+    pub fn multicast(&mut self, proto: Proto) -> R<Expr> {
+        match proto {
+            Proto::Default | Proto::Link => {
+                if self.linktype != LinkType::En10mb {
+                    return Err(format!("'multicast' not supported on {}", self.dlt_name()));
+                }
+                let b1 = self.prevlinkhdr_check();
+                let s = self.load_a(OffRel::LinkHdr, 0, op::B)?;
+                let b0 = self.blk(s, JSET, 1);
+                Ok(match b1 {
+                    Some(b1) => self.and(b1, b0),
+                    None => b0,
+                })
+            }
+            Proto::Ip => {
+                let b0 = self.linktype(et::IP)?;
+                let b1 = self.cmp_ge(OffRel::LinkPl, 16, op::B, 224)?;
+                Ok(self.and(b0, b1))
+            }
+            Proto::Ip6 => {
+                let b0 = self.linktype(et::IPV6)?;
+                let b1 = self.cmp(OffRel::LinkPl, 24, op::B, 255)?;
+                Ok(self.and(b0, b1))
+            }
+            _ => Err("link-layer multicast filters supported only on ethernet".into()),
+        }
+    }
+
+    /// `less N` (`jgt` negated) and `greater N` (`jge`).
+    pub fn len(&mut self, jmp: u16, n: u32) -> Expr {
+        let s = self.st(op::LD | op::W | op::LEN, 0);
+        self.blk(vec![s], jmp, n)
+    }
+
+    /// `inbound` / `outbound`.
+    pub fn inbound(&mut self, outbound: bool) -> R<Expr> {
+        const OUTGOING: u32 = 4;
+        let word = if outbound { "outbound" } else { "inbound" };
+        let b0 = match self.linktype {
+            LinkType::LinuxSll => self.cmp(OffRel::LinkHdr, 0, op::H, OUTGOING)?,
+            LinkType::LinuxSll2 => self.cmp(OffRel::LinkHdr, 10, op::B, OUTGOING)?,
+            _ if self.linux_ext => {
+                let s = self.st(
+                    op::LD | op::B | op::ABS,
+                    crate::bpf::ancillary::OFF + crate::bpf::ancillary::PKTTYPE,
+                );
+                self.blk(vec![s], JEQ, OUTGOING)
+            }
+            _ => {
+                return Err(format!(
+                    "not a live capture, '{word}' not supported on {}",
+                    self.dlt_name()
+                ));
+            }
+        };
+        Ok(if outbound { b0 } else { Gen::not(b0) })
+    }
+
+    pub fn ifindex(&mut self, ifindex: u32) -> R<Expr> {
+        match self.linktype {
+            LinkType::LinuxSll2 => self.cmp(OffRel::LinkHdr, 4, op::W, ifindex),
+            _ if self.linux_ext => {
+                let s = self.st(
+                    op::LD | op::W | op::ABS,
+                    crate::bpf::ancillary::OFF + crate::bpf::ancillary::IFINDEX,
+                );
+                Ok(self.blk(vec![s], JEQ, ifindex))
+            }
+            _ => Err(format!(
+                "not a live capture, 'ifindex' not supported on {}",
+                self.dlt_name()
+            )),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Which {
+    Hdr,
+    Pl,
+    Type,
+}
