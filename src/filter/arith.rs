@@ -37,7 +37,11 @@ impl Gen {
     }
 
     /// X = variable part of an offset + index, or just the index.
-    fn index_into_x(&mut self, var: Option<super::block::Stmt>, inst: &Arth) -> Vec<super::block::Stmt> {
+    fn index_into_x(
+        &mut self,
+        var: Option<super::block::Stmt>,
+        inst: &Arth,
+    ) -> Vec<super::block::Stmt> {
         match var {
             Some(x) => vec![
                 x,
@@ -146,9 +150,9 @@ impl Gen {
         let is_const_zero = |a: &Arth| {
             a.s.first()
                 .is_some_and(|s| s.code == op::LD | op::IMM && s.k == 0)
-                && a.s.len() == 2
         };
         if code == op::DIV && is_const_zero(&a1) {
+            // (libpcap looks only at the right operand's first statement.)
             return Err("division by zero".into());
         }
         if code == op::MOD && is_const_zero(&a1) {
@@ -159,11 +163,9 @@ impl Gen {
         let s2 = self.st(op::ALU | op::X | code, 0);
         a0.s.extend(a1.s);
         a0.s.extend([s0, s1, s2]);
-        a0.b = match (a0.b.take(), a1.b) {
-            (Some(x), Some(y)) => Some(self.and(x, y)),
-            (x, None) => x,
-            (None, y) => y,
-        };
+        // libpcap 1.10 keeps only the left operand's protocol checks here
+        // (`ip[0] + tcp[0]` does not check for TCP); kept for identical
+        // verdicts.
         self.free_reg(a0.regno);
         self.free_reg(a1.regno);
         a0.regno = self.alloc_reg()?;

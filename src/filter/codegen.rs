@@ -21,6 +21,7 @@ const ETHERMTU: u32 = 1500;
 
 /// What a load offset is relative to (libpcap's `enum e_offrel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)]
 pub enum OffRel {
     Packet,
     LinkHdr,
@@ -53,7 +54,6 @@ pub struct Arth {
 pub struct Gen {
     pub g: Graph,
     pub linktype: LinkType,
-    pub outer_linktype: LinkType,
     pub off_linkhdr: AbsOff,
     pub off_linktype: Option<AbsOff>,
     pub off_linkpl: AbsOff,
@@ -86,7 +86,6 @@ impl Gen {
         Gen {
             g: Graph::default(),
             linktype,
-            outer_linktype: linktype,
             off_linkhdr: AbsOff::default(),
             off_linktype: off_linktype.map(|c| AbsOff {
                 constant: c,
@@ -285,7 +284,9 @@ impl Gen {
                 size,
             ),
             OffRel::LinkType => self.load_absoffsetrel(Which::Type, offset, size),
-            OffRel::LinkPl => self.load_absoffsetrel(Which::Pl, self.off_nl.wrapping_add(offset), size),
+            OffRel::LinkPl => {
+                self.load_absoffsetrel(Which::Pl, self.off_nl.wrapping_add(offset), size)
+            }
             OffRel::LinkPlNoSnap => {
                 self.load_absoffsetrel(Which::Pl, self.off_nl_nosnap.wrapping_add(offset), size)
             }
@@ -633,7 +634,15 @@ impl Gen {
 
     // ---- hosts and nets --------------------------------------------
 
-    fn hostop(&mut self, addr: u32, mask: u32, dir: Dir, ll_proto: u32, src: u32, dst: u32) -> R<Expr> {
+    fn hostop(
+        &mut self,
+        addr: u32,
+        mask: u32,
+        dir: Dir,
+        ll_proto: u32,
+        src: u32,
+        dst: u32,
+    ) -> R<Expr> {
         let offset = match dir {
             Dir::Src => src,
             Dir::Dst => dst,
@@ -681,7 +690,14 @@ impl Gen {
         }
     }
 
-    fn hostop6(&mut self, addr: &[u32; 4], mask: &[u32; 4], dir: Dir, src: u32, dst: u32) -> R<Expr> {
+    fn hostop6(
+        &mut self,
+        addr: &[u32; 4],
+        mask: &[u32; 4],
+        dir: Dir,
+        src: u32,
+        dst: u32,
+    ) -> R<Expr> {
         let offset = match dir {
             Dir::Src => src,
             Dir::Dst => dst,
@@ -698,20 +714,41 @@ impl Gen {
         };
         let mut b1 = self.mcmp(OffRel::LinkPl, offset + 12, op::W, addr[3], mask[3])?;
         for i in (0..3).rev() {
-            let b0 = self.mcmp(OffRel::LinkPl, offset + 4 * i as u32, op::W, addr[i], mask[i])?;
+            let b0 = self.mcmp(
+                OffRel::LinkPl,
+                offset + 4 * i as u32,
+                op::W,
+                addr[i],
+                mask[i],
+            )?;
             b1 = self.and(b0, b1);
         }
         let b0 = self.linktype(et::IPV6)?;
         Ok(self.and(b0, b1))
     }
 
-    pub fn host6(&mut self, addr: &[u32; 4], mask: &[u32; 4], proto: Proto, dir: Dir, net: bool) -> R<Expr> {
+    pub fn host6(
+        &mut self,
+        addr: &[u32; 4],
+        mask: &[u32; 4],
+        proto: Proto,
+        dir: Dir,
+        net: bool,
+    ) -> R<Expr> {
         match proto {
             Proto::Default | Proto::Ip6 => self.hostop6(addr, mask, dir, 8, 24),
             other => Err(format!(
                 "'{}' is not a valid qualifier for '{}'",
-                if other == Proto::Undef { "" } else { other.name() },
-                if net { "net <IPv6 prefix>" } else { "host <IPv6 address>" }
+                if other == Proto::Undef {
+                    ""
+                } else {
+                    other.name()
+                },
+                if net {
+                    "net <IPv6 prefix>"
+                } else {
+                    "host <IPv6 address>"
+                }
             )),
         }
     }
@@ -728,7 +765,11 @@ impl Gen {
 
     fn portrangeatom(&mut self, off: u32, v1: u32, v2: u32, v6: bool) -> R<Expr> {
         let (lo, hi) = if v1 > v2 { (v2, v1) } else { (v1, v2) };
-        let rel = if v6 { OffRel::TranIpv6 } else { OffRel::TranIpv4 };
+        let rel = if v6 {
+            OffRel::TranIpv6
+        } else {
+            OffRel::TranIpv4
+        };
         let b1 = self.cmp_ge(rel, off, op::H, lo)?;
         let b2 = self.cmp_le(rel, off, op::H, hi)?;
         Ok(self.and(b1, b2))

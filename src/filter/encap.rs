@@ -89,7 +89,10 @@ impl Gen {
     /// fields first, and fall back to in-packet tags (libpcap's
     /// gen_vlan_bpf_extensions).
     fn vlan_bpf_extensions(&mut self, vlan: Option<u32>) -> R<Expr> {
-        let s = self.st(op::LD | op::B | op::ABS, ancillary::OFF + ancillary::VLAN_TAG_PRESENT);
+        let s = self.st(
+            op::LD | op::B | op::ABS,
+            ancillary::OFF + ancillary::VLAN_TAG_PRESENT,
+        );
         let b0 = self.blk(vec![s], JEQ, 1);
         let b_tpid = self.vlan_tpid_test()?;
         let b_vid = match vlan {
@@ -105,9 +108,15 @@ impl Gen {
         if let Some(b_vid) = b_vid {
             let head = b_vid.head;
             let old = std::mem::take(&mut self.g.blocks[head].stmts);
-            let ld = self.st(op::LD | op::B | op::ABS, ancillary::OFF + ancillary::VLAN_TAG_PRESENT);
+            let ld = self.st(
+                op::LD | op::B | op::ABS,
+                ancillary::OFF + ancillary::VLAN_TAG_PRESENT,
+            );
             let mut jeq = self.st(JEQ, 1);
-            let tag = self.st(op::LD | op::H | op::ABS, ancillary::OFF + ancillary::VLAN_TAG);
+            let tag = self.st(
+                op::LD | op::H | op::ABS,
+                ancillary::OFF + ancillary::VLAN_TAG,
+            );
             jeq.jt = tag.id;
             jeq.jf = old.first().map(|s| s.id).unwrap_or(0);
             let ja = self.st(op::JMP | op::JA, (old.len() as u32).saturating_sub(1));
@@ -187,7 +196,12 @@ impl Gen {
             self.cmp(OffRel::TranIpv4, 8, op::B, 0x08)?
         };
         let b0 = self.and(b0, b1);
-        let b0 = self.vni_check(b0, OffRel::TranIpv4, vni, if geneve { "Geneve" } else { "VXLAN" })?;
+        let b0 = self.vni_check(
+            b0,
+            OffRel::TranIpv4,
+            vni,
+            if geneve { "Geneve" } else { "VXLAN" },
+        )?;
         let mut s = self.loadx_iphdrlen()?;
         s.push(self.st(op::MISC | op::TXA, 0));
         let b1 = self.blk(s, op::JMP | op::JEQ | op::X, 0);
@@ -203,7 +217,12 @@ impl Gen {
             self.cmp(OffRel::TranIpv6, 8, op::B, 0x08)?
         };
         let b0 = self.and(b0, b1);
-        let b0 = self.vni_check(b0, OffRel::TranIpv6, vni, if geneve { "Geneve" } else { "VXLAN" })?;
+        let b0 = self.vni_check(
+            b0,
+            OffRel::TranIpv6,
+            vni,
+            if geneve { "Geneve" } else { "VXLAN" },
+        )?;
         let mut s = match self.linkpl_varpart()? {
             Some(x) => vec![
                 x,
@@ -242,7 +261,11 @@ impl Gen {
     }
 
     fn geneve_offsets(&mut self) -> R<Vec<Stmt>> {
-        let k = self.off_linkpl.constant.wrapping_add(self.off_nl).wrapping_add(8);
+        let k = self
+            .off_linkpl
+            .constant
+            .wrapping_add(self.off_nl)
+            .wrapping_add(8);
         let mut s = vec![
             self.st(op::ALU | op::ADD | op::K, k),
             self.st(op::MISC | op::TAX, 0),
@@ -278,7 +301,11 @@ impl Gen {
     }
 
     fn vxlan_offsets(&mut self) -> R<Vec<Stmt>> {
-        let k = self.off_linkpl.constant.wrapping_add(self.off_nl).wrapping_add(8);
+        let k = self
+            .off_linkpl
+            .constant
+            .wrapping_add(self.off_nl)
+            .wrapping_add(8);
         let mut s = vec![
             self.st(op::ALU | op::ADD | op::K, k),
             self.st(op::ALU | op::ADD | op::K, 8),

@@ -74,7 +74,9 @@ fn keyword(w: &str) -> Option<Tok> {
     Some(match w {
         "dst" => Dir(super::qual::Dir::Dst),
         "src" => Dir(super::qual::Dir::Src),
-        "link" | "ether" | "ppp" | "slip" | "fddi" | "tr" | "wlan" => Proto(super::qual::Proto::Link),
+        "link" | "ether" | "ppp" | "slip" | "fddi" | "tr" | "wlan" => {
+            Proto(super::qual::Proto::Link)
+        }
         "arp" => Proto(super::qual::Proto::Arp),
         "rarp" => Proto(super::qual::Proto::Rarp),
         "ip" => Proto(super::qual::Proto::Ip),
@@ -140,12 +142,12 @@ fn keyword(w: &str) -> Option<Tok> {
         "pppoed" => Unsupported("pppoed"),
         "pppoes" => Unsupported("pppoes"),
         "llc" => Unsupported("llc"),
-        "atmtype" | "vpi" | "vci" | "lane" | "oamf4" | "oamf4s" | "oamf4e" | "oam" | "metac" | "bcc"
-        | "sc" | "ilmic" | "metaconnect" | "connectmsg" => Unsupported("atm"),
+        "atmtype" | "vpi" | "vci" | "lane" | "oamf4" | "oamf4s" | "oamf4e" | "oam" | "metac"
+        | "bcc" | "sc" | "ilmic" | "metaconnect" | "connectmsg" => Unsupported("atm"),
         "fisu" | "lssu" | "msu" | "hfisu" | "hlssu" | "hmsu" | "sio" | "opc" | "dpc" | "sls"
         | "hsio" | "hopc" | "hdpc" | "hsls" => Unsupported("ss7"),
-        "on" | "ifname" | "rnr" | "rulenum" | "reason" | "rset" | "ruleset" | "srnr" | "subrulenum"
-        | "action" => Unsupported("pflog"),
+        "on" | "ifname" | "rnr" | "rulenum" | "reason" | "rset" | "ruleset" | "srnr"
+        | "subrulenum" | "action" => Unsupported("pflog"),
         "type" | "subtype" | "dir" | "address1" | "addr1" | "address2" | "addr2" | "address3"
         | "addr3" | "address4" | "addr4" | "ra" | "ta" => Unsupported("802.11"),
         _ => return None,
@@ -198,7 +200,9 @@ fn id_len(s: &[u8]) -> usize {
     if s.is_empty() || !s[0].is_ascii_alphanumeric() {
         return 0;
     }
-    let mut n = run(s, |b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    let mut n = run(s, |b| {
+        b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+    });
     while n > 1 && (s[n - 1] == b'-' || s[n - 1] == b'_') {
         n -= 1;
     }
@@ -282,7 +286,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             continue;
         }
         let rest = &b[i..];
-        let two = if rest.len() >= 2 { &rest[..2] } else { &rest[..0] };
+        let two = if rest.len() >= 2 {
+            &rest[..2]
+        } else {
+            &rest[..0]
+        };
         let op2 = match two {
             b">=" => Some(Tok::Ge),
             b"<=" => Some(Tok::Le),
@@ -295,7 +303,11 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             _ => None,
         };
         if let Some(t) = op2 {
-            out.push(Token { tok: t, at: i, len: 2 });
+            out.push(Token {
+                tok: t,
+                at: i,
+                len: 2,
+            });
             i += 2;
             continue;
         }
@@ -322,7 +334,9 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         // A ':' or '-' can start an IPv6 address ("::1"), so try words first
         // for ':' only.
         if c == b'\\' {
-            let n = run(&rest[1..], |b| !matches!(b, b' ' | b'!' | b'(' | b')' | b'\n' | b'\t'));
+            let n = run(&rest[1..], |b| {
+                !matches!(b, b' ' | b'!' | b'(' | b')' | b'\n' | b'\t')
+            });
             if n == 0 {
                 return Err(("illegal character '\\'".into(), i));
             }
@@ -342,12 +356,19 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             continue;
         }
         if let Some(t) = op1 {
-            out.push(Token { tok: t, at: i, len: 1 });
+            out.push(Token {
+                tok: t,
+                at: i,
+                len: 1,
+            });
             i += 1;
             continue;
         }
         let ch = src[i..].chars().next().unwrap_or('?');
-        return Err((format!("illegal character '{}' in filter", ch.escape_default()), i));
+        return Err((
+            format!("illegal character '{}' in filter", ch.escape_default()),
+            i,
+        ));
     }
     out.push(Token {
         tok: Tok::End,
@@ -383,7 +404,8 @@ fn word(s: &[u8]) -> Result<(Tok, usize), String> {
     let hl = hid_len(s);
     // IPv6: the longest run of hex digits, ':' and '.', if it has a ':'
     // and parses.
-    let v6run = run(s, |b| is_hex(b) || b == b':' || b == b'.');
+    // (Bounded: no address is longer, and it keeps lexing linear.)
+    let v6run = run(s, |b| is_hex(b) || b == b':' || b == b'.').min(46);
     let mut v6l = 0;
     if s[..v6run].contains(&b':') {
         // Also allow a trailing "%" scope? libpcap does not; keep strict.
@@ -397,7 +419,7 @@ fn word(s: &[u8]) -> Result<(Tok, usize), String> {
             l -= 1;
         }
     }
-    let macrun = run(s, |b| is_hex(b) || b == b':' || b == b'.' || b == b'-');
+    let macrun = run(s, |b| is_hex(b) || b == b':' || b == b'.' || b == b'-').min(17);
     let mut macl = 0;
     {
         let mut l = macrun;
@@ -440,7 +462,9 @@ fn word(s: &[u8]) -> Result<(Tok, usize), String> {
     // Something made of hex and colons that is neither IPv6 nor a MAC.
     if bogus_mac_len(s) > idl {
         let w = String::from_utf8_lossy(&s[..macrun]);
-        return Err(format!("invalid Ethernet address '{w}' (or bogus IPv6 address)"));
+        return Err(format!(
+            "invalid Ethernet address '{w}' (or bogus IPv6 address)"
+        ));
     }
     if let Some(v) = names::constant(text) {
         return Ok((Tok::Num(v), best));
@@ -470,9 +494,17 @@ mod tests {
         assert_eq!(toks("::1"), vec![Tok::Hid6("::1".into()), Tok::End]);
         assert_eq!(
             toks("fe80::1/64"),
-            vec![Tok::Hid6("fe80::1".into()), Tok::Slash, Tok::Num(64), Tok::End]
+            vec![
+                Tok::Hid6("fe80::1".into()),
+                Tok::Slash,
+                Tok::Num(64),
+                Tok::End
+            ]
         );
-        assert_eq!(toks("1:2:3:4:5:6"), vec![Tok::Eid([1, 2, 3, 4, 5, 6]), Tok::End]);
+        assert_eq!(
+            toks("1:2:3:4:5:6"),
+            vec![Tok::Eid([1, 2, 3, 4, 5, 6]), Tok::End]
+        );
         assert_eq!(
             toks("abcd.ef00.0003"),
             vec![Tok::Eid([0xab, 0xcd, 0xef, 0, 0, 3]), Tok::End]

@@ -13,8 +13,8 @@
 
 mod arith;
 pub mod block;
-mod encap;
 mod codegen;
+mod encap;
 pub mod lexer;
 pub mod names;
 mod names_table;
@@ -72,7 +72,9 @@ pub fn generate(expr: &str, opts: &Options) -> Result<Unoptimized> {
     let mut g = codegen::Gen::new(opts.linktype, opts.linux_ext, opts.netmask);
     g.vxlan_ports = opts.vxlan_ports.clone();
     let mut p = parser::Parser::new(&toks, g);
-    let parsed = p.parse_prog().map_err(|(m, at)| Error::filter(expr, at, m))?;
+    let parsed = p
+        .parse_prog()
+        .map_err(|(m, at)| Error::filter(expr, at, m))?;
     let mut g = p.cg;
     let root = match parsed {
         Some(e) => {

@@ -69,7 +69,10 @@ pub fn service(name: &str) -> Option<Service> {
 /// A port: a number in an ID (`8080` inside `8080-8090`) or a service name.
 pub fn port(name: &str) -> Option<Service> {
     if !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
-        return name.parse::<u32>().ok().map(|port| Service { port, proto: None });
+        return name
+            .parse::<u32>()
+            .ok()
+            .map(|port| Service { port, proto: None });
     }
     service(name)
 }
@@ -98,7 +101,7 @@ pub fn ether_protocol(name: &str) -> Option<u32> {
         "vexp" => 0x805b,
         "vprod" => 0x805c,
         "atalk" => 0x809b,
-        "atalkarp" => 0x80f3,
+        "atalkarp" | "aarp" => 0x80f3,
         "loopback" => 0x9000,
         "decdts" => 0x803e,
         "decdns" => 0x803c,

@@ -7,7 +7,7 @@
 //! left to right; a bare value after `and`/`or` inherits the previous
 //! primitive's qualifiers (`tcp port 80 or 443`); `^` binds as libpcap's
 //! undeclared-precedence token does (its right operand extends to the end
-//! of the arithmetic expression).
+//! of the arithmetic expression), and so does `%`.
 
 use super::block::Expr;
 use super::codegen::{Arth, Gen, JGE, JGT};
@@ -78,9 +78,11 @@ impl<'a> Parser<'a> {
                 }
             }
         };
-        Err((format!("syntax error: expected {expected}, found {found}"), self.at()))
+        Err((
+            format!("syntax error: expected {expected}, found {found}"),
+            self.at(),
+        ))
     }
-
 
     fn enter(&mut self) -> P<()> {
         self.depth += 1;
@@ -176,7 +178,8 @@ impl<'a> Parser<'a> {
                 Tok::RParen => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
-                        return is_arith_follow(self.peek_at(n + 1)) || is_relop(self.peek_at(n + 1));
+                        return is_arith_follow(self.peek_at(n + 1))
+                            || is_relop(self.peek_at(n + 1));
                     }
                 }
                 Tok::End => return false,
@@ -197,7 +200,10 @@ impl<'a> Parser<'a> {
                 }
                 self.bump();
                 // The value's qualifiers are those before the paren: none.
-                Ok(Val { b: v.b, q: Qual::ERR })
+                Ok(Val {
+                    b: v.b,
+                    q: Qual::ERR,
+                })
             }
             Tok::Proto(p) => match self.peek_at(1).clone() {
                 Tok::Dir(_) | Tok::Addr(_) => {
@@ -330,9 +336,15 @@ impl<'a> Parser<'a> {
             self.bump();
             dir = d;
             // `src or dst`, `dst and src`, ...
-            if let (Tok::Or | Tok::And, Tok::Dir(d2)) = (self.peek().clone(), self.peek_at(1).clone()) {
+            if let (Tok::Or | Tok::And, Tok::Dir(d2)) =
+                (self.peek().clone(), self.peek_at(1).clone())
+            {
                 if d2 != d {
-                    dir = if *self.peek() == Tok::Or { Dir::Or } else { Dir::And };
+                    dir = if *self.peek() == Tok::Or {
+                        Dir::Or
+                    } else {
+                        Dir::And
+                    };
                     self.pos += 2;
                 }
             }
@@ -485,9 +497,10 @@ impl<'a> Parser<'a> {
                 Tok::Minus => (4, op::SUB),
                 Tok::Star => (5, op::MUL),
                 Tok::Slash => (5, op::DIV),
-                Tok::Percent => (5, op::MOD),
-                // yacc shifts '^' everywhere: it takes the nearest left
+                // libpcap 1.10's grammar gives '%' and '^' no precedence,
+                // so yacc always shifts them: each takes the nearest left
                 // operand and everything to its right.
+                Tok::Percent => (u8::MAX, op::MOD),
                 Tok::Caret => (u8::MAX, op::XOR),
                 _ => break,
             };
@@ -585,7 +598,11 @@ fn describe(t: &Tok) -> String {
     match t {
         Tok::Num(n) => n.to_string(),
         Tok::Hid(s) | Tok::Hid6(s) | Tok::Id(s) => s.clone(),
-        Tok::Eid(m) => m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+        Tok::Eid(m) => m
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(":"),
         Tok::Proto(p) => p.name().to_string(),
         Tok::Addr(a) => a.name().to_string(),
         Tok::Dir(Dir::Src) => "src".into(),

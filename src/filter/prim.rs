@@ -34,7 +34,10 @@ fn port_proto(q: Qual, what: &str) -> R<Option<u32>> {
         Proto::Tcp => Ok(Some(ipproto::TCP)),
         Proto::Sctp => Ok(Some(ipproto::SCTP)),
         Proto::Default => Ok(None),
-        other => Err(format!("'{}' is not a valid qualifier for '{what}'", other.name())),
+        other => Err(format!(
+            "'{}' is not a valid qualifier for '{what}'",
+            other.name()
+        )),
     }
 }
 
@@ -58,9 +61,14 @@ impl Gen {
         if let Some(s) = hid {
             match q.addr {
                 Addr::Port | Addr::PortRange | Addr::Proto | Addr::ProtoChain => {
-                    return Err(format!("'{}' qualifier applied to IPv4 address", q.addr.name()));
+                    return Err(format!(
+                        "'{}' qualifier applied to IPv4 address",
+                        q.addr.name()
+                    ));
                 }
-                Addr::Gateway => return Err(format!("'gateway' is not a valid qualifier for '{s}'")),
+                Addr::Gateway => {
+                    return Err(format!("'gateway' is not a valid qualifier for '{s}'"));
+                }
                 _ => {}
             }
         }
@@ -176,7 +184,11 @@ impl Gen {
 
     /// `net a.b.c.d/len` and `net a.b.c.d mask m.m.m.m` (gen_mcode).
     pub fn mcode(&mut self, s1: &str, s2: Option<&str>, masklen: u32, q: Qual) -> R<Expr> {
-        let form = if s2.is_some() { "netmask" } else { "prefix length" };
+        let form = if s2.is_some() {
+            "netmask"
+        } else {
+            "prefix length"
+        };
         let shown = match s2 {
             Some(m) => format!("{s1} mask {m}"),
             None => format!("{s1}/{masklen}"),
@@ -190,7 +202,11 @@ impl Gen {
                 ));
             }
             Addr::Default | Addr::Host | Addr::Gateway | Addr::Undef => {
-                let a = if q.addr == Addr::Gateway { "gateway" } else { "host" };
+                let a = if q.addr == Addr::Gateway {
+                    "gateway"
+                } else {
+                    "host"
+                };
                 return Err(format!("'{a}' is not a valid qualifier for '{shown}'"));
             }
         }
@@ -205,7 +221,11 @@ impl Gen {
                 if masklen > 32 {
                     return Err(format!("mask length must be <= 32 (got {masklen})"));
                 }
-                if masklen == 0 { 0 } else { 0xffff_ffff << (32 - masklen) }
+                if masklen == 0 {
+                    0
+                } else {
+                    0xffff_ffff << (32 - masklen)
+                }
             }
         };
         if n & !m != 0 {
@@ -226,18 +246,30 @@ impl Gen {
                 return Err(format!(
                     "'{}' qualifier applied to IPv6 address{}",
                     q.addr.name(),
-                    if masklen.is_some() { " and prefix length" } else { "" }
+                    if masklen.is_some() {
+                        " and prefix length"
+                    } else {
+                        ""
+                    }
                 ));
             }
-            Addr::Gateway => return Err(format!("'gateway' is not a valid qualifier for '{shown}'")),
+            Addr::Gateway => {
+                return Err(format!("'gateway' is not a valid qualifier for '{shown}'"));
+            }
             _ => {}
         }
-        let addr: std::net::Ipv6Addr = s.parse().map_err(|_| format!("invalid IPv6 address '{s}'"))?;
+        let addr: std::net::Ipv6Addr = s
+            .parse()
+            .map_err(|_| format!("invalid IPv6 address '{s}'"))?;
         let len = masklen.unwrap_or(128);
         if len > 128 {
             return Err(format!("mask length must be <= 128 (got {len})"));
         }
-        let mask_bits: u128 = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+        let mask_bits: u128 = if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len)
+        };
         let a = u128::from(addr);
         if a & !mask_bits != 0 {
             return Err(format!("non-network bits set in \"{shown}\""));
@@ -245,7 +277,14 @@ impl Gen {
         if matches!(q.addr, Addr::Default | Addr::Host) && len != 128 {
             return Err(format!("'host' is not a valid qualifier for '{shown}'"));
         }
-        let words = |v: u128| -> [u32; 4] { [(v >> 96) as u32, (v >> 64) as u32, (v >> 32) as u32, v as u32] };
+        let words = |v: u128| -> [u32; 4] {
+            [
+                (v >> 96) as u32,
+                (v >> 64) as u32,
+                (v >> 32) as u32,
+                v as u32,
+            ]
+        };
         let net = q.addr == Addr::Net;
         self.host6(&words(a), &words(mask_bits), q.proto, q.dir, net)
     }
