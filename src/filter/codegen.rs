@@ -603,6 +603,9 @@ impl Gen {
                 if v > 65535 {
                     return Err(format!("EtherType {v} greater than maximum 65535"));
                 }
+                if v > 255 && v <= ETHERMTU {
+                    return Err(format!("LLC DSAP {v} greater than maximum 255"));
+                }
                 self.linktype(v)
             }
             Proto::Ip => {
@@ -712,8 +715,13 @@ impl Gen {
                 return Ok(self.or(b0, b1));
             }
         };
-        let mut b1 = self.mcmp(OffRel::LinkPl, offset + 12, op::W, addr[3], mask[3])?;
-        for i in (0..3).rev() {
+        // Last word first (libpcap's order); as libpcap master, words the
+        // prefix does not cover are not tested at all.
+        let mut b1: Option<Expr> = None;
+        for i in (0..4).rev() {
+            if mask[i] == 0 {
+                continue;
+            }
             let b0 = self.mcmp(
                 OffRel::LinkPl,
                 offset + 4 * i as u32,
@@ -721,10 +729,16 @@ impl Gen {
                 addr[i],
                 mask[i],
             )?;
-            b1 = self.and(b0, b1);
+            b1 = Some(match b1 {
+                Some(b1) => self.and(b0, b1),
+                None => b0,
+            });
         }
         let b0 = self.linktype(et::IPV6)?;
-        Ok(self.and(b0, b1))
+        Ok(match b1 {
+            Some(b1) => self.and(b0, b1),
+            None => b0,
+        })
     }
 
     pub fn host6(
@@ -905,7 +919,8 @@ impl Gen {
                 })
             }
             Proto::Ip => {
-                let Some(netmask) = self.netmask else {
+                // 255.255.255.255 is libpcap's PCAP_NETMASK_UNKNOWN.
+                let Some(netmask) = self.netmask.filter(|m| *m != 0xffff_ffff) else {
                     return Err("netmask not known, so 'ip broadcast' not supported".into());
                 };
                 let b0 = self.linktype(et::IP)?;
@@ -961,8 +976,9 @@ impl Gen {
             LinkType::LinuxSll => self.cmp(OffRel::LinkHdr, 0, op::H, OUTGOING)?,
             LinkType::LinuxSll2 => self.cmp(OffRel::LinkHdr, 10, op::B, OUTGOING)?,
             _ if self.linux_ext => {
+                // libpcap loads the packet type as a halfword.
                 let s = self.st(
-                    op::LD | op::B | op::ABS,
+                    op::LD | op::H | op::ABS,
                     crate::bpf::ancillary::OFF + crate::bpf::ancillary::PKTTYPE,
                 );
                 self.blk(vec![s], JEQ, OUTGOING)

@@ -113,8 +113,10 @@ impl Gen {
                 ancillary::OFF + ancillary::VLAN_TAG_PRESENT,
             );
             let mut jeq = self.st(JEQ, 1);
+            // A byte-sized load, as libpcap 1.10 emits it; the kernel
+            // returns the whole tag for any size of ancillary load.
             let tag = self.st(
-                op::LD | op::H | op::ABS,
+                op::LD | op::B | op::ABS,
                 ancillary::OFF + ancillary::VLAN_TAG,
             );
             jeq.jt = tag.id;
