@@ -480,7 +480,9 @@ fn live_capture_programs_match_tcpdump() {
         };
         let p = compile(expr, &o).unwrap_or_else(|e| panic!("{expr}: {e}"));
         assert_eq!(
-            format(&p, Style::Ddd).split_whitespace().collect::<Vec<_>>(),
+            format(&p, Style::Ddd)
+                .split_whitespace()
+                .collect::<Vec<_>>(),
             theirs.split_whitespace().collect::<Vec<_>>(),
             "{expr}:\nours:\n{}",
             format(&p, Style::D)
