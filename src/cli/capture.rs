@@ -1,7 +1,534 @@
-//! `podcap capture POD_IP [tcpdump options] [FILTER]`.
+//! `podcap capture POD_IP [--inside | --path] [tcpdump options] [FILTER]`:
+//! the article in one command. Locates the pod (the evidence goes to
+//! stderr), then captures where its packets are:
+//!
+//! - a pod on this node: its host-side interface (veth, cali*, lxc*), or
+//!   the macvlan/ipvlan parent with a filter that isolates it;
+//! - a pod on another node: the underlay interface the tunnel uses, with
+//!   the outer filter built from the tunnel (`host NODE and vxlan`, the
+//!   VXLAN port added to the filter compiler and the printer) and the
+//!   user's filter applied to the inner frame;
+//! - `--inside`: the pod's own eth0 (or `-i any`) from inside its network
+//!   namespace, found by IP in /run/netns and /proc/*/ns/net;
+//! - `--path`: every hop at once, each packet printed once with its hops
+//!   ([`crate::trace::live`]).
+//!
+//! Every other option is tcpdump's, parsed by [`super::tcpdump::parse`] and
+//! run by [`super::tcpdump::run`].
 
+use super::tcpdump::{self, Options};
+use crate::error::Kind;
+use crate::locate::{self, Location, Method};
+use crate::netlink::Socket;
+use crate::trace::live::{self, PathCapture};
+use crate::trace::{Hop, Role};
 use crate::{Error, Result};
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
 
-pub fn main(_args: &[String]) -> Result<i32> {
-    Err(Error::unsupported("podcap capture", "not built yet"))
+const HELP: &str = "\
+Usage: podcap capture POD_IP [--inside | --path [--path-timeout MS]] [tcpdump options] [FILTER]
+
+Locates the pod (evidence on stderr), then captures its packets:
+  (default)   on its host-side interface; for a pod on another node, on the
+              underlay with the tunnel's outer filter, FILTER applied to the
+              inner frame
+  --inside    from inside the pod's network namespace (its eth0, or -i any)
+  --path      on every hop on this node at once; each packet printed once with
+              the hops that saw it and the delay between them, losses reported
+              per gap; -w FILE writes pcapng with one interface per hop
+  --path-timeout MS
+              how long a packet may take to reach its next hop (default 1000)
+  --no-ping   do not ping the pod to fill the neighbour table
+Without FILTER, everything of the pod. tcpdump options: -w -c -n -v -e -x -X -A
+-t -U -s -B -Q -p -y -#, --pcapng, --time-stamp-precision ... (`podcap tcpdump -h`).
+";
+
+/// capture's own options, taken out before tcpdump's parser sees the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Own {
+    inside: bool,
+    path: bool,
+    timeout: Option<Duration>,
+    no_ping: bool,
+}
+
+fn split_own(args: &[String]) -> Result<(Own, Vec<String>)> {
+    let mut own = Own::default();
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--" => {
+                rest.push(a.clone());
+                rest.extend(it.by_ref().cloned());
+            }
+            "--inside" => own.inside = true,
+            "--path" => own.path = true,
+            "--no-ping" => own.no_ping = true,
+            "--path-timeout" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| Error::usage("option --path-timeout requires an argument"))?;
+                own.timeout = Some(millis(v)?);
+            }
+            s if s.starts_with("--path-timeout=") => {
+                own.timeout = Some(millis(&s["--path-timeout=".len()..])?);
+            }
+            _ => rest.push(a.clone()),
+        }
+    }
+    if own.inside && own.path {
+        return Err(Error::usage(
+            "--inside and --path do not go together: --path already captures inside the pod",
+        ));
+    }
+    Ok((own, rest))
+}
+
+fn millis(v: &str) -> Result<Duration> {
+    match v.trim().parse::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+        _ => Err(Error::usage(format!(
+            "--path-timeout {v}: give a positive number of milliseconds"
+        ))),
+    }
+}
+
+/// The pod IP is the first word that is not an option; the rest is the
+/// filter.
+fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
+    let mut it = words.split_whitespace();
+    let first = it.next().ok_or_else(|| {
+        Error::usage("podcap capture needs the pod's IP address")
+            .hint("podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
+    })?;
+    let ip = first.parse::<IpAddr>().map_err(|_| {
+        Error::usage(format!("`{first}` is not an IP address"))
+            .hint("the pod IP comes first: podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
+    })?;
+    Ok((ip, it.collect::<Vec<_>>().join(" ")))
+}
+
+/// `a and (b)`, either side possibly empty.
+fn and(a: &str, b: &str) -> String {
+    match (a.trim().is_empty(), b.trim().is_empty()) {
+        (true, _) => b.trim().to_string(),
+        (_, true) => a.trim().to_string(),
+        _ => format!("{a} and ({})", b.trim()),
+    }
+}
+
+fn read_filter_file(path: &str) -> Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::os(format!("read filter file {path}"), e, None))?;
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+pub fn main(args: &[String]) -> Result<i32> {
+    let (own, rest) = split_own(args)?;
+    let mut o = tcpdump::parse(&rest)?;
+    if o.help || args.is_empty() {
+        print!("{HELP}");
+        return Ok(0);
+    }
+    if o.version {
+        return tcpdump::run("podcap", &mut o);
+    }
+    let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
+    if let Some(f) = o.filter_file.take() {
+        user = read_filter_file(&f)?;
+    }
+    for (set, opt) in [
+        (o.read.is_some(), "-r"),
+        (o.netns.is_some(), "--netns"),
+        (o.list_interfaces, "-D"),
+        (o.list_linktypes, "-L"),
+    ] {
+        if set {
+            return Err(Error::usage(format!(
+                "{opt} does not apply to podcap capture, which finds the interface itself"
+            ))
+            .hint(format!("use `podcap tcpdump {opt} ...` for that")));
+        }
+    }
+    let inside_any = own.inside && o.interfaces.iter().all(|i| i == "any");
+    if !o.interfaces.is_empty() && !inside_any {
+        return Err(Error::usage(
+            "podcap capture picks the interface itself; -i is only accepted as `--inside -i any`",
+        )
+        .hint("to capture on a named interface use `podcap tcpdump -i IFACE`"));
+    }
+
+    let lopts = locate::Options {
+        ping: !own.no_ping,
+        ..locate::Options::default()
+    };
+    let mut err = std::io::stderr();
+    let loc = match locate::locate(ip, &lopts) {
+        Ok(l) => Some(l),
+        // --inside only needs the pod's namespace, which may be found even
+        // when the node side says nothing.
+        Err(e) if own.inside && matches!(e.kind, Kind::NotFound) => {
+            let _ = writeln!(err, "podcap: locate {ip}: {}", e.why);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(l) = &loc {
+        evidence(&mut err, l);
+    }
+    if own.inside {
+        return inside(ip, loc.as_ref(), &mut o, &user);
+    }
+    let loc = loc.ok_or_else(|| locate_failed(ip))?;
+    if own.path {
+        return path(&loc, &o, &user, own.timeout.unwrap_or(Duration::from_secs(1)));
+    }
+    on_node(&loc, &mut o, &user)
+}
+
+fn locate_failed(ip: IpAddr) -> Error {
+    Error::not_found(format!("pod {ip}"), "locate found nothing")
+}
+
+/// The short evidence: the numbered steps, then where podcap captures.
+fn evidence(err: &mut dyn Write, loc: &Location) {
+    let _ = writeln!(err, "podcap: locate {}:", loc.ip);
+    for (i, s) in loc.steps.iter().enumerate() {
+        let _ = writeln!(err, "  {:>2}. {s}", i + 1);
+    }
+    if let Some(d) = &loc.disagreement {
+        let _ = writeln!(err, "  WARNING: node side and pod side disagree: {d}");
+    }
+    let _ = writeln!(err, "  path: {}", loc.picture());
+}
+
+/// A pod on this node (its host interface), or on another (the underlay).
+fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
+    let mut err = std::io::stderr();
+    let (iface, filter) = match (&loc.remote, loc.method) {
+        (Some(r), Method::VxlanRemote) => match (&r.underlay, r.node) {
+            (Some(u), Some(node)) => {
+                let port = r.port.unwrap_or(8472);
+                if port != 4789 && !o.print.vxlan_ports.contains(&port) {
+                    o.print.vxlan_ports.push(port);
+                }
+                let outer = format!("host {node} and vxlan");
+                let inner = and(&format!("host {}", loc.ip), user);
+                let _ = writeln!(
+                    err,
+                    "podcap: {} is on node {node}, behind {} (VXLAN{} UDP {port}): capturing on \
+                     the underlay {u}, outer filter `{outer}` (UDP {port}), inner filter `{inner}`",
+                    loc.ip,
+                    r.tunnel,
+                    r.vni.map(|v| format!(" VNI {v},")).unwrap_or_default(),
+                );
+                (u.clone(), format!("{outer} and {inner}"))
+            }
+            _ => {
+                let _ = writeln!(
+                    err,
+                    "podcap: {} is on another node, but the tunnel's underlay is unknown: \
+                     capturing the decapsulated packets on {}",
+                    loc.ip, r.tunnel
+                );
+                (r.tunnel.clone(), and(&format!("host {}", loc.ip), user))
+            }
+        },
+        // IPIP, GENEVE, WireGuard: the tunnel device carries the inner
+        // packets in clear.
+        (Some(r), _) => {
+            let _ = writeln!(
+                err,
+                "podcap: {} is on another node behind {}: capturing there (inner packets)",
+                loc.ip, r.tunnel
+            );
+            (r.tunnel.clone(), and(&format!("host {}", loc.ip), user))
+        }
+        (None, Method::Macvlan | Method::Ipvlan) => {
+            let iso = loc
+                .filter
+                .clone()
+                .unwrap_or_else(|| format!("host {}", loc.ip));
+            let _ = writeln!(
+                err,
+                "podcap: {} has no host-side interface ({}): capturing on the parent {} with `{iso}`",
+                loc.ip,
+                loc.method.as_str(),
+                loc.ifname
+            );
+            (loc.ifname.clone(), and(&iso, user))
+        }
+        // The pod's own veth: everything on it is the pod's (ARP and
+        // neighbour discovery included), so no filter is needed.
+        (None, _) => {
+            let _ = writeln!(
+                err,
+                "podcap: capturing on {} ({})",
+                loc.ifname,
+                loc.method.as_str()
+            );
+            (loc.ifname.clone(), user.to_string())
+        }
+    };
+    o.interfaces = vec![iface];
+    o.filter = filter;
+    tcpdump::run("podcap", o)
+}
+
+/// `--inside`: the pod's namespace, its eth0 (or `-i any`).
+fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Options, user: &str) -> Result<i32> {
+    if let Some(r) = loc.and_then(|l| l.remote.as_ref()) {
+        return Err(Error::not_found(
+            format!("the network namespace of pod {ip}"),
+            format!(
+                "the pod is on another node ({}), so its namespace is not on this one",
+                r.node.map(|n| n.to_string()).unwrap_or_else(|| "?".into())
+            ),
+        )
+        .hint("run podcap capture --inside on that node, or drop --inside to capture the tunnelled copy here"));
+    }
+    let (netns, label, ifname) = match loc.and_then(|l| l.pod.as_ref()) {
+        Some(p) => (p.netns.clone(), p.ns_label.clone(), p.ifname.clone()),
+        None => find_netns(ip)?,
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "podcap: {ip} lives in network namespace {} ({label}): capturing on {} inside it",
+        netns.display(),
+        if o.interfaces.is_empty() {
+            ifname.as_str()
+        } else {
+            "any"
+        }
+    );
+    if o.interfaces.is_empty() {
+        o.interfaces = vec![ifname];
+    }
+    o.netns = Some(netns.display().to_string());
+    o.filter = user.to_string();
+    tcpdump::run("podcap", o)
+}
+
+/// The namespace holding `ip` among /run/netns, /var/run/netns and
+/// /proc/*/ns/net: (path, label, interface with the address).
+fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
+    let found = crate::netns::discover()?;
+    for ns in found.namespaces.iter().filter(|n| !n.current) {
+        let holder = crate::netns::run_in(&ns.path, || {
+            let mut nl = Socket::open()?;
+            let Some(a) = nl.addresses()?.into_iter().find(|a| a.addr == ip) else {
+                return Ok(None);
+            };
+            Ok(nl
+                .links()?
+                .into_iter()
+                .find(|l| l.ifindex == a.ifindex)
+                .map(|l| l.name))
+        });
+        if let Ok(Some(ifname)) = holder {
+            return Ok((ns.path.clone(), ns.label(), ifname));
+        }
+    }
+    let mut e = Error::not_found(
+        format!("the network namespace of pod {ip}"),
+        format!(
+            "no namespace in /run/netns, /var/run/netns or /proc/*/ns/net holds {ip}{}",
+            if found.unreadable > 0 {
+                format!(" ({} processes' namespaces could not be read)", found.unreadable)
+            } else {
+                String::new()
+            }
+        ),
+    );
+    e = e.hint("run podcap as root on the pod's node (CAP_SYS_ADMIN and CAP_SYS_PTRACE to see every namespace)");
+    Err(e)
+}
+
+/// The hops of `loc`'s path, from the pod outwards, with their roles.
+fn hops(loc: &Location) -> Vec<Hop> {
+    let remote = loc.remote.is_some();
+    let mut v: Vec<Hop> = Vec::new();
+    let n = loc.path.len();
+    for (i, h) in loc.path.iter().enumerate() {
+        let role = if h.netns.is_some() {
+            Role::Pod
+        } else if matches!(
+            h.kind.as_str(),
+            "vxlan" | "geneve" | "ipip" | "gre" | "sit" | "wireguard"
+        ) {
+            Role::Tunnel
+        } else if h.kind == "bridge" {
+            Role::Bridge
+        } else if !remote && h.ifindex == loc.ifindex && i + 1 < n {
+            Role::HostVeth
+        } else {
+            Role::Underlay
+        };
+        let label = if role == Role::Pod {
+            format!("pod:{}", h.ifname)
+        } else {
+            h.ifname.clone()
+        };
+        v.push(Hop {
+            label,
+            ifname: h.ifname.clone(),
+            ifindex: h.ifindex,
+            netns: h.netns.clone(),
+            role,
+        });
+    }
+    // A remote pod's path starts where its packets enter this node.
+    if remote {
+        v.reverse();
+    }
+    v
+}
+
+/// The UDP port of the VXLAN device among the hops (flannel.1: 8472).
+fn vxlan_port(hops: &[Hop]) -> Option<u16> {
+    let t = hops.iter().find(|h| h.role == Role::Tunnel)?;
+    let mut nl = Socket::open().ok()?;
+    let l = nl.link(t.ifindex).ok()?;
+    l.vxlan.map(|v| v.port.unwrap_or(8472))
+}
+
+fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i32> {
+    if matches!(loc.method, Method::Macvlan | Method::Ipvlan) && loc.pod.is_none() {
+        return Err(Error::unsupported(
+            format!("--path for {}", loc.ip),
+            "a macvlan/ipvlan pod has no host-side hops and its namespace was not found",
+        )
+        .hint("use podcap capture --inside, or capture on the parent"));
+    }
+    let hops = hops(loc);
+    if hops.is_empty() {
+        return Err(Error::not_found(
+            format!("the path of {}", loc.ip),
+            "locate named no interface on it",
+        ));
+    }
+    let pod = format!("host {}", loc.ip);
+    let mut vxlan_ports = Vec::new();
+    let port = match &loc.remote {
+        Some(r) => r.port.or(if loc.method == Method::VxlanRemote {
+            Some(8472)
+        } else {
+            None
+        }),
+        None => vxlan_port(&hops),
+    };
+    if let Some(p) = port {
+        vxlan_ports.push(p);
+    }
+    let tunnel_is_vxlan = port.is_some();
+    let filters: Vec<String> = hops
+        .iter()
+        .map(|h| match (h.role, &loc.remote) {
+            (Role::Underlay, Some(r)) if tunnel_is_vxlan => match r.node {
+                Some(node) => format!("host {node} and vxlan and {}", and(&pod, user)),
+                None => format!("vxlan and {}", and(&pod, user)),
+            },
+            (Role::Underlay, None) if tunnel_is_vxlan => format!("vxlan and {}", and(&pod, user)),
+            _ => and(&pod, user),
+        })
+        .collect();
+    let mut err = std::io::stderr();
+    let _ = writeln!(
+        err,
+        "podcap: following {} across {} hops: {}",
+        loc.ip,
+        hops.len(),
+        hops.iter()
+            .map(|h| h.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" > ")
+    );
+    let pc = PathCapture {
+        pod_ip: loc.ip,
+        routed: loc.remote.is_none(),
+        hops,
+        filters,
+        vxlan_ports,
+        snaplen: o.snaplen,
+        promisc: o.promisc,
+        buffer_size: o
+            .buffer_kib
+            .map(|k| k.saturating_mul(1024))
+            .unwrap_or(crate::capture::DEFAULT_BUFFER),
+        optimize: o.optimize,
+        count: o.count,
+        write: o.write.clone(),
+        packet_buffered: o.packet_buffered,
+        nanos: o.nanos,
+        print: o.print.clone(),
+        timeout,
+    };
+    let out = live::run(&pc)?;
+    let _ = out;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn own_options_are_taken_out() {
+        let (own, rest) = split_own(&s(&[
+            "10.244.0.21",
+            "--path",
+            "-nn",
+            "--path-timeout=250",
+            "icmp",
+        ]))
+        .unwrap();
+        assert!(own.path && !own.inside);
+        assert_eq!(own.timeout, Some(Duration::from_millis(250)));
+        assert_eq!(rest, s(&["10.244.0.21", "-nn", "icmp"]));
+        let o = tcpdump::parse(&rest).unwrap();
+        let (ip, f) = pod_ip_and_filter(&o.filter).unwrap();
+        assert_eq!(ip, "10.244.0.21".parse::<IpAddr>().unwrap());
+        assert_eq!(f, "icmp");
+        assert!(split_own(&s(&["1.2.3.4", "--inside", "--path"])).is_err());
+        assert!(split_own(&s(&["1.2.3.4", "--path-timeout", "0"])).is_err());
+        // After `--` everything is tcpdump's (filter words).
+        let (own, rest) = split_own(&s(&["1.2.3.4", "--", "--path"])).unwrap();
+        assert!(!own.path);
+        assert_eq!(rest, s(&["1.2.3.4", "--", "--path"]));
+    }
+
+    #[test]
+    fn pod_ip_first() {
+        assert!(pod_ip_and_filter("").is_err());
+        let e = pod_ip_and_filter("icmp and host 1.2.3.4").unwrap_err();
+        assert!(e.to_string().contains("`icmp` is not an IP address"), "{e}");
+        let (ip, f) = pod_ip_and_filter("fd00::15 tcp port 80").unwrap();
+        assert!(ip.is_ipv6());
+        assert_eq!(f, "tcp port 80");
+    }
+
+    #[test]
+    fn filters_compose() {
+        assert_eq!(and("host 1.2.3.4", ""), "host 1.2.3.4");
+        assert_eq!(and("", "icmp"), "icmp");
+        assert_eq!(
+            and("host 1.2.3.4", "icmp or arp"),
+            "host 1.2.3.4 and (icmp or arp)"
+        );
+    }
 }

@@ -10,11 +10,14 @@
 //! - [`report`]: the lines a person reads (one packet's hops and delays,
 //!   the summary per hop and per gap).
 //!
-//! Pure logic: the command line (`podcap capture --path`) opens the
-//! captures and feeds this.
+//! - [`live`]: `capture --path` itself: one capture per hop, read at once,
+//!   fed to the correlator, printed.
+//!
+//! All but [`live`] is pure logic, tested on literal frames.
 
 pub mod correlate;
 pub mod identity;
+pub mod live;
 pub mod report;
 pub mod tunnel;
 
@@ -45,6 +48,8 @@ pub struct Hop {
     /// Printed name: the interface, `pod:eth0` for the pod's own.
     pub label: String,
     pub ifname: String,
+    /// Index in its own namespace.
+    pub ifindex: u32,
     /// The network namespace to capture in (`None`: podcap's own).
     pub netns: Option<std::path::PathBuf>,
     pub role: Role,
