@@ -192,7 +192,12 @@ pub fn main(args: &[String]) -> Result<i32> {
     }
     let loc = loc.ok_or_else(|| locate_failed(ip))?;
     if own.path {
-        return path(&loc, &o, &user, own.timeout.unwrap_or(Duration::from_secs(1)));
+        return path(
+            &loc,
+            &o,
+            &user,
+            own.timeout.unwrap_or(Duration::from_secs(1)),
+        );
     }
     on_node(&loc, &mut o, &user)
 }
@@ -345,7 +350,10 @@ fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
         format!(
             "no namespace in /run/netns, /var/run/netns or /proc/*/ns/net holds {ip}{}",
             if found.unreadable > 0 {
-                format!(" ({} processes' namespaces could not be read)", found.unreadable)
+                format!(
+                    " ({} processes' namespaces could not be read)",
+                    found.unreadable
+                )
             } else {
                 String::new()
             }

@@ -323,7 +323,9 @@ fn netns_description(hop: &Hop) -> String {
 pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     let n = pc.hops.len();
     if n == 0 || pc.filters.len() != n {
-        return Err(Error::usage("--path needs at least one hop with a filter each"));
+        return Err(Error::usage(
+            "--path needs at least one hop with a filter each",
+        ));
     }
     let snaplen = pc.snaplen.max(MIN_SNAPLEN);
     let mut sources = Vec::with_capacity(n);

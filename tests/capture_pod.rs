@@ -1,0 +1,680 @@
+//! `podcap capture POD_IP` on simulated nodes, real kernel: the packets at
+//! the pod's host interface, the VXLAN copy of a remote pod's packets on
+//! the underlay (outer and inner headers), inside the pod's namespace
+//! (held only by a process, or only by a bind mount), and `--path`: every
+//! hop at once, each packet once with its hops, a loss injected between
+//! two hops reported at that gap.
+//!
+//! No timed assertions: captures stop on `-c N`; the only clock is a hang
+//! guard that kills a capture that never ends.
+
+mod common;
+
+use common::{World, stderr, stdout, text};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A capture that never ends within this is killed (a hang guard, not an
+/// assertion on speed).
+const HANG_GUARD: Duration = Duration::from_secs(90);
+
+/// A file in a fresh temporary directory, removed on drop.
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("podcap-capture-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Tmp(dir.join(name))
+    }
+    fn path(&self) -> &str {
+        self.0.to_str().unwrap()
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        if let Some(d) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// Runs `podcap ARGS` in `node`; once it has said `listening on` `ready`
+/// times (every capture open, filter attached), runs `traffic`, then waits
+/// for it to end by itself (`-c`).
+fn capture(w: &World, node: &str, args: &[&str], ready: usize, traffic: impl FnOnce()) -> Output {
+    let mut child = w
+        .podcap_command(node, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn podcap");
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let mut out = child.stdout.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let mut listening = 0;
+    while listening < ready {
+        match rx.recv_timeout(HANG_GUARD) {
+            Ok(l) if l.contains("listening on") => listening += 1,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    if listening == ready {
+        traffic();
+    }
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > HANG_GUARD {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: reader.join().unwrap().into_bytes(),
+    }
+}
+
+/// Runs `f` on a thread inside the network namespace at `path`; sockets
+/// it opens stay in that namespace.
+fn in_netns<T: Send>(path: &Path, f: impl FnOnce() -> T + Send) -> T {
+    let ns = File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            // SAFETY: setns on a fresh thread with an open namespace fd
+            // that outlives the call; only this thread moves.
+            let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
+            assert_eq!(rc, 0, "setns {}", path.display());
+            f()
+        })
+        .join()
+        .expect("thread in netns")
+    })
+}
+
+/// One TCP handshake from pod `from` to pod `to` port 8080: a SYN and a
+/// SYN-ACK (then the ACK and the closing packets).
+fn tcp_handshake(w: &World, from: &str, to: &str) {
+    let (src, dst) = (w.pod(from), w.pod(to));
+    let addr = SocketAddr::new(dst.ip.into(), 8080);
+    let listener = in_netns(&dst.netns, || TcpListener::bind(addr).expect("listen"));
+    let stream = in_netns(&src.netns, || {
+        TcpStream::connect_timeout(&addr, Duration::from_secs(10)).expect("connect")
+    });
+    let (peer, _) = listener.accept().expect("accept");
+    drop(stream);
+    drop(peer);
+}
+
+fn ping(w: &World, pod: &str, dst: &str, count: u32) {
+    let c = count.to_string();
+    let _ = w.pod_exec(pod, &["ping", "-c", &c, "-i", "0.2", "-W", "2", "-q", dst]);
+}
+
+/// `tshark -r FILE -T fields -e ...` lines, with flannel's VXLAN port
+/// decoded.
+fn tshark(file: &str, fields: &[&str], filter: Option<&str>) -> Vec<String> {
+    let mut c = Command::new("tshark");
+    c.args(["-r", file, "-d", "udp.port==8472,vxlan", "-T", "fields"]);
+    for f in fields {
+        c.args(["-e", f]);
+    }
+    c.args(["-E", "separator=|"]);
+    if let Some(f) = filter {
+        c.args(["-Y", f]);
+    }
+    let out = c.output().expect("run tshark");
+    assert!(out.status.success(), "tshark: {}", text(&out));
+    stdout(&out).lines().map(str::to_string).collect()
+}
+
+/// The path lines of `--path` output: (direction, hops, verdict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PathLine {
+    dir: String,
+    hops: Vec<String>,
+    lost: Option<(String, String)>,
+    vxlan: bool,
+}
+
+fn path_lines(out: &str) -> Vec<PathLine> {
+    out.lines()
+        .filter(|l| l.starts_with("  out ") || l.starts_with("  in  "))
+        .map(|l| {
+            let dir = l[2..5].trim().to_string();
+            let (body, lost) = match l.split_once("  LOST between ") {
+                Some((b, rest)) => {
+                    let (a, z) = rest.split_once(" and ").unwrap();
+                    (b, Some((a.to_string(), z.to_string())))
+                }
+                None => (l, None),
+            };
+            // The tunnel annotation holds " > " too.
+            let body: String = match (body.find(" ["), body.find(']')) {
+                (Some(a), Some(z)) if a < z => format!("{}{}", &body[..a], &body[z + 1..]),
+                _ => body.to_string(),
+            };
+            let hops = body[5..]
+                .split(" > ")
+                .map(|h| h.split_whitespace().next().unwrap_or("").to_string())
+                .collect();
+            PathLine {
+                dir,
+                hops,
+                lost,
+                vxlan: l.contains("[VXLAN "),
+            }
+        })
+        .collect()
+}
+
+fn strs(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn flannel_local_pod_icmp_and_tcp_on_its_veth() {
+    let w = World::flannel(2, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let veth = p1.host_if.clone().unwrap();
+    let f = Tmp::new("local.pcap");
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &[
+            "capture",
+            &ip1,
+            "-c",
+            "4",
+            "-w",
+            f.path(),
+            "icmp or tcp[13] & 2 != 0",
+        ],
+        1,
+        || {
+            ping(&w, "pod1", &p2.ip.to_string(), 1);
+            tcp_handshake(&w, "pod1", "pod2");
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    // The evidence: the article's steps, then the interface.
+    assert!(err.contains("brctl showstp cni0"), "{err}");
+    assert!(
+        err.contains(&format!("capturing on {veth} (bridge-fdb)")),
+        "{err}"
+    );
+    assert!(err.contains("4 packets captured"), "{err}");
+    let pkts = tshark(
+        f.path(),
+        &[
+            "ip.src",
+            "ip.dst",
+            "icmp.type",
+            "tcp.flags.syn",
+            "tcp.flags.ack",
+        ],
+        None,
+    );
+    let (a, b) = (p1.ip.to_string(), p2.ip.to_string());
+    assert_eq!(
+        pkts,
+        vec![
+            format!("{a}|{b}|8||"),
+            format!("{b}|{a}|0||"),
+            format!("{a}|{b}||1|0"),
+            format!("{b}|{a}||1|1"),
+        ]
+    );
+}
+
+#[test]
+fn flannel_remote_pod_outer_and_inner_headers_on_the_underlay() {
+    let w = World::flannel(1, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let n1 = w.node("node1");
+    let n2 = w.node("node2");
+    let f = Tmp::new("remote.pcap");
+    let ip2 = p2.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &[
+            "capture",
+            &ip2,
+            "-c",
+            "4",
+            "-w",
+            f.path(),
+            "icmp or tcp[13] & 2 != 0",
+        ],
+        1,
+        || {
+            ping(&w, "pod1", &ip2, 1);
+            tcp_handshake(&w, "pod1", "pod2");
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "capturing on the underlay {}, outer filter `host {} and vxlan`",
+            n1.underlay_if, n2.underlay_ip
+        )),
+        "{err}"
+    );
+    // Frames as on the wire: outer IPv4 between the nodes, UDP 8472,
+    // VXLAN VNI 1, inner IPv4 between the pods.
+    let pkts = tshark(
+        f.path(),
+        &[
+            "ip.src",
+            "ip.dst",
+            "udp.dstport",
+            "vxlan.vni",
+            "icmp.type",
+            "tcp.flags.syn",
+        ],
+        None,
+    );
+    let (u1, u2) = (n1.underlay_ip.to_string(), n2.underlay_ip.to_string());
+    let (a, b) = (p1.ip.to_string(), p2.ip.to_string());
+    assert_eq!(
+        pkts,
+        vec![
+            format!("{u1},{a}|{u2},{b}|8472|1|8|"),
+            format!("{u2},{b}|{u1},{a}|8472|1|0|"),
+            format!("{u1},{a}|{u2},{b}|8472|1||1"),
+            format!("{u2},{b}|{u1},{a}|8472|1||1"),
+        ]
+    );
+}
+
+#[test]
+fn flannel_path_every_hop_once_with_pcapng_per_hop() {
+    let w = World::flannel(2, 1);
+    let (p1, p2, p3) = (w.pod("pod1"), w.pod("pod2"), w.pod("pod3"));
+    let veth = p1.host_if.clone().unwrap();
+    let f = Tmp::new("path.pcapng");
+    let ip1 = p1.ip.to_string();
+    // Remote ping (4 packets: request and reply) and handshake (SYN,
+    // SYN-ACK), then a ping to the pod on the same bridge.
+    let out = capture(
+        &w,
+        "node1",
+        &[
+            "capture",
+            &ip1,
+            "--path",
+            "-c",
+            "6",
+            "-w",
+            f.path(),
+            "icmp or tcp[13] & 2 != 0",
+        ],
+        5,
+        || {
+            ping(&w, "pod1", &p3.ip.to_string(), 1);
+            tcp_handshake(&w, "pod1", "pod3");
+            ping(&w, "pod1", &p2.ip.to_string(), 1);
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let all = strs(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"]);
+    let mut back = all.clone();
+    back.reverse();
+    let lines = path_lines(&o);
+    let expect = |dir: &str, hops: &[String], vxlan: bool| PathLine {
+        dir: dir.into(),
+        hops: hops.to_vec(),
+        lost: None,
+        vxlan,
+    };
+    assert_eq!(
+        lines,
+        vec![
+            expect("out", &all, true),
+            expect("in", &back, true),
+            expect("out", &all, true),
+            expect("in", &back, true),
+            // Same bridge: the packet never goes further than cni0, and
+            // the reply enters the path there.
+            expect("out", &all[..3], false),
+            expect("in", &strs(&["cni0", &veth, "pod:eth0"]), false),
+        ],
+        "{o}\n{err}"
+    );
+    assert!(
+        err.contains("path summary: 6 packets followed, 6 complete, 0 lost"),
+        "{err}"
+    );
+    // One interface block per hop, each with the packets seen there.
+    let ifs = tshark(f.path(), &["frame.interface_name"], None);
+    let mut per: BTreeMap<String, usize> = BTreeMap::new();
+    for i in &ifs {
+        *per.entry(i.clone()).or_default() += 1;
+    }
+    assert_eq!(per.get(&veth), Some(&6), "{per:?}");
+    assert_eq!(per.get("cni0"), Some(&6), "{per:?}");
+    assert_eq!(per.get("flannel.1"), Some(&4), "{per:?}");
+    // pod:eth0 and the underlay are both named eth0: 6 + 4.
+    assert_eq!(per.get("eth0"), Some(&10), "{per:?}");
+    let ids = tshark(f.path(), &["frame.interface_id"], None);
+    let mut uniq: Vec<&String> = ids.iter().collect();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq, vec!["0", "1", "2", "3", "4"]);
+    // The underlay's copies are VXLAN between the nodes, pods inside.
+    let under = tshark(
+        f.path(),
+        &["ip.src", "ip.dst", "vxlan.vni"],
+        Some("frame.interface_id == 4"),
+    );
+    let (u1, u2) = (
+        w.node("node1").underlay_ip.to_string(),
+        w.node("node2").underlay_ip.to_string(),
+    );
+    let (a, c) = (p1.ip.to_string(), p3.ip.to_string());
+    assert_eq!(
+        under,
+        vec![
+            format!("{u1},{a}|{u2},{c}|1"),
+            format!("{u2},{c}|{u1},{a}|1"),
+            format!("{u1},{a}|{u2},{c}|1"),
+            format!("{u2},{c}|{u1},{a}|1"),
+        ]
+    );
+}
+
+/// Deletes the nft table on drop, so a failing test leaves no rule.
+struct NftTable<'a>(&'a World, &'a str, &'a str, &'a str);
+
+impl Drop for NftTable<'_> {
+    fn drop(&mut self) {
+        let _ = self
+            .0
+            .exec(self.1, &["nft", "delete", "table", self.3, self.2]);
+    }
+}
+
+#[test]
+fn flannel_path_loss_in_forwarding_reported_between_cni0_and_flannel1() {
+    let w = World::flannel(1, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let veth = p1.host_if.clone().unwrap();
+    // The node drops the pod's echo requests to the remote pod after the
+    // bridge has handed them to IP forwarding, before flannel.1.
+    let rule = format!(
+        "table inet podcap_loss {{ chain drop_fwd {{ type filter hook forward priority 0; \
+         ip daddr {} icmp type echo-request drop; }}; }}",
+        p2.ip
+    );
+    let nft = w.exec("node1", &["nft", &rule]);
+    assert!(nft.status.success(), "nft: {}", text(&nft));
+    let _guard = NftTable(&w, "node1", "podcap_loss", "inet");
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "2", "icmp"],
+        5,
+        || ping(&w, "pod1", &p2.ip.to_string(), 2),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let lost = PathLine {
+        dir: "out".into(),
+        hops: strs(&["pod:eth0", &veth, "cni0"]),
+        lost: Some(("cni0".into(), "flannel.1".into())),
+        vxlan: false,
+    };
+    assert_eq!(path_lines(&o), vec![lost.clone(), lost], "{o}\n{err}");
+    assert!(
+        err.contains("path summary: 2 packets followed, 0 complete, 2 lost"),
+        "{err}"
+    );
+    let gap = |name: &str| {
+        err.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .and_then(|l| l.split_whitespace().last())
+            .map(str::to_string)
+    };
+    assert_eq!(gap("cni0 > flannel.1").as_deref(), Some("2"), "{err}");
+    assert_eq!(
+        gap(&format!("{veth} > cni0")).as_deref(),
+        Some("0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calico_capture_and_path_through_routing() {
+    let w = World::up("calico", 2);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let cali = p1.host_if.clone().unwrap();
+    let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
+    let ip1 = p1.ip.to_string();
+    let f = Tmp::new("calico.pcap");
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "-c", "2", "-w", f.path(), "icmp"],
+        1,
+        || ping(&w, "pod1", &ext, 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("capturing on {cali} (routed-veth)")),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        tshark(f.path(), &["ip.src", "ip.dst", "icmp.type"], None),
+        vec![format!("{ip1}|{ext}|8"), format!("{ext}|{ip1}|0")]
+    );
+
+    // --path: pod, cali veth, routing, eth0 towards the outside; to the
+    // pod beside it, the packet leaves through the other pod's veth.
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "4", "icmp"],
+        3,
+        || {
+            ping(&w, "pod1", &ext, 1);
+            ping(&w, "pod1", &p2.ip.to_string(), 1);
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let line = |dir: &str, hops: &[&str]| PathLine {
+        dir: dir.into(),
+        hops: strs(hops),
+        lost: None,
+        vxlan: false,
+    };
+    assert_eq!(
+        path_lines(&o),
+        vec![
+            line("out", &["pod:eth0", &cali, "eth0"]),
+            line("in", &["eth0", &cali, "pod:eth0"]),
+            line("out", &["pod:eth0", &cali]),
+            line("in", &[&cali, "pod:eth0"]),
+        ],
+        "{o}\n{err}"
+    );
+    assert!(
+        err.contains("4 packets followed, 4 complete, 0 lost"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bridge_plugin_path_and_loss_before_the_way_out() {
+    let w = World::up("bridge", 2);
+    let p1 = w.pod("pod1");
+    let veth = p1.host_if.clone().unwrap();
+    let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "2", "icmp"],
+        4,
+        || ping(&w, "pod1", &ext, 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let hops = strs(&["pod:eth0", &veth, "cbr0", "eth0"]);
+    let mut back = hops.clone();
+    back.reverse();
+    assert_eq!(
+        path_lines(&o),
+        vec![
+            PathLine {
+                dir: "out".into(),
+                hops,
+                lost: None,
+                vxlan: false
+            },
+            PathLine {
+                dir: "in".into(),
+                hops: back,
+                lost: None,
+                vxlan: false
+            },
+        ],
+        "{o}\n{err}"
+    );
+
+    // The node's way out drops echo requests (an nft egress hook on eth0,
+    // which runs before the capture tap): the bridge saw it, eth0 never.
+    let rule = "table netdev podcap_loss { chain eg { type filter hook egress device \"eth0\" \
+                priority 0; icmp type echo-request drop; }; }";
+    let nft = w.exec("node1", &["nft", rule]);
+    assert!(nft.status.success(), "nft: {}", text(&nft));
+    let guard = NftTable(&w, "node1", "podcap_loss", "netdev");
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "1", "icmp"],
+        4,
+        || ping(&w, "pod1", &ext, 1),
+    );
+    drop(guard);
+    assert!(out.status.success(), "{}", text(&out));
+    let o = stdout(&out);
+    assert_eq!(
+        path_lines(&o),
+        vec![PathLine {
+            dir: "out".into(),
+            hops: strs(&["pod:eth0", &veth, "cbr0"]),
+            lost: Some(("cbr0".into(), "eth0".into())),
+            vxlan: false,
+        }],
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn inside_pods_held_by_a_process_only_and_by_a_bind_mount_only() {
+    // pod2: no /run/netns entry, only its holder process; pod3: only the
+    // bind mount, no process in it.
+    let w = World::up_holders("bridge", 3, &[2], &[3]);
+    let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
+    for (pod, holder) in [("pod2", "process"), ("pod3", "mount")] {
+        let p = w.pod(pod);
+        let ip = p.ip.to_string();
+        let f = Tmp::new("inside.pcap");
+        let out = capture(
+            &w,
+            "node1",
+            &[
+                "capture",
+                &ip,
+                "--inside",
+                "-c",
+                "2",
+                "-w",
+                f.path(),
+                "icmp",
+            ],
+            1,
+            || ping(&w, pod, &ext, 1),
+        );
+        assert!(out.status.success(), "{pod}: {}", text(&out));
+        let err = stderr(&out);
+        let ns = match holder {
+            "process" => format!("/proc/{}/ns/net", p.pid.unwrap()),
+            _ => p.netns.display().to_string(),
+        };
+        assert!(
+            err.contains(&format!("lives in network namespace {ns}")),
+            "{pod}: {err}"
+        );
+        assert!(err.contains("capturing on eth0 inside it"), "{pod}: {err}");
+        assert_eq!(
+            tshark(f.path(), &["ip.src", "ip.dst", "icmp.type"], None),
+            vec![format!("{ip}|{ext}|8"), format!("{ext}|{ip}|0")],
+            "{pod}"
+        );
+    }
+}
+
+#[test]
+fn bad_command_lines_are_explained() {
+    let w = World::up("bridge", 1);
+    let out = w.podcap("node1", &["capture", "icmp"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("`icmp` is not an IP address"),
+        "{}",
+        text(&out)
+    );
+    let ip = w.pod("pod1").ip.to_string();
+    let out = w.podcap("node1", &["capture", &ip, "-i", "eth0"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("picks the interface itself"),
+        "{}",
+        text(&out)
+    );
+    let out = w.podcap("node1", &["capture", &ip, "--inside", "--path"]);
+    assert!(!out.status.success());
+    let out = w.podcap("node1", &["capture", "10.99.0.7"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("10.99.0.7"), "{}", text(&out));
+}
