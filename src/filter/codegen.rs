@@ -463,12 +463,12 @@ impl Gen {
             }
             0xe0 => {
                 let b0 = self.cmp(OffRel::LinkPl, 0, op::B, 0xe0)?;
-                let b1 = self.cmp(OffRel::LinkType, 0, op::H, P_802_3)?;
-                let b1 = self.or(b0, b1);
-                let b0 = self.snap(0x000000, 0x8137)?;
+                let b1 = self.snap(0x000000, 0x8137)?;
                 let b1 = self.or(b0, b1);
                 let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_2)?;
                 let b1 = self.and(b0, b1);
+                let b0 = self.cmp(OffRel::LinkType, 0, op::H, P_802_3)?;
+                let b1 = self.or(b0, b1);
                 let b0 = self.cmp(OffRel::LinkType, 0, op::H, 0x8137)?;
                 Ok(self.or(b0, b1))
             }

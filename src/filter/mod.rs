@@ -96,9 +96,61 @@ pub fn generate(expr: &str, opts: &Options) -> Result<Unoptimized> {
         )
     })?;
     Ok(Unoptimized {
-        prog,
+        prog: init_scratch(prog),
         no_optimize: g.no_optimize,
     })
+}
+
+/// Scratch registers some path may read before any path writes them
+/// (`not vxlan and tcp`: the inner-frame offsets are only computed when the
+/// tunnel matched). The kernel refuses such programs, so they get `ld #0;
+/// st M[k]` in front; every jump is relative and forward, so prepending
+/// moves nothing. Programs that need none (all others) are left as
+/// libpcap makes them.
+fn init_scratch(prog: Vec<Insn>) -> Vec<Insn> {
+    use crate::bpf::op;
+    let n = prog.len();
+    let mut known: Vec<Option<u16>> = vec![None; n + 1];
+    if n > 0 {
+        known[0] = Some(0);
+    }
+    let mut need: u16 = 0;
+    for (i, insn) in prog.iter().enumerate() {
+        let Some(mut set) = known[i] else { continue };
+        let k = insn.k as usize;
+        let class = op::class(insn.code);
+        let bit = if k < 16 { 1u16 << k } else { 0 };
+        match class {
+            op::ST | op::STX => set |= bit,
+            op::LD | op::LDX if op::mode(insn.code) == op::MEM && set & bit == 0 => need |= bit,
+            _ => {}
+        }
+        let mut flow = |to: usize| {
+            if to <= n {
+                known[to] = Some(known[to].map_or(set, |s| s & set));
+            }
+        };
+        match class {
+            op::RET => {}
+            op::JMP if op::alu_op(insn.code) == op::JA => flow(i + 1 + k),
+            op::JMP => {
+                flow(i + 1 + insn.jt as usize);
+                flow(i + 1 + insn.jf as usize);
+            }
+            _ => flow(i + 1),
+        }
+    }
+    if need == 0 {
+        return prog;
+    }
+    let mut out = vec![Insn::stmt(op::LD | op::IMM, 0)];
+    out.extend(
+        (0..16)
+            .filter(|r| need & (1 << r) != 0)
+            .map(|r| Insn::stmt(op::ST, r)),
+    );
+    out.extend(prog);
+    out
 }
 
 /// Compiles `expr` for `opts.linktype`. An empty expression accepts every
