@@ -19,26 +19,69 @@
 //! before it, or one in the same block will. Jumps only go forward, so
 //! block order is a topological order and every analysis is one pass.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A multiply-rotate hasher: the keys here are small and trusted, and
+/// SipHash dominated the optimizer's time.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u16(&mut self, i: u16) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 use super::code::*;
-use super::validate::validate;
+use super::validate::validate_up_to;
 use super::{Insn, MEMWORDS, ancillary, op};
 
 /// Runs until nothing changes, with a cap for pathological inputs.
 const MAX_ROUNDS: usize = 30;
 
 pub fn optimize(prog: Vec<Insn>) -> Vec<Insn> {
-    if validate(&prog).is_err() {
+    // Longer than the kernel's limit is fine here: the result may fit.
+    let valid = |p: &[Insn]| validate_up_to(p, usize::MAX).is_ok();
+    if !valid(&prog) {
         return prog;
     }
     let mut best = prog.clone();
+    // Rebasing only concerns indirect loads.
+    let has_ind = prog
+        .iter()
+        .any(|i| op::class(i.code) == op::LD && op::mode(i.code) == op::IND);
     for rebase in [false, true] {
+        if rebase && !has_ind {
+            continue;
+        }
         let Some(out) = run_passes(&prog, rebase) else {
             continue;
         };
         // A safety net: never hand back something longer or invalid.
-        if out.len() < best.len() && validate(&out).is_ok() {
+        if out.len() < best.len() && valid(&out) {
             best = out;
         }
     }
@@ -194,11 +237,32 @@ impl Cfg {
     fn cleanup(&mut self) {
         loop {
             let before = self.blocks.len();
+            self.reject_early();
             self.shortcut();
             self.merge_identical();
             self.remove_unreachable();
             if self.blocks.len() == before {
                 break;
+            }
+        }
+    }
+
+    /// A block from which every path returns 0 is `ret #0`: its loads
+    /// may fail, but failing returns 0 too.
+    fn reject_early(&mut self) {
+        let n = self.blocks.len();
+        let mut zero = vec![false; n];
+        for i in (0..n).rev() {
+            zero[i] = match self.blocks[i].term {
+                Term::Ret(r) => r.code == RET_K && r.k == 0,
+                Term::Goto(t) => zero[t],
+                Term::Cond { t, f, .. } => zero[t] && zero[f],
+            };
+            if zero[i] {
+                self.blocks[i] = Block {
+                    stmts: Vec::new(),
+                    term: Term::Ret(Insn::stmt(RET_K, 0)),
+                };
             }
         }
     }
@@ -247,7 +311,7 @@ impl Cfg {
     fn merge_identical(&mut self) {
         let n = self.blocks.len();
         let mut canon: Vec<BlockId> = (0..n).collect();
-        let mut seen: HashMap<Block, BlockId> = HashMap::new();
+        let mut seen: HashMap<Block, BlockId> = HashMap::default();
         for i in (0..n).rev() {
             let mut b = self.blocks[i].clone();
             remap(&mut b.term, &canon);
@@ -1228,39 +1292,24 @@ impl Cfg {
                 },
                 other => other,
             };
-            // `and #m; jeq #0` is `jset #m` with the targets swapped, and
-            // `and #m; jgt #0` is `jset #m`, when A is not needed after.
-            if let (Some(last), Term::Cond { code, k: 0, t, f }) = (new.last(), &term) {
-                let (code, t, f) = (*code, *t, *f);
-                if last.code == op::ALU | op::AND | op::K
-                    && matches!(code, JEQ_K | JGT_K)
-                    && (live_in[t] | live_in[f]) & bit(A) == 0
-                {
-                    let m = last.k;
-                    new.pop();
-                    // Recompute A before the `and` for the out-state.
-                    let mut s2 = self.entry_state(i, preds, &out);
-                    for insn in &new {
-                        if let Some(e) = effect(insn, &s2, &mut self.vals) {
-                            apply(&e, &mut s2);
+            // The last ALU operation folded into the test when A is not
+            // needed after it (`and #m; jeq #0` is `jset #m` swapped).
+            if let (Some(last), Term::Cond { code, k, t, f }) = (new.last(), &term) {
+                let (t, f) = (*t, *f);
+                if (live_in[t] | live_in[f]) & bit(A) == 0 {
+                    if let Some((code, k, swap)) = fuse(last, *code, *k) {
+                        new.pop();
+                        // Recompute the out-state without the operation.
+                        let mut s2 = self.entry_state(i, preds, &out);
+                        for insn in &new {
+                            if let Some(e) = effect(insn, &s2, &mut self.vals) {
+                                apply(&e, &mut s2);
+                            }
                         }
+                        s = s2;
+                        let (t, f) = if swap { (f, t) } else { (t, f) };
+                        term = Term::Cond { code, k, t, f };
                     }
-                    s = s2;
-                    term = if code == JEQ_K {
-                        Term::Cond {
-                            code: JSET_K,
-                            k: m,
-                            t: f,
-                            f: t,
-                        }
-                    } else {
-                        Term::Cond {
-                            code: JSET_K,
-                            k: m,
-                            t,
-                            f,
-                        }
-                    };
                 }
             }
             self.blocks[i].stmts = new;
@@ -1421,6 +1470,28 @@ impl Cfg {
         }
         c
     }
+}
+
+/// `op; jcc` as one test on A before `op`: (code, k, swap targets).
+fn fuse(last: &Insn, code: u16, k: u32) -> Option<(u16, u32, bool)> {
+    const AND_K: u16 = op::ALU | op::AND | op::K;
+    const ADD_K: u16 = op::ALU | op::ADD | op::K;
+    const SUB_K: u16 = op::ALU | op::SUB | op::K;
+    const XOR_K: u16 = op::ALU | op::XOR | op::K;
+    const SUB_X: u16 = op::ALU | op::SUB | op::X;
+    const XOR_X: u16 = op::ALU | op::XOR | op::X;
+    let c = last.k;
+    Some(match (last.code, code, k) {
+        (AND_K, JEQ_K, 0) => (JSET_K, c, true),
+        (AND_K, JGT_K, 0) => (JSET_K, c, false),
+        (AND_K, JSET_K, _) => (JSET_K, c & k, false),
+        (ADD_K, JEQ_K, _) => (JEQ_K, k.wrapping_sub(c), false),
+        (SUB_K, JEQ_K, _) => (JEQ_K, k.wrapping_add(c), false),
+        (XOR_K, JEQ_K, _) => (JEQ_K, k ^ c, false),
+        (SUB_X | XOR_X, JEQ_K, 0) => (JEQ_X, 0, false),
+        (SUB_X | XOR_X, JGT_K, 0) => (JEQ_X, 0, true),
+        _ => return None,
+    })
 }
 
 fn vals_is_ind(vals: &Values, v: Vn) -> bool {

@@ -18,13 +18,19 @@ use crate::{Error, Result};
 /// ancillary offsets (`k >= SKF_AD_OFF`), and loads of a scratch word that
 /// some path reaches without a store are refused.
 pub fn validate(prog: &[Insn]) -> Result<()> {
+    validate_up_to(prog, MAXINSNS)
+}
+
+/// [`validate`] with another length limit: the optimizer accepts long
+/// programs (it may bring them under the kernel's limit).
+pub fn validate_up_to(prog: &[Insn], max: usize) -> Result<()> {
     let len = prog.len();
     if len == 0 {
         return Err(invalid("the program is empty".to_string()));
     }
-    if len > MAXINSNS {
+    if len > max {
         return Err(invalid(format!(
-            "{len} instructions, the kernel accepts at most {MAXINSNS}"
+            "{len} instructions, the kernel accepts at most {max}"
         ))
         .hint("simplify the filter expression (fewer alternatives) or filter in user space"));
     }

@@ -209,6 +209,8 @@ fn conformance_against_libpcap() {
     let (mut shorter, mut equal, mut longer) = (0, 0, 0);
     let (mut ours_total, mut theirs_total, mut unopt_total) = (0, 0, 0);
     let mut libpcap_self_disagree = 0;
+    // Reported, never asserted: the machine is shared.
+    let mut spent = std::time::Duration::ZERO;
     let mut longer_list = Vec::new();
     let mut rng = Rng::new(2024);
     for ((dlt, expr, _, _), (unopt, opt)) in &pairs {
@@ -218,7 +220,9 @@ fn conformance_against_libpcap() {
         let (Ok(unopt), Ok(theirs)) = (parse_d(unopt), parse_d(opt)) else {
             panic!("unparsable expected text for {expr}");
         };
+        let t0 = std::time::Instant::now();
         let ours = optimize(unopt.clone());
+        spent += t0.elapsed();
         assert!(
             validate(&ours).is_ok() || validate(&unopt).is_err(),
             "{dlt} {expr}: optimizer produced an invalid program"
@@ -291,6 +295,15 @@ fn conformance_against_libpcap() {
     for l in &longer_list {
         eprintln!("  longer: {l}");
     }
+    eprintln!(
+        "optimizer time: {:.1} us per expression on average ({} build)",
+        spent.as_secs_f64() * 1e6 / total.max(1) as f64,
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
+    );
     assert!(total > 500, "only {total} expression pairs");
 }
 
@@ -519,7 +532,14 @@ fn steered_packets(prog: &[Insn], rng: &mut Rng, n: usize) -> Vec<Vec<u8>> {
                 dst.copy_from_slice(&bytes[4 - b.size..]);
             }
             out.push(pkt.clone());
+            // Truncated copies: loads past the end must still reject.
+            if rng.chance(25) {
+                let limit = if rng.chance(50) { 64 } else { pkt.len() + 1 };
+                let cut = rng.below(limit);
+                out.push(pkt[..cut.min(pkt.len())].to_vec());
+            }
         }
+        out.push(pkt[..rng.below(8)].to_vec());
         out.push(pkt);
     }
     out
@@ -567,4 +587,95 @@ fn steered_packets_keep_verdicts() {
     }
     eprintln!("steered packets: {packets}, accepted {accepted}");
     assert!(accepted * 10 > packets, "steering reaches too few accepts");
+}
+
+/// Debian's libpcap 1.10 as a second opinion: its unoptimized programs
+/// (`tcpdump -O -ddd`) through our optimizer against its optimized ones,
+/// for the suite's expressions and a long host/port list.
+#[test]
+fn against_tcpdump_optimizer() {
+    let Some(oracle) = crate::bpf::testutil::Tcpdump::new() else {
+        return;
+    };
+    let mut exprs: Vec<(String, String)> = Vec::new();
+    let long = (0..60)
+        .map(|i| {
+            format!(
+                "host 10.0.{}.{} and port {}",
+                i / 250,
+                i % 250 + 1,
+                1000 + i
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" or ");
+    exprs.push(("EN10MB".into(), long));
+    let mut seen = std::collections::HashSet::new();
+    for c in accept_cases().unwrap_or_default() {
+        if matches!(
+            c.dlt.as_str(),
+            "EN10MB" | "RAW" | "LINUX_SLL" | "LINUX_SLL2"
+        ) && !c.linuxext
+            && seen.insert((c.dlt.clone(), c.expr.clone()))
+        {
+            exprs.push((c.dlt, c.expr));
+        }
+    }
+    let mut rng = Rng::new(3);
+    let (mut shorter, mut equal, mut longer, mut ours_total, mut theirs_total) = (0, 0, 0, 0, 0);
+    for (dlt, expr) in &exprs {
+        let (Some(unopt), Some(opt)) = (
+            oracle.run(dlt, expr, false, "-ddd"),
+            oracle.run(dlt, expr, true, "-ddd"),
+        ) else {
+            continue;
+        };
+        let (Ok(unopt), Ok(theirs)) = (
+            crate::bpf::print::parse_ddd(&unopt),
+            crate::bpf::print::parse_ddd(&opt),
+        ) else {
+            continue;
+        };
+        let ours = optimize(unopt.clone());
+        ours_total += ours.len();
+        theirs_total += theirs.len();
+        let mut libpcap_differs = false;
+        // Look harder where ours is longer: does libpcap's differ?
+        let n = if ours.len() > theirs.len() { 2000 } else { 40 };
+        for pkt in steered_packets(&unopt, &mut rng, n) {
+            let want = run(&unopt, &pkt, pkt.len() as u32, &Aux::default());
+            let got = run(&ours, &pkt, pkt.len() as u32, &Aux::default());
+            assert_eq!(got, want, "{dlt} `{expr}` on {pkt:02x?}");
+            libpcap_differs |= run(&theirs, &pkt, pkt.len() as u32, &Aux::default()) != want;
+        }
+        match ours.len().cmp(&theirs.len()) {
+            std::cmp::Ordering::Less => shorter += 1,
+            std::cmp::Ordering::Equal => equal += 1,
+            std::cmp::Ordering::Greater => {
+                longer += 1;
+                eprintln!(
+                    "  longer: {dlt} `{expr}`: ours {} libpcap {}{}",
+                    ours.len(),
+                    theirs.len(),
+                    if libpcap_differs {
+                        " (libpcap's changes the verdict)"
+                    } else {
+                        ""
+                    }
+                );
+                assert!(
+                    libpcap_differs,
+                    "{dlt} `{expr}`: longer than libpcap's, which keeps the verdicts\n\
+                     ours:\n{}libpcap:\n{}",
+                    format(&ours, Style::D),
+                    format(&theirs, Style::D)
+                );
+            }
+        }
+    }
+    eprintln!(
+        "against libpcap 1.10 (tcpdump -O): {shorter} shorter, {equal} equal, {longer} longer; \
+         instructions: ours {ours_total}, libpcap {theirs_total}"
+    );
+    assert!(shorter + equal + longer > 400);
 }
