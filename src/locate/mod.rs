@@ -198,21 +198,48 @@ impl Ctx<'_> {
         self.steps.push(s.into());
     }
 
-    pub fn name(&self, ifindex: u32) -> String {
+    /// The interface `ifindex`, fetched on first use: a node with
+    /// thousands of veths is never dumped whole.
+    pub fn link(&mut self, ifindex: u32) -> Option<Link> {
+        if let Some(l) = self.links.get(&ifindex) {
+            return Some(l.clone());
+        }
+        let l = self.nl.link(ifindex).ok()?;
+        self.links.insert(ifindex, l.clone());
+        Some(l)
+    }
+
+    /// The interface called `name`, fetched on first use.
+    pub fn link_named(&mut self, name: &str) -> Option<Link> {
+        if let Some(l) = self.links.values().find(|l| l.name == name) {
+            return Some(l.clone());
+        }
+        let l = self.nl.link_by_name(name).ok()?;
+        self.links.insert(l.ifindex, l.clone());
+        Some(l)
+    }
+
+    pub fn name(&mut self, ifindex: u32) -> String {
+        self.link(ifindex)
+            .map(|l| l.name)
+            .unwrap_or_else(|| format!("if{ifindex}"))
+    }
+
+    /// The name from the cache only (for renderers that cannot fetch).
+    pub fn cached_name(&self, ifindex: u32) -> String {
         self.links
             .get(&ifindex)
             .map(|l| l.name.clone())
             .unwrap_or_else(|| format!("if{ifindex}"))
     }
 
-    fn kind(&self, ifindex: u32) -> String {
-        self.links
-            .get(&ifindex)
-            .and_then(|l| l.kind.clone())
+    fn kind(&mut self, ifindex: u32) -> String {
+        self.link(ifindex)
+            .and_then(|l| l.kind)
             .unwrap_or_else(|| "device".into())
     }
 
-    fn node_hop(&self, ifindex: u32) -> Hop {
+    fn node_hop(&mut self, ifindex: u32) -> Hop {
         Hop {
             netns: None,
             ns_label: "node".into(),
@@ -229,11 +256,8 @@ impl Ctx<'_> {
         } else {
             netlink::AF_INET6
         };
-        Ok(self
-            .nl
-            .neighbours(fam)?
-            .into_iter()
-            .find(|n| n.dst == Some(ip) && n.ifindex == ifindex))
+        let _ = fam;
+        self.nl.neigh_get(ip, ifindex)
     }
 }
 
@@ -244,15 +268,10 @@ impl Ctx<'_> {
 /// route, routed elsewhere, nothing answers); [`Kind::Permission`] naming
 /// CAP_NET_RAW when only a ping could have told and it was refused.
 pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
-    let mut nl = Socket::open()?;
-    let links = nl
-        .links()?
-        .into_iter()
-        .map(|l| (l.ifindex, l))
-        .collect::<HashMap<_, _>>();
+    let nl = Socket::open()?;
     let mut cx = Ctx {
         nl,
-        links,
+        links: HashMap::new(),
         steps: Vec::new(),
         opts,
         namespaces: None,
@@ -273,7 +292,7 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
             ),
         ));
     };
-    let dev = cx.links.get(&oif).cloned().ok_or_else(|| {
+    let dev = cx.link(oif).ok_or_else(|| {
         Error::format(
             format!("route to {ip}"),
             format!("device {oif} vanished during the lookup"),
@@ -282,7 +301,7 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
     })?;
     cx.step(format!(
         "route get {ip}: {}{}",
-        render::route_line(&route, &|i| cx.name(i)),
+        render::route_line(&route, &|i| cx.cached_name(i)),
         describe_kind(&dev)
     ));
     if route.rtype == 2 {
@@ -316,12 +335,12 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
             let host_len = if ip.is_ipv4() { 32 } else { 128 };
             match fib {
                 Some(f) if f.dst_len == host_len && route.gateway.is_none() => {
-                    let f = render::route_line(&f, &|i| cx.name(i));
+                    let f = render::route_line(&f, &|i| cx.cached_name(i));
                     cx.step(format!("ip route get fibmatch {ip}: {f} (a host route)"));
                     via_routed(&mut cx, ip, &dev)?
                 }
                 Some(f) => {
-                    let line = render::route_line(&f, &|i| cx.name(i));
+                    let line = render::route_line(&f, &|i| cx.cached_name(i));
                     cx.step(format!(
                         "ip route get fibmatch {ip}: {line} (a network route, not a pod's host route)"
                     ));
@@ -482,7 +501,7 @@ fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
         ));
         return podside::by_scan(cx, ip, br);
     };
-    let host = cx.links.get(&port).cloned().ok_or_else(|| {
+    let host = cx.link(port).ok_or_else(|| {
         Error::format(
             format!("bridge {} port {port}", br.name),
             "the port vanished during the lookup",
@@ -499,89 +518,77 @@ fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
 /// The bridge port (ifindex) that `mac` was learned on: netlink FDB first,
 /// brforward as fallback; records brctl-style evidence.
 fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
-    let via_nl = cx.nl.bridge_fdb(br.ifindex).ok().and_then(|v| {
-        v.into_iter()
-            .find(|e| e.mac() == Some(mac) && e.ifindex != br.ifindex)
-    });
-    let (port_ifindex, port_no) = if let Some(e) = via_nl {
-        let l = cx.links.get(&e.ifindex);
-        let no = l.and_then(|l| l.brport_no).or_else(|| {
-            let name = l.map(|l| l.name.clone())?;
-            sysfs::port_attr(&br.name, &name, "port_no")
-                .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-        });
+    let via_nl = cx
+        .nl
+        .fdb_get(mac, br.ifindex)
+        .ok()
+        .flatten()
+        .filter(|e| e.ifindex != br.ifindex);
+    if let Some(e) = via_nl {
+        let Some(port) = cx.link(e.ifindex) else {
+            return Ok(None);
+        };
+        let by_sysfs = sysfs::port_attr(&br.name, &port.name, "port_no")
+            .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok());
+        let no = port.brport_no.or(by_sysfs);
         let age = e
             .cache
             .map(|c| format!(", ageing {}.{:02} s", c.updated / 100, c.updated % 100))
             .unwrap_or_default();
+        let no_s = no.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
         cx.step(format!(
-            "bridge fdb: {} dev {} master {} (brctl showmacs {}: port {}{age})",
+            "bridge fdb: {} dev {} master {} (brctl showmacs {}: port {no_s}{age})",
             nd::format_mac(&mac),
-            cx.name(e.ifindex),
+            port.name,
             br.name,
             br.name,
-            no.map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
         ));
-        (Some(e.ifindex), no)
-    } else {
-        match sysfs::brforward(&br.name) {
-            Ok(v) => match v.into_iter().find(|e| e.mac == mac && !e.is_local) {
-                Some(e) => {
-                    cx.step(format!(
-                        "brctl showmacs {}: {} on port {} (from /sys/class/net/{}/brforward)",
-                        br.name,
-                        nd::format_mac(&mac),
-                        e.port_no,
-                        br.name
-                    ));
-                    (None, Some(e.port_no))
-                }
-                None => return Ok(None),
-            },
-            Err(_) => return Ok(None),
-        }
+        let source = if by_sysfs.is_some() {
+            format!("/sys/class/net/{}/brif/{}/port_no", br.name, port.name)
+        } else {
+            "IFLA_BRPORT_NO".to_string()
+        };
+        cx.step(format!(
+            "brctl showstp {}: port {no_s} is {} ({source})",
+            br.name, port.name
+        ));
+        return Ok(Some(e.ifindex));
+    }
+    // Fallback, the article's way: brforward gives the port number, the
+    // port number names the interface (`brctl showstp BR | grep "(7)"`).
+    let Ok(v) = sysfs::brforward(&br.name) else {
+        return Ok(None);
     };
-    // Port number to interface, the article's `brctl showstp BR | grep "(7)"`.
-    let by_sysfs = port_no.and_then(|no| {
-        sysfs::ports(&br.name)
-            .ok()?
-            .into_iter()
-            .find(|(_, n)| *n == no)
-            .map(|(name, _)| name)
-    });
-    match (port_ifindex, by_sysfs, port_no) {
-        (_, Some(name), Some(no)) => {
+    let Some(e) = v.into_iter().find(|e| e.mac == mac && !e.is_local) else {
+        return Ok(None);
+    };
+    let no = e.port_no;
+    cx.step(format!(
+        "brctl showmacs {}: {} on port {no} (from /sys/class/net/{}/brforward)",
+        br.name,
+        nd::format_mac(&mac),
+        br.name
+    ));
+    let by_sysfs = sysfs::ports(&br.name)
+        .ok()
+        .and_then(|v| v.into_iter().find(|(_, n)| *n == no))
+        .map(|(name, _)| name);
+    let idx = match by_sysfs {
+        Some(name) => {
             cx.step(format!(
                 "brctl showstp {}: port {no} is {name} (/sys/class/net/{}/brif/{name}/port_no)",
                 br.name, br.name
             ));
-            let idx = cx
-                .links
-                .values()
-                .find(|l| l.name == name)
-                .map(|l| l.ifindex);
-            if let (Some(a), Some(b)) = (port_ifindex, idx) {
-                if a != b {
-                    cx.step(format!(
-                        "warning: netlink FDB names {} but port {no} is {name}; using the FDB",
-                        cx.name(a)
-                    ));
-                    return Ok(Some(a));
-                }
-            }
-            Ok(idx.or(port_ifindex))
+            cx.link_named(&name).map(|l| l.ifindex)
         }
-        (Some(idx), _, _) => Ok(Some(idx)),
-        (None, None, Some(no)) => {
-            let idx = cx
-                .links
-                .values()
-                .find(|l| l.master == Some(br.ifindex) && l.brport_no == Some(no))
-                .map(|l| l.ifindex);
-            Ok(idx)
-        }
-        _ => Ok(None),
-    }
+        None => cx
+            .nl
+            .links_filtered(Some(br.ifindex), None)?
+            .into_iter()
+            .find(|l| l.brport_no == Some(no))
+            .map(|l| l.ifindex),
+    };
+    Ok(idx)
 }
 
 /// Step 3: the route's device is the pod's host-side interface.
@@ -648,7 +655,10 @@ fn via_vxlan(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<
         ));
     }
     // Underlay: the device VXLAN is pinned to, else the route to the node.
-    let mut underlay = vx.link.filter(|i| cx.links.contains_key(i));
+    let mut underlay = match vx.link {
+        Some(i) if cx.link(i).is_some() => Some(i),
+        _ => None,
+    };
     let mut local = vx.local;
     if underlay.is_none() {
         if let Some(node_ip) = node {
@@ -658,14 +668,16 @@ fn via_vxlan(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<
             }
         }
     }
+    let underlay_name = underlay.map(|u| cx.name(u));
     cx.step(format!(
         "ip -d link show {}: vxlan id {} dstport {}{}{}",
         dev.name,
         vni.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
         port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
         local.map(|l| format!(" local {l}")).unwrap_or_default(),
-        underlay
-            .map(|u| format!(" dev {}", cx.name(u)))
+        underlay_name
+            .as_ref()
+            .map(|u| format!(" dev {u}"))
             .unwrap_or_default()
     ));
     let mut loc = base(ip, dev, Method::VxlanRemote);
@@ -676,7 +688,7 @@ fn via_vxlan(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<
         port,
         node,
         vtep_mac,
-        underlay: underlay.map(|u| cx.name(u)),
+        underlay: underlay_name,
         underlay_ifindex: underlay,
         local,
     });
@@ -743,19 +755,25 @@ pub(crate) fn finish_local_path(cx: &mut Ctx<'_>, loc: &mut Location, bridge: Op
     if let Some(b) = bridge {
         path.push(cx.node_hop(b));
     }
-    let mut tunnels: Vec<&Link> = cx.links.values().filter(|l| l.kind_is("vxlan")).collect();
+    let mut tunnels = cx.nl.links_filtered(None, Some("vxlan")).unwrap_or_default();
     tunnels.sort_by_key(|l| l.ifindex);
     let tunnel = tunnels.first().map(|l| (l.ifindex, l.vxlan.clone()));
+    for t in tunnels {
+        cx.links.insert(t.ifindex, t);
+    }
     let mut out = None;
     if let Some((t, vx)) = tunnel {
         path.push(cx.node_hop(t));
         let vx = vx.unwrap_or_default();
-        out = vx.link.filter(|i| cx.links.contains_key(i));
+        out = match vx.link {
+            Some(i) if cx.link(i).is_some() => Some(i),
+            _ => None,
+        };
         if out.is_none() {
             if let Some(l) = vx.local {
                 out = cx.nl.route_get(l, false).ok().and_then(|r| r.oif);
                 // route get of our own address says `lo`; find the owner.
-                if out.is_some_and(|o| cx.links.get(&o).is_some_and(|k| k.name == "lo")) {
+                if out.and_then(|o| cx.link(o)).is_some_and(|k| k.name == "lo") {
                     out = cx
                         .nl
                         .addresses()

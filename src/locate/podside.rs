@@ -89,17 +89,34 @@ fn pod_side(ns: &Namespace, s: &Seen) -> PodSide {
     }
 }
 
-/// The namespace whose id (as seen from here) is `nsid`.
+/// The namespace whose id (as seen from here) is `nsid`: the bind mounts
+/// first (what CNI runtimes pin), then every process's namespace. The ids
+/// are asked in batches, one netlink round trip per 256 namespaces.
 fn ns_by_nsid(cx: &mut Ctx<'_>, nsid: i32) -> Result<Option<Namespace>> {
-    for ns in namespaces(cx)? {
-        if ns.current {
-            continue;
-        }
-        let Ok(f) = File::open(&ns.path) else {
-            continue;
-        };
-        if cx.nl.nsid_of_fd(f.as_raw_fd()).ok().flatten() == Some(nsid) {
-            return Ok(Some(ns));
+    let mounts = netns::discover_opts(false)?.namespaces;
+    if let Some(ns) = match_nsid(cx, &mounts, nsid)? {
+        return Ok(Some(ns));
+    }
+    let seen: std::collections::HashSet<(u64, u64)> =
+        mounts.iter().map(|n| (n.dev, n.ino)).collect();
+    let rest: Vec<Namespace> = namespaces(cx)?
+        .into_iter()
+        .filter(|n| !seen.contains(&(n.dev, n.ino)))
+        .collect();
+    match_nsid(cx, &rest, nsid)
+}
+
+fn match_nsid(cx: &mut Ctx<'_>, list: &[Namespace], nsid: i32) -> Result<Option<Namespace>> {
+    let candidates: Vec<&Namespace> = list.iter().filter(|n| !n.current).collect();
+    for chunk in candidates.chunks(256) {
+        let opened: Vec<(&Namespace, File)> = chunk
+            .iter()
+            .filter_map(|n| File::open(&n.path).ok().map(|f| (*n, f)))
+            .collect();
+        let fds: Vec<i32> = opened.iter().map(|(_, f)| f.as_raw_fd()).collect();
+        let ids = cx.nl.nsids_of_fds(&fds)?;
+        if let Some(i) = ids.iter().position(|id| *id == Some(nsid)) {
+            return Ok(Some(opened[i].0.clone()));
         }
     }
     Ok(None)
@@ -225,7 +242,7 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
         s.ifname,
         s.kind.as_deref().unwrap_or("device")
     ));
-    let parent = s.link.and_then(|l| cx.links.get(&l).cloned());
+    let parent = s.link.and_then(|l| cx.link(l));
     let kind = s.kind.clone().unwrap_or_default();
     match (kind.as_str(), parent) {
         ("macvlan" | "macvtap", Some(p)) => {
@@ -287,14 +304,10 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
             let mut loc = base(ip, &h, Method::PodNetns);
             loc.mac = s.mac;
             loc.pod = Some(pod_side(&ns, &s));
-            if h.master
-                .is_some_and(|m| cx.links.get(&m).is_some_and(|b| b.kind_is("bridge")))
-            {
-                loc.bridge = h.master.map(|m| cx.name(m));
-            }
             let br = h
                 .master
-                .filter(|m| cx.links.get(m).is_some_and(|b| b.kind_is("bridge")));
+                .filter(|&m| cx.link(m).is_some_and(|b| b.kind_is("bridge")));
+            loc.bridge = br.map(|m| cx.name(m));
             finish_local_path(cx, &mut loc, br);
             Ok(loc)
         }

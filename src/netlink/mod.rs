@@ -242,6 +242,145 @@ impl Socket {
         out.ok_or_else(|| Error::not_found(format!("interface {name}"), "no such device here"))
     }
 
+    /// Interfaces filtered by the kernel: ports of `master` and/or devices
+    /// of `kind` (IFLA_MASTER / IFLA_LINKINFO.IFLA_INFO_KIND in the dump
+    /// request), so a node with thousands of veths is not dumped whole.
+    pub fn links_filtered(&mut self, master: Option<u32>, kind: Option<&str>) -> Result<Vec<Link>> {
+        let mut req = Request::new(
+            wire::RTM_GETLINK,
+            wire::NLM_F_DUMP,
+            &wire::fixed::ifinfomsg(AF_UNSPEC, 0),
+        );
+        if let Some(m) = master {
+            req = req.attr(link::IFLA_MASTER, &m.to_ne_bytes());
+        }
+        if let Some(k) = kind {
+            let mut inner = Vec::new();
+            let v = k.as_bytes();
+            inner.extend_from_slice(&((4 + v.len() + 1) as u16).to_ne_bytes());
+            inner.extend_from_slice(&link::IFLA_INFO_KIND.to_ne_bytes());
+            inner.extend_from_slice(v);
+            inner.push(0);
+            inner.resize(wire::align(inner.len()), 0);
+            req = req.attr(link::IFLA_LINKINFO, &inner);
+        }
+        let mut out = Vec::new();
+        self.transact("link dump", req, true, |t, p| {
+            if t == wire::RTM_NEWLINK {
+                out.push(Link::parse(p)?);
+            }
+            Ok(())
+        })?;
+        // Old kernels ignore the filter: apply it here too.
+        out.retain(|l| {
+            master.is_none_or(|m| l.master == Some(m)) && kind.is_none_or(|k| l.kind_is(k))
+        });
+        Ok(out)
+    }
+
+    /// The neighbour entry for `ip` on `ifindex` (`ip neigh get`), without
+    /// dumping the whole table; falls back to a dump on kernels before 5.0.
+    pub fn neigh_get(&mut self, ip: IpAddr, ifindex: u32) -> Result<Option<Neigh>> {
+        let (fam, _, bytes) = ip_bytes(ip);
+        let idx = i32::try_from(ifindex).unwrap_or(i32::MAX);
+        let req = Request::new(wire::RTM_GETNEIGH, 0, &wire::fixed::ndmsg(fam, idx))
+            .attr(neigh::NDA_DST, &bytes);
+        let mut out = None;
+        let r = self.transact(&format!("neighbour {ip}"), req, false, |t, p| {
+            if t == wire::RTM_NEWNEIGH && out.is_none() {
+                out = Some(Neigh::parse(p)?);
+            }
+            Ok(())
+        });
+        match r {
+            Ok(()) => Ok(out.filter(|n| n.ifindex == ifindex && n.dst == Some(ip))),
+            Err(e) if e.errno == Some(libc::ENOENT) => Ok(None),
+            Err(e) if matches!(e.errno, Some(libc::EINVAL) | Some(libc::EOPNOTSUPP)) => Ok(self
+                .neighbours(fam)?
+                .into_iter()
+                .find(|n| n.dst == Some(ip) && n.ifindex == ifindex)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The bridge FDB entry for `mac` on bridge `br` (`bridge fdb get MAC
+    /// br BR`); falls back to a dump on kernels before 5.0.
+    pub fn fdb_get(&mut self, mac: [u8; 6], br: u32) -> Result<Option<Neigh>> {
+        let req = Request::new(wire::RTM_GETNEIGH, 0, &wire::fixed::ndmsg(AF_BRIDGE, 0))
+            .attr(neigh::NDA_LLADDR, &mac)
+            .attr(neigh::NDA_MASTER, &br.to_ne_bytes());
+        let mut out = None;
+        let r = self.transact("bridge fdb get", req, false, |t, p| {
+            if t == wire::RTM_NEWNEIGH && out.is_none() {
+                out = Some(Neigh::parse(p)?);
+            }
+            Ok(())
+        });
+        match r {
+            Ok(()) => Ok(out.filter(|n| n.mac() == Some(mac))),
+            Err(e) if e.errno == Some(libc::ENOENT) => Ok(None),
+            Err(e) if e.kind == crate::error::Kind::Permission => Err(e),
+            Err(_) => Ok(self
+                .bridge_fdb(br)?
+                .into_iter()
+                .find(|n| n.mac() == Some(mac) && n.ifindex != br)),
+        }
+    }
+
+    /// [`Socket::nsid_of_fd`] for many namespaces in one round trip: all
+    /// requests go out in one datagram (the kernel walks every message in
+    /// it), the answers come back in order of sequence number.
+    pub fn nsids_of_fds(&mut self, fds: &[i32]) -> Result<Vec<Option<i32>>> {
+        const NETNSA_NSID: u16 = 1;
+        const NETNSA_FD: u16 = 3;
+        let mut out = vec![None; fds.len()];
+        if fds.is_empty() {
+            return Ok(out);
+        }
+        let first = self.seq.wrapping_add(1);
+        let mut buf = Vec::with_capacity(fds.len() * 28);
+        for (i, fd) in fds.iter().enumerate() {
+            let req = Request::new(wire::RTM_GETNSID, 0, &wire::fixed::rtgenmsg(AF_UNSPEC))
+                .attr(NETNSA_FD, &(*fd as u32).to_ne_bytes());
+            buf.extend_from_slice(&req.finish(first.wrapping_add(i as u32)));
+        }
+        self.seq = first.wrapping_add(fds.len() as u32);
+        self.sock
+            .send(&buf, Msg::empty())
+            .map_err(|e| Error::os("send namespace id requests", e, None))?;
+        let mut answered = 0usize;
+        while answered < fds.len() {
+            let n = match self.sock.recv(&mut self.buf[..], Msg::empty()) {
+                Ok((n, _)) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::os("receive namespace ids", e, None)),
+            };
+            if n == 0 {
+                break;
+            }
+            for m in Messages::new(self.buf.get(..n).unwrap_or(&[])) {
+                let m = m?;
+                let i = m.seq().wrapping_sub(first) as usize;
+                if i >= fds.len() {
+                    continue;
+                }
+                match m.msg_type() {
+                    wire::RTM_NEWNSID => {
+                        let attrs = wire::Attrs::new(m.payload().get(4..).unwrap_or(&[]));
+                        out[i] = attrs
+                            .filter(|a| a.kind == NETNSA_NSID)
+                            .find_map(|a| a.i32())
+                            .filter(|&id| id >= 0);
+                        answered += 1;
+                    }
+                    wire::NLMSG_ERROR => answered += 1,
+                    _ => {}
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Every interface address (IPv4 and IPv6).
     pub fn addresses(&mut self) -> Result<Vec<Address>> {
         let req = Request::new(

@@ -105,6 +105,12 @@ pub fn current_id() -> Result<(u64, u64)> {
 /// namespace link cannot be read (another user's, without
 /// CAP_SYS_PTRACE) are skipped; [`Discovery::unreadable`] counts them.
 pub fn discover() -> Result<Discovery> {
+    discover_opts(true)
+}
+
+/// Like [`discover`]; with `procs` false only the bind mounts in
+/// /run/netns and /var/run/netns are read (cheap: no walk of /proc).
+pub fn discover_opts(procs: bool) -> Result<Discovery> {
     use std::collections::HashMap;
     let here = current_id().ok();
     let mut out: Vec<Namespace> = Vec::new();
@@ -144,11 +150,23 @@ pub fn discover() -> Result<Discovery> {
         for p in entries {
             // An unmounted placeholder file is an ordinary file on tmpfs:
             // only nsfs entries (the real bind mounts) count.
-            if let Some(id) = ns_id(&p).filter(|_| is_nsfs(&p)) {
+            // All nsfs files share one st_dev: compare with our own
+            // namespace's before paying for a statfs.
+            let nsfs = |id: &(u64, u64)| match here {
+                Some(h) => h.0 == id.0,
+                None => is_nsfs(&p),
+            };
+            if let Some(id) = ns_id(&p).filter(nsfs) {
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
                 add(p.clone(), id, name, None, &mut out);
             }
         }
+    }
+    if !procs {
+        return Ok(Discovery {
+            namespaces: out,
+            unreadable,
+        });
     }
     let rd = std::fs::read_dir("/proc").map_err(|e| {
         Error::os("list /proc", e, None).hint("mount /proc: podcap reads /proc/*/ns/net")
