@@ -755,7 +755,10 @@ pub(crate) fn finish_local_path(cx: &mut Ctx<'_>, loc: &mut Location, bridge: Op
     if let Some(b) = bridge {
         path.push(cx.node_hop(b));
     }
-    let mut tunnels = cx.nl.links_filtered(None, Some("vxlan")).unwrap_or_default();
+    let mut tunnels = cx
+        .nl
+        .links_filtered(None, Some("vxlan"))
+        .unwrap_or_default();
     tunnels.sort_by_key(|l| l.ifindex);
     let tunnel = tunnels.first().map(|l| (l.ifindex, l.vxlan.clone()));
     for t in tunnels {

@@ -141,7 +141,14 @@ pub fn discover_opts(procs: bool) -> Result<Discovery> {
             out[i].pids.push(p);
         }
     };
+    let mut dirs_seen = Vec::new();
     for dir in ["/run/netns", "/var/run/netns"] {
+        // /var/run is usually a symlink to /run: read the directory once.
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
+        if dirs_seen.contains(&real) {
+            continue;
+        }
+        dirs_seen.push(real);
         let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
