@@ -193,6 +193,18 @@ impl Pinger {
     /// Waits until `deadline` for the echo reply with sequence `seq`
     /// (other ICMP traffic is skipped). `sent` is when it left, for the RTT.
     pub fn recv(&self, seq: u16, sent: Instant, deadline: Instant) -> Result<Option<Reply>> {
+        self.recv_any(deadline, &|s| (s == seq).then_some(sent))
+    }
+
+    /// Waits until `deadline` for an echo reply to any request still
+    /// outstanding: `sent(seq)` gives its send time, or `None` when that
+    /// sequence is not (or no longer) awaited. Late replies count, as in
+    /// iputils ping.
+    pub fn recv_any(
+        &self,
+        deadline: Instant,
+        sent: &dyn Fn(u16) -> Option<Instant>,
+    ) -> Result<Option<Reply>> {
         let mut buf = [0u8; 2048];
         loop {
             let now = Instant::now();
@@ -249,15 +261,18 @@ impl Pinger {
             let rseq = u16::from_be_bytes([icmp[6], icmp[7]]);
             // Datagram sockets only see their own replies; the kernel
             // rewrote the identifier, so only the sequence is checked.
-            if rseq != seq || (!self.dgram && id != self.ident) {
+            if !self.dgram && id != self.ident {
                 continue;
             }
+            let Some(at) = sent(rseq) else {
+                continue;
+            };
             return Ok(Some(Reply {
                 from: self.dst,
-                seq,
+                seq: rseq,
                 bytes: icmp.len(),
                 ttl,
-                rtt: sent.elapsed(),
+                rtt: at.elapsed(),
             }));
         }
     }

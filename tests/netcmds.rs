@@ -239,3 +239,23 @@ fn link_lists_kind_master_peer_and_netns() {
     let o = w.podcap("node1", &["link", "--json"]);
     assert!(stdout(&o).starts_with("[{\"ifindex\":1,"), "{}", text(&o));
 }
+
+#[test]
+fn ping_counts_late_replies_as_iputils_does() {
+    // Calico's proxy_arp answers the pod's ARP for 169.254.1.1 after a
+    // random delay of up to 0.8 s: the first replies come back after later
+    // requests went out, and still count.
+    let w = World::up("calico", 1);
+    let p = &w.pods[0];
+    let ip = p.ip.to_string();
+    let o = w.podcap(&p.node, &["ping", "-c", "3", "-i", "0.2", &ip]);
+    let s = stdout(&o);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        s.contains("3 packets transmitted, 3 received, 0% packet loss"),
+        "{s}"
+    );
+    for seq in 1..=3 {
+        assert!(s.contains(&format!("icmp_seq={seq} ")), "{s}");
+    }
+}

@@ -212,23 +212,43 @@ fn ping_cmd(a: PingArgs) -> Result<i32> {
     let start = Instant::now();
     let (mut sent, mut got) = (0u32, 0u32);
     let mut rtts: Vec<f64> = Vec::new();
+    let mut outstanding: HashMap<u16, Instant> = HashMap::new();
     let mut seq: u16 = 0;
-    loop {
-        if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+    let mut last_send = start;
+    let stop = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
+    while !stop() {
+        let done_sending = a.count.is_some_and(|c| sent >= c);
+        if done_sending && outstanding.is_empty() {
             break;
         }
-        if a.count.is_some_and(|c| sent >= c) {
-            break;
-        }
-        seq = seq.wrapping_add(1);
-        let t0 = Instant::now();
-        p.send(seq)?;
-        sent += 1;
-        let last = a.count.is_some_and(|c| sent >= c);
-        // Wait for this reply up to -W, but move on after the interval
-        // unless it is the last one.
-        let deadline = if last { t0 + wait } else { t0 + interval };
-        if let Some(r) = p.recv(seq, t0, deadline)? {
+        let until = if done_sending {
+            // Linger for the last replies up to -W after the last request.
+            outstanding
+                .values()
+                .max()
+                .copied()
+                .unwrap_or_else(Instant::now)
+                + wait
+        } else {
+            seq = seq.wrapping_add(1);
+            let t0 = Instant::now();
+            p.send(seq)?;
+            sent += 1;
+            last_send = t0;
+            outstanding.insert(seq, t0);
+            if a.count.is_some_and(|c| sent >= c) {
+                t0 + wait
+            } else {
+                t0 + interval
+            }
+        };
+        // Replies to any outstanding request count, late ones too.
+        while !stop() && Instant::now() < until {
+            let known = |s: u16| outstanding.get(&s).copied();
+            let Some(r) = p.recv_any(until, &known)? else {
+                break;
+            };
+            outstanding.remove(&r.seq);
             got += 1;
             rtts.push(r.rtt.as_secs_f64() * 1e3);
             if !a.quiet {
@@ -241,17 +261,16 @@ fn ping_cmd(a: PingArgs) -> Result<i32> {
                     fmt_ms(r.rtt)
                 ))?;
             }
-            if !last {
-                let next = t0 + interval;
-                while Instant::now() < next
-                    && !INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
-                {
-                    std::thread::sleep((next - Instant::now()).min(Duration::from_millis(50)));
-                }
+            if a.count.is_some_and(|c| sent >= c) && outstanding.is_empty() {
+                break;
             }
         }
+        if a.count.is_some_and(|c| sent >= c) && Instant::now() >= until {
+            break;
+        }
     }
-    let elapsed = start.elapsed().as_millis();
+    // iputils reports the span from the first to the last request.
+    let elapsed = last_send.duration_since(start).as_millis();
     let loss = if sent == 0 {
         0
     } else {
