@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Capture benchmarks for BENCHMARKS.md, podcap against tcpdump in one run:
+#  1. the same UDP flood over a veth captured by both at once (-w to tmpfs):
+#     packets captured / dropped by kernel as each reports them;
+#  2. the same flood at a lower, fixed count (lossless check);
+#  3. text output rate: `-nn -r` on the same file, to /dev/null;
+#  4. peak RSS of each (GNU time's "Maximum resident set size").
+# Run as root on an idle machine: benches/capture.sh [COUNT] [SIZE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${1:-1000000}
+SIZE=${2:-64}
+cargo build --release -q
+cargo bench --bench flood --no-run -q 2>/dev/null || true
+FLOOD=$(ls -t target/x86_64-unknown-linux-musl/release/deps/flood-* | grep -v '\.d$' | head -1)
+PODCAP=target/x86_64-unknown-linux-musl/release/podcap
+A=pcbenchA-$$ B=pcbenchB-$$ D=$(mktemp -d /dev/shm/podcap-bench.XXXX)
+cleanup() { ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"; }
+trap cleanup EXIT
+ip netns add "$A"; ip netns add "$B"
+ip link add va netns "$A" type veth peer vb netns "$B"
+ip -n "$A" addr add 10.99.0.1/24 dev va; ip -n "$B" addr add 10.99.0.2/24 dev vb
+ip -n "$A" link set va up; ip -n "$B" link set vb up
+ip -n "$A" neigh replace 10.99.0.2 lladdr "$(ip -n "$B" -br link show vb | awk '{print $3}')" dev va nud permanent
+# Nothing listens in B: drop the datagrams before they cost ICMP replies.
+ip netns exec "$B" nft add table inet bench 2>/dev/null && \
+  ip netns exec "$B" nft add chain inet bench in '{ type filter hook input priority 0; policy drop; }' 2>/dev/null || true
+
+run_pair() { # label extra-args...
+  local label=$1; shift
+  rm -f "$D"/*.pcap
+  /usr/bin/time -v -o "$D/podcap.time" ip netns exec "$A" "$PODCAP" tcpdump -i va "$@" -w "$D/podcap.pcap" 2>"$D/podcap.err" &
+  local pp=$!
+  /usr/bin/time -v -o "$D/tcpdump.time" ip netns exec "$A" tcpdump -Z root -i va "$@" -w "$D/tcpdump.pcap" 2>"$D/tcpdump.err" &
+  local tp=$!
+  until grep -q "listening on" "$D/podcap.err" 2>/dev/null && grep -q "listening on" "$D/tcpdump.err" 2>/dev/null; do sleep 0.2; done
+  local sent; sent=$("$FLOOD" "/run/netns/$A" 10.99.0.2:9 "$COUNT" "$SIZE")
+  sleep 1
+  kill -INT $(pgrep -P "$pp") $(pgrep -P "$tp") 2>/dev/null || true
+  wait "$pp" || true; wait "$tp" || true
+  echo "== $label: flood $sent"
+  for t in podcap tcpdump; do
+    local cap drop rss
+    cap=$(grep -E 'packets? captured' "$D/$t.err" | awk '{print $1}')
+    drop=$(grep -E 'dropped by kernel' "$D/$t.err" | awk '{print $1}')
+    rss=$(grep 'Maximum resident' "$D/$t.time" | awk '{print $6}')
+    printf '%-8s captured %9s  dropped %9s  peak RSS %6s KiB\n' "$t" "$cap" "$drop" "$rss"
+  done
+}
+
+run_pair "default buffers (podcap 4 MiB, tcpdump 2 MiB)"
+run_pair "equal buffers -B 2048" -B 2048
+COUNT=$((COUNT / 10)) run_pair "a tenth of the flood, -B 2048" -B 2048
+
+echo "== text output: -nn -r on the same $(tshark -r "$D/tcpdump.pcap" 2>/dev/null | wc -l)-packet file, to /dev/null"
+for t in podcap tcpdump; do
+  if [ $t = podcap ]; then cmd=("$PODCAP" tcpdump); else cmd=(tcpdump); fi
+  /usr/bin/time -f "%e s, peak RSS %M KiB" -o "$D/$t.rt" "${cmd[@]}" -nn -r "$D/tcpdump.pcap" >/dev/null 2>&1
+  printf '%-8s %s\n' "$t" "$(cat "$D/$t.rt")"
+done
