@@ -266,3 +266,19 @@ impl Output {
         &self.file_name
     }
 }
+
+/// Describes a network namespace for pcapng's `if_description`:
+/// `netns SPEC (net:[INODE])`, or `netns net:[INODE]` for the caller's own.
+pub fn netns_description(spec: Option<&str>) -> String {
+    let path = match spec.map(crate::netns::resolve) {
+        Some(Ok(p)) => p.display().to_string(),
+        _ => "/proc/self/ns/net".to_string(),
+    };
+    let ino = super::sys::netns_inode(&path)
+        .map(|i| format!("net:[{i}]"))
+        .unwrap_or_else(|| "net:[?]".into());
+    match spec {
+        Some(s) => format!("netns {s} ({ino})"),
+        None => format!("netns {ino}"),
+    }
+}

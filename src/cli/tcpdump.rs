@@ -535,21 +535,6 @@ fn print_options(o: &Options) -> PrintOptions {
     p
 }
 
-/// Describes the namespace a socket lives in, for pcapng's if_description.
-fn netns_description(spec: Option<&str>) -> String {
-    let path = match spec.map(crate::netns::resolve) {
-        Some(Ok(p)) => p.display().to_string(),
-        _ => "/proc/self/ns/net".to_string(),
-    };
-    let ino = capture::sys::netns_inode(&path)
-        .map(|i| format!("net:[{i}]"))
-        .unwrap_or_else(|| "net:[?]".into());
-    match spec {
-        Some(s) => format!("netns {s} ({ino})"),
-        None => format!("netns {ino}"),
-    }
-}
-
 fn live(name: &str, o: &Options) -> Result<i32> {
     let mut err = std::io::stderr();
     // From here on, SIGINT/SIGTERM stop the capture cleanly.
@@ -583,7 +568,7 @@ fn live(name: &str, o: &Options) -> Result<i32> {
         })?;
         sources.push(src);
     }
-    let ns_desc = netns_description(o.netns.as_deref());
+    let ns_desc = output::netns_description(o.netns.as_deref());
     let ifaces: Vec<OutIface> = sources
         .iter()
         .map(|s| OutIface {
