@@ -429,3 +429,92 @@ fn text_output_counts_packets() {
     assert_eq!(String::from_utf8_lossy(&out).lines().count(), 3);
     assert!(err.contains("verbose output suppressed"), "{err}");
 }
+
+/// A filter attached while unmatched traffic floods the interface: not
+/// one unmatched packet may be written (the reject-all program is in
+/// place before the socket is bound), on a named interface and on `any`.
+#[test]
+fn filter_never_leaks_while_starting() {
+    let p = Pair::new("leak");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let path = p.netns_path(&p.a);
+    let s2 = stop.clone();
+    let noise = std::thread::spawn(move || {
+        podcap::netns::enter(&path).unwrap();
+        let s = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+        while !s2.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = s.send_to(&[1u8; 80], "10.77.0.2:9999");
+        }
+    });
+    for (round, iface) in ["va", "any", "va", "any"].iter().enumerate() {
+        let f = p.path(&format!("leak{round}.pcap"));
+        let mut pc = podcap_in(
+            &p,
+            &p.a,
+            &["-i", iface, "-c", "10", "-w", &f, "udp", "dst", "port", "9"],
+        );
+        pc.wait_stderr("listening on");
+        p.send_udp(&p.a, "10.77.0.2:9", 10, 30);
+        let (code, err) = pc.wait();
+        assert_eq!(code, 0, "{err}");
+        let rows = tshark_fields(&f, &["udp.dstport"]);
+        assert_eq!(rows.len(), 10, "{iface}: {rows:?}");
+        assert!(rows.iter().all(|r| r[0] == "9"), "{iface} leaked: {rows:?}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    noise.join().unwrap();
+}
+
+/// The same filter on the same interface at the same time: podcap keeps
+/// exactly what tcpdump keeps.
+#[test]
+fn filtered_capture_matches_tcpdump() {
+    let p = Pair::new("filt");
+    let f1 = p.path("p.pcap");
+    let f2 = p.path("t.pcap");
+    let filter = ["udp", "and", "(dst", "port", "9", "or", "len", ">", "200)"];
+    let mut a = vec!["-i", "va", "-c", "15", "-w", &f1];
+    a.extend_from_slice(&filter);
+    let mut b = vec!["-i", "va", "-c", "15", "-w", &f2];
+    b.extend_from_slice(&filter);
+    let mut ours = podcap_in(&p, &p.a, &a);
+    let mut theirs = tcpdump_in(&p, &p.a, &b);
+    ours.wait_stderr("listening on va");
+    theirs.wait_stderr("listening on");
+    p.send_udp(&p.a, "10.77.0.2:9999", 20, 30); // filtered out
+    p.send_udp(&p.a, "10.77.0.2:9", 10, 30); // kept
+    p.send_udp(&p.a, "10.77.0.2:9999", 5, 400); // kept: long
+    assert_eq!(ours.wait().0, 0);
+    assert_eq!(theirs.wait().0, 0);
+    let fields = ["udp.dstport", "frame.len"];
+    let ra = tshark_fields(&f1, &fields);
+    assert_eq!(ra.len(), 15);
+    assert_eq!(ra, tshark_fields(&f2, &fields));
+}
+
+/// On `any`, a filter reading the cooked header's address bytes cannot be
+/// rewritten for the kernel; podcap filters those packets in user space.
+#[test]
+fn cooked_filter_the_kernel_cannot_run_is_applied_in_user_space() {
+    let p = Pair::new("user");
+    let f = p.path("u.pcap");
+    let mut pc = podcap_in(
+        &p,
+        &p.b,
+        &[
+            "-i", "any", "-c", "5", "-w", &f, "link[11]", "=", "0x0b", "and", "udp",
+        ],
+    );
+    pc.wait_stderr("listening on any");
+    // Into B (source MAC ...0a, rejected), then out of B (...0b, kept).
+    p.send_udp(&p.a, "10.77.0.2:9999", 5, 30);
+    p.send_udp(&p.b, "10.77.0.1:9", 5, 30);
+    let (code, err) = pc.wait();
+    assert_eq!(code, 0, "{err}");
+    let rows = tshark_fields(&f, &["sll.src.eth", "ip.dst"]);
+    assert_eq!(rows.len(), 5);
+    for r in &rows {
+        assert_eq!(r[0], "02:00:00:00:00:0b", "{rows:?}");
+        assert_eq!(r[1], "10.77.0.1");
+    }
+}

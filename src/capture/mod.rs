@@ -790,6 +790,25 @@ mod tests {
     }
 
     #[test]
+    fn cooked_filters_go_to_the_kernel_when_they_can() {
+        let cfg = |f: &str| SourceConfig {
+            filter: f.into(),
+            ..SourceConfig::default()
+        };
+        let (k, u) = build_filters(&cfg("udp port 53"), LinkType::LinuxSll).unwrap();
+        assert!(u.is_none());
+        assert!(k.len() > 1);
+        // The source address in the cooked header has no kernel equivalent.
+        let (k, u) = build_filters(&cfg("link[11] = 0x0b"), LinkType::LinuxSll).unwrap();
+        assert!(u.is_some());
+        assert_eq!(k, accept_all(u32::MAX));
+        let (k, u) = build_filters(&cfg(""), LinkType::En10mb).unwrap();
+        assert!(u.is_none());
+        assert_eq!(k, accept_all(u32::MAX));
+        assert!(build_filters(&cfg("tcp port 99999"), LinkType::En10mb).is_err());
+    }
+
+    #[test]
     fn link_types_from_arphrd() {
         assert_eq!(link_type_of(1), Some(LinkType::En10mb));
         assert_eq!(link_type_of(772), Some(LinkType::En10mb));
