@@ -431,3 +431,107 @@ pub fn random_program(rng: &mut Rng, max_len: usize) -> Vec<crate::bpf::Insn> {
     }
     prog
 }
+
+/// A private network namespace on the calling thread, with `lo` up, for
+/// tests that need the kernel to see packets. `Err` explains a skip.
+/// Call it on a dedicated thread: the namespace is the thread's.
+pub fn private_netns() -> std::result::Result<(), String> {
+    // SAFETY: unshare(2) on the calling (test-only) thread.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+        return Err(format!(
+            "unshare(CLONE_NEWNET): {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let up = std::process::Command::new("ip")
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .map_err(|e| format!("ip: {e}"))?;
+    if !up.success() {
+        return Err("ip link set lo up failed".into());
+    }
+    Ok(())
+}
+
+/// An AF_PACKET socket (closed on drop).
+pub struct PacketSocket(pub i32);
+
+impl PacketSocket {
+    pub fn new(kind: i32) -> PacketSocket {
+        let proto = (libc::ETH_P_ALL as u16).to_be();
+        // SAFETY: plain socket(2); the descriptor is owned by the result.
+        let fd =
+            unsafe { libc::socket(libc::AF_PACKET, kind | libc::SOCK_CLOEXEC, i32::from(proto)) };
+        assert!(
+            fd >= 0,
+            "AF_PACKET socket: {}",
+            std::io::Error::last_os_error()
+        );
+        // A guard against hanging forever; nothing asserts on time.
+        let tv = libc::timeval {
+            tv_sec: 10,
+            tv_usec: 0,
+        };
+        // SAFETY: setsockopt with a timeval of the right size.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVTIMEO,
+                &tv as *const libc::timeval as *const libc::c_void,
+                std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+            )
+        };
+        PacketSocket(fd)
+    }
+
+    pub fn attach(&self, prog: &[crate::bpf::Insn]) -> std::result::Result<(), i32> {
+        let fprog = crate::bpf::wire::SockFprog::new(prog).map_err(|_| libc::EINVAL)?;
+        // SAFETY: fprog borrows `prog` for the call; optlen is its size.
+        let rc = unsafe {
+            libc::setsockopt(
+                self.0,
+                libc::SOL_SOCKET,
+                libc::SO_ATTACH_FILTER,
+                fprog.as_raw() as *const libc::sock_fprog as *const libc::c_void,
+                crate::bpf::wire::SockFprog::optlen(),
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(-1))
+        }
+    }
+
+    /// One packet: (sll_pkttype, bytes), `None` on timeout.
+    pub fn recv(&self) -> Option<(u8, Vec<u8>)> {
+        let mut buf = vec![0u8; 65536];
+        // SAFETY: a zeroed sockaddr_ll is a valid value to be filled in.
+        let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: buf and sll are valid for the sizes passed.
+        let n = unsafe {
+            libc::recvfrom(
+                self.0,
+                buf.as_mut_ptr() as *mut libc::c_void,
+                buf.len(),
+                0,
+                &mut sll as *mut libc::sockaddr_ll as *mut libc::sockaddr,
+                &mut len,
+            )
+        };
+        if n < 0 {
+            return None;
+        }
+        buf.truncate(n as usize);
+        Some((sll.sll_pkttype, buf))
+    }
+}
+
+impl Drop for PacketSocket {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is ours and closed once.
+        unsafe { libc::close(self.0) };
+    }
+}
