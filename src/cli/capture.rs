@@ -40,7 +40,7 @@ Locates the pod (evidence on stderr), then captures its packets:
               the hops that saw it and the delay between them, losses reported
               per gap; -w FILE writes pcapng with one interface per hop
   --path-timeout MS
-              how long a packet may take to reach its next hop (default 1000)
+              how long a packet may take to reach its next hop (default 250)
   --no-ping   do not ping the pod to fill the neighbour table
 Without FILTER, everything of the pod. tcpdump options: -w -c -n -v -e -x -X -A
 -t -U -s -B -Q -p -y -#, --pcapng, --time-stamp-precision ... (`podcap tcpdump -h`).
@@ -196,7 +196,7 @@ pub fn main(args: &[String]) -> Result<i32> {
             &loc,
             &o,
             &user,
-            own.timeout.unwrap_or(Duration::from_secs(1)),
+            own.timeout.unwrap_or(Duration::from_millis(250)),
         );
     }
     on_node(&loc, &mut o, &user)
@@ -473,7 +473,7 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
         buffer_size: o
             .buffer_kib
             .map(|k| k.saturating_mul(1024))
-            .unwrap_or(crate::capture::DEFAULT_BUFFER),
+            .unwrap_or(live::DEFAULT_BUFFER),
         optimize: o.optimize,
         count: o.count,
         write: o.write.clone(),

@@ -33,12 +33,16 @@ use std::time::{Duration, SystemTime};
 /// 50 bytes of VXLAN headers.
 pub const MIN_SNAPLEN: u32 = 256;
 
+/// Ring size per hop when `-B` is not given: twice tcpdump-mode's, since
+/// one busy flow crosses every ring at once.
+pub const DEFAULT_BUFFER: usize = 8 << 20;
+
 /// How often idle rings are checked and timeouts decided.
 const TICK: Duration = Duration::from_millis(50);
 
 /// A ring with nothing to hand over has delivered every packet stamped
 /// this long ago (TPACKET_V3 retires a block within its 1 ms timeout).
-const DELIVERY_SLACK: Nanos = 20_000_000;
+const DELIVERY_SLACK: Nanos = 50_000_000;
 
 /// What `capture --path` captures and how it reports.
 #[derive(Debug, Clone)]
@@ -59,7 +63,9 @@ pub struct PathCapture {
     pub packet_buffered: bool,
     pub nanos: bool,
     pub print: PrintOptions,
-    /// Packets not seen at their next hop after this long are decided.
+    /// How long a packet may take from one hop to the next: once the next
+    /// hop's capture has delivered packets stamped this much later, its
+    /// absence there is a loss.
     pub timeout: Duration,
     /// Ask the routing table which hops a packet crosses (local paths);
     /// otherwise every hop is expected.
@@ -338,7 +344,10 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             promisc: pc.promisc,
             direction: capture::Direction::InOut,
             buffer_size: pc.buffer_size,
-            immediate: true,
+            // Blocks retired every millisecond hold a few packets each and
+            // leave a ring of 32 ms at 15,000 packets/s; the default 4 ms
+            // keeps over a hundred and still prints promptly.
+            immediate: pc.packet_buffered,
             linktype: None,
             optimize: pc.optimize,
             vxlan_ports: pc.vxlan_ports.clone(),
@@ -407,8 +416,13 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         PathExpect::All(n)
     };
     let cfg = Config {
-        timeout: pc.timeout.as_nanos() as Nanos,
-        transit: (pc.timeout.as_nanos() as Nanos / 10).max(1_000_000),
+        // Silence is judged by the other rings' progress (idle rings are
+        // advanced by the tick), never by the wall clock alone: when podcap
+        // lags behind a busy ring, the packets it has not read yet are not
+        // lost. The wall-clock timeout only guards against a ring that stops
+        // being read.
+        transit: pc.timeout.as_nanos() as Nanos,
+        timeout: (pc.timeout.as_nanos() as Nanos).saturating_mul(20).max(10_000_000_000),
         pod_addrs: vec![pc.pod_ip],
         keep_frame: snaplen.min(2048) as usize,
         ..Config::default()
@@ -578,6 +592,13 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             .map(|(l, s)| format!("{l} {}", s.dropped))
             .collect();
         let _ = writeln!(text, "  packets dropped by kernel: {}", drops.join(", "));
+        if stats.iter().any(|s| s.dropped > 0) {
+            let _ = writeln!(
+                text,
+                "  warning: capture rings overflowed, so some misses and losses above are \
+                 podcap's, not the network's; give each ring more room with -B KiB"
+            );
+        }
         let _ = err.write_all(&text);
     }
     Ok(PathOutcome {
