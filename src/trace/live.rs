@@ -422,7 +422,9 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         // lost. The wall-clock timeout only guards against a ring that stops
         // being read.
         transit: pc.timeout.as_nanos() as Nanos,
-        timeout: (pc.timeout.as_nanos() as Nanos).saturating_mul(20).max(10_000_000_000),
+        timeout: (pc.timeout.as_nanos() as Nanos)
+            .saturating_mul(20)
+            .max(10_000_000_000),
         pod_addrs: vec![pc.pod_ip],
         keep_frame: snaplen.min(2048) as usize,
         ..Config::default()
