@@ -24,6 +24,8 @@ const ETHERMTU: u32 = 1500;
 #[allow(dead_code)]
 pub enum OffRel {
     Packet,
+    /// The 802.2 LLC header: the link-layer payload, ignoring MPLS.
+    Llc,
     LinkHdr,
     PrevMplsHdr,
     LinkType,
@@ -67,6 +69,9 @@ pub struct Gen {
     pub is_encap: bool,
     /// VLAN offsets are computed at run time (live capture form).
     pub is_vlan_vloffset: bool,
+    /// After `pppoes`: the link layer is PPP (protocol numbers, not
+    /// EtherTypes, name the payload).
+    pub ppp: bool,
     pub linux_ext: bool,
     pub netmask: Option<u32>,
     /// Set when the program contains in-block jumps the optimizer must not
@@ -79,8 +84,8 @@ impl Gen {
     pub fn new(linktype: LinkType, linux_ext: bool, netmask: Option<u32>) -> Self {
         let (off_linktype, linkpl, nosnap) = match linktype {
             LinkType::En10mb => (Some(12), 14, 3),
-            LinkType::LinuxSll => (Some(14), 16, 3),
-            LinkType::LinuxSll2 => (Some(0), 20, 3),
+            LinkType::LinuxSll => (Some(14), 16, 0),
+            LinkType::LinuxSll2 => (Some(0), 20, 0),
             LinkType::Raw => (None, 0, 0),
         };
         Gen {
@@ -104,6 +109,7 @@ impl Gen {
             is_geneve: false,
             is_encap: false,
             is_vlan_vloffset: false,
+            ppp: false,
             linux_ext,
             netmask,
             no_optimize: false,
@@ -144,7 +150,16 @@ impl Gen {
     }
 
     pub fn dlt_name(&self) -> String {
+        if self.ppp {
+            return "DLT_PPP".into();
+        }
         format!("DLT_{}", self.linktype.name())
+    }
+
+    /// The current link layer is Ethernet (not RAW/cooked, not PPP inside
+    /// PPPoE).
+    pub fn is_ether(&self) -> bool {
+        self.linktype == LinkType::En10mb && !self.ppp
     }
 
     // ---- registers -------------------------------------------------
@@ -278,6 +293,7 @@ impl Gen {
         match rel {
             OffRel::Packet => Ok(vec![self.st(op::LD | op::ABS | size, offset)]),
             OffRel::LinkHdr => self.load_absoffsetrel(Which::Hdr, offset, size),
+            OffRel::Llc => self.load_absoffsetrel(Which::Pl, offset, size),
             OffRel::PrevMplsHdr => self.load_absoffsetrel(
                 Which::Pl,
                 self.off_nl.wrapping_sub(4).wrapping_add(offset),
@@ -398,7 +414,7 @@ impl Gen {
             0xfe | 0x06 | 0xf0 => {
                 let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
                 let b0 = Gen::not(b0);
-                let b1 = self.cmp(OffRel::LinkPl, 0, op::H, (ll_proto << 8) | ll_proto)?;
+                let b1 = self.cmp(OffRel::Llc, 0, op::H, (ll_proto << 8) | ll_proto)?;
                 Ok(self.and(b0, b1))
             }
             // LLCSAP_IPX: Novell 802.3, 802.2 with SAP 0xe0, SNAP, Ethernet II.
@@ -509,6 +525,19 @@ impl Gen {
         if self.label_stack_depth > 0 {
             return self.mpls_linktype(ll_proto);
         }
+        if self.ppp {
+            let ppp = match ll_proto {
+                et::IP => 0x0021,
+                et::IPV6 => 0x0057,
+                et::DECNET => 0x0027,
+                0x809b => 0x0029,
+                0xfe => 0x0023,
+                0x42 => 0x0031,
+                0xe0 => 0x002b,
+                other => other,
+            };
+            return self.cmp(OffRel::LinkType, 0, op::H, ppp);
+        }
         match self.linktype {
             LinkType::En10mb => {
                 let b0 = if self.is_geneve {
@@ -522,7 +551,10 @@ impl Gen {
                     None => b1,
                 })
             }
-            LinkType::LinuxSll | LinkType::LinuxSll2 => self.sll_linktype(ll_proto),
+            LinkType::LinuxSll => self.sll_linktype(ll_proto),
+            // libpcap 1.10 compares the cooked v2 protocol field with the
+            // value as given, LLC SAPs included.
+            LinkType::LinuxSll2 => self.cmp(OffRel::LinkType, 0, op::H, ll_proto),
             LinkType::Raw => match ll_proto {
                 et::IP => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x40, 0xf0),
                 et::IPV6 => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x60, 0xf0),
@@ -569,23 +601,34 @@ impl Gen {
             Proto::Stp => self.linktype(0x42),
             Proto::Ipx => self.linktype(0xe0),
             Proto::Netbeui => self.linktype(0xf0),
-            Proto::Iso
-            | Proto::Esis
-            | Proto::Isis
-            | Proto::Clnp
-            | Proto::L1
-            | Proto::L2
-            | Proto::Iih
-            | Proto::Lsp
-            | Proto::Snp
-            | Proto::Csnp
-            | Proto::Psnp => Err(format!(
-                "'{}' (OSI protocols) is not supported by podcap's compiler",
-                proto.name()
-            )),
+            Proto::Iso => self.linktype(0xfe),
+            Proto::Esis => self.proto(0x82, Proto::Iso, Dir::Default),
+            Proto::Isis => self.proto(0x83, Proto::Iso, Dir::Default),
+            Proto::Clnp => self.proto(0x81, Proto::Iso, Dir::Default),
+            Proto::L1 => self.isis_pdus(&[15, 17, 18, 24, 26]),
+            Proto::L2 => self.isis_pdus(&[16, 17, 20, 25, 27]),
+            Proto::Iih => self.isis_pdus(&[15, 16, 17]),
+            Proto::Lsp => self.isis_pdus(&[18, 20]),
+            Proto::Snp => self.isis_pdus(&[24, 25, 26, 27]),
+            Proto::Csnp => self.isis_pdus(&[24, 25]),
+            Proto::Psnp => self.isis_pdus(&[26, 27]),
             Proto::Radio => Err("'radio' supported only on 802.11 radio link types".into()),
             Proto::Default | Proto::Undef => Err("syntax error in filter expression".into()),
         }
+    }
+
+    /// IS-IS PDU types or'ed as libpcap chains them (the last one first).
+    fn isis_pdus(&mut self, types: &[u32]) -> R<Expr> {
+        let mut acc: Option<Expr> = None;
+        for &t in types {
+            let b = self.proto(t, Proto::Isis, Dir::Default)?;
+            acc = Some(match acc {
+                None => b,
+                Some(prev) if types.len() > 1 && t == types[1] => self.or(prev, b),
+                Some(prev) => self.or(b, prev),
+            });
+        }
+        acc.ok_or_else(|| "no IS-IS PDU types".to_string())
     }
 
     /// libpcap's gen_proto: `ip proto v`, `ip6 proto v`, `ether proto v`.
@@ -626,6 +669,16 @@ impl Gen {
                 let b1 = self.and(b2, b1);
                 let b2 = self.cmp(OffRel::LinkPl, 6, op::B, v)?;
                 let b1 = self.or(b2, b1);
+                Ok(self.and(b0, b1))
+            }
+            Proto::Iso => {
+                let b0 = self.linktype(0xfe)?;
+                let b1 = self.cmp(OffRel::LinkPlNoSnap, 0, op::B, v)?;
+                Ok(self.and(b0, b1))
+            }
+            Proto::Isis => {
+                let b0 = self.proto(0x83, Proto::Iso, Dir::Default)?;
+                let b1 = self.cmp(OffRel::LinkPlNoSnap, 4, op::B, v)?;
                 Ok(self.and(b0, b1))
             }
             other => Err(format!(
@@ -678,6 +731,7 @@ impl Gen {
                 }
                 Ok(b0)
             }
+            Proto::Decnet if !net => self.dnhostop(addr, dir),
             Proto::Ip => self.hostop(addr, mask, dir, et::IP, 12, 16),
             Proto::Arp => self.hostop(addr, mask, dir, et::ARP, 14, 24),
             Proto::Rarp => self.hostop(addr, mask, dir, et::REVARP, 14, 24),
@@ -691,6 +745,44 @@ impl Gen {
                 if net { "net" } else { "host" }
             )),
         }
+    }
+
+    /// DECnet node address `area.node` (libpcap's gen_dnhostop): long or
+    /// short header, padded or not. The address is compared byte-swapped,
+    /// as libpcap does on little-endian machines.
+    fn dnhostop(&mut self, addr: u32, dir: Dir) -> R<Expr> {
+        let (sh, lh) = match dir {
+            Dir::Dst => (1, 7),
+            Dir::Src => (3, 15),
+            Dir::And => {
+                let b0 = self.dnhostop(addr, Dir::Src)?;
+                let b1 = self.dnhostop(addr, Dir::Dst)?;
+                return Ok(self.and(b0, b1));
+            }
+            Dir::Default | Dir::Or | Dir::Undef => {
+                let b0 = self.dnhostop(addr, Dir::Src)?;
+                let b1 = self.dnhostop(addr, Dir::Dst)?;
+                return Ok(self.or(b0, b1));
+            }
+        };
+        let a = u32::from((addr as u16).swap_bytes());
+        let b0 = self.linktype(et::DECNET)?;
+        let tmp = self.mcmp(OffRel::LinkPl, 2, op::H, 0x8106, 0xff07)?;
+        let b1 = self.cmp(OffRel::LinkPl, 2 + 1 + lh, op::H, a)?;
+        let b1 = self.and(tmp, b1);
+        let tmp = self.mcmp(OffRel::LinkPl, 2, op::B, 0x06, 0x07)?;
+        let b2 = self.cmp(OffRel::LinkPl, 2 + lh, op::H, a)?;
+        let b2 = self.and(tmp, b2);
+        let b1 = self.or(b2, b1);
+        let tmp = self.mcmp(OffRel::LinkPl, 2, op::H, 0x8102, 0xff07)?;
+        let b2 = self.cmp(OffRel::LinkPl, 2 + 1 + sh, op::H, a)?;
+        let b2 = self.and(tmp, b2);
+        let b1 = self.or(b2, b1);
+        let tmp = self.mcmp(OffRel::LinkPl, 2, op::B, 0x02, 0x07)?;
+        let b2 = self.cmp(OffRel::LinkPl, 2 + sh, op::H, a)?;
+        let b2 = self.and(tmp, b2);
+        let b1 = self.or(b2, b1);
+        Ok(self.and(b0, b1))
     }
 
     fn hostop6(
@@ -886,7 +978,7 @@ impl Gen {
     /// `ether host/src/dst MAC` (libpcap's gen_ecode).
     pub fn ether_host(&mut self, mac: &[u8; 6], proto: Proto, dir: Dir, addr: Addr) -> R<Expr> {
         if matches!(addr, Addr::Host | Addr::Default) && proto == Proto::Link {
-            if self.linktype != LinkType::En10mb {
+            if !self.is_ether() {
                 return Err(format!(
                     "'link host XX:XX:XX:XX:XX:XX' not supported on {}",
                     self.dlt_name()
@@ -908,7 +1000,7 @@ impl Gen {
     pub fn broadcast(&mut self, proto: Proto) -> R<Expr> {
         match proto {
             Proto::Default | Proto::Link => {
-                if self.linktype != LinkType::En10mb {
+                if !self.is_ether() {
                     return Err(format!("'broadcast' not supported on {}", self.dlt_name()));
                 }
                 let b1 = self.prevlinkhdr_check();
@@ -937,7 +1029,7 @@ impl Gen {
     pub fn multicast(&mut self, proto: Proto) -> R<Expr> {
         match proto {
             Proto::Default | Proto::Link => {
-                if self.linktype != LinkType::En10mb {
+                if !self.is_ether() {
                     return Err(format!("'multicast' not supported on {}", self.dlt_name()));
                 }
                 let b1 = self.prevlinkhdr_check();
@@ -960,6 +1052,51 @@ impl Gen {
             }
             _ => Err("link-layer multicast filters supported only on ethernet".into()),
         }
+    }
+
+    /// `llc`: an 802.3 frame with an 802.2 header, not Novell raw 802.3.
+    fn llc_internal(&mut self) -> R<Expr> {
+        if !self.is_ether() {
+            return Err(format!("'llc' not supported on {}", self.dlt_name()));
+        }
+        let b0 = self.cmp_gt(OffRel::LinkType, 0, op::H, ETHERMTU)?;
+        let b0 = Gen::not(b0);
+        let b1 = self.cmp(OffRel::Llc, 0, op::H, 0xffff)?;
+        let b1 = Gen::not(b1);
+        Ok(self.and(b0, b1))
+    }
+
+    /// `llc [i|s|u|rr|rnr|rej|ui|ua|disc|dm|sabme|test|xid|frmr]`.
+    pub fn llc(&mut self, kind: Option<&str>) -> R<Expr> {
+        let b0 = self.llc_internal()?;
+        let Some(kind) = kind else { return Ok(b0) };
+        let b1 = match kind {
+            "i" => {
+                let s = self.load_a(OffRel::Llc, 2, op::B)?;
+                let b = self.blk(s, JSET, 0x01);
+                Gen::not(b)
+            }
+            "s" => self.mcmp(OffRel::Llc, 2, op::B, 0x01, 0x03)?,
+            "u" => self.mcmp(OffRel::Llc, 2, op::B, 0x03, 0x03)?,
+            "rr" => self.mcmp(OffRel::Llc, 2, op::B, 0x01, 0x0f)?,
+            "rnr" => self.mcmp(OffRel::Llc, 2, op::B, 0x05, 0x0f)?,
+            "rej" => self.mcmp(OffRel::Llc, 2, op::B, 0x09, 0x0f)?,
+            other => {
+                let v = match other {
+                    "ui" => 0x03,
+                    "ua" => 0x63,
+                    "disc" => 0x43,
+                    "dm" => 0x0f,
+                    "sabme" => 0x6f,
+                    "test" => 0xe3,
+                    "xid" => 0xaf,
+                    "frmr" => 0x87,
+                    _ => return Err(format!("unknown LLC type name '{other}'")),
+                };
+                self.mcmp(OffRel::Llc, 2, op::B, v, 0xef)?
+            }
+        };
+        Ok(self.and(b0, b1))
     }
 
     /// `less N` (`jgt` negated) and `greater N` (`jge`).

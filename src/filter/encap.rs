@@ -34,7 +34,7 @@ impl Gen {
         if self.label_stack_depth > 0 {
             return Err("no VLAN match after MPLS".into());
         }
-        if self.linktype != LinkType::En10mb {
+        if !self.is_ether() {
             return Err(format!("'vlan' not supported on {}", self.dlt_name()));
         }
         let outer = self.vlan_stack_depth == 0 && !self.off_linkhdr.is_variable && !self.is_encap;
@@ -136,10 +136,14 @@ impl Gen {
         let b0 = if self.label_stack_depth > 0 {
             self.mcmp(OffRel::PrevMplsHdr, 2, op::B, 0, 0x01)?
         } else {
-            if self.linktype != LinkType::En10mb {
+            if self.ppp {
+                // PPP_MPLS_UCAST
+                self.linktype(0x0281)?
+            } else if self.linktype != LinkType::En10mb {
                 return Err(format!("'mpls' not supported on {}", self.dlt_name()));
+            } else {
+                self.linktype(et::MPLS)?
             }
-            self.linktype(et::MPLS)?
         };
         let b0 = match label {
             Some(l) => {
@@ -154,6 +158,45 @@ impl Gen {
         self.off_nl_nosnap += 4;
         self.off_nl += 4;
         self.label_stack_depth += 1;
+        Ok(b0)
+    }
+
+    /// `pppoed`: PPPoE discovery frames.
+    pub fn pppoed(&mut self) -> R<Expr> {
+        self.linktype(0x8863)
+    }
+
+    /// `pppoes [session]`: PPPoE session frames; later primitives look at
+    /// the PPP payload (libpcap's gen_pppoes).
+    pub fn pppoes(&mut self, session: Option<u32>) -> R<Expr> {
+        let b0 = self.linktype(0x8864)?;
+        let b0 = match session {
+            Some(s) => {
+                if s > 0xffff {
+                    return Err(format!(
+                        "PPPoE session number {s} greater than maximum 65535"
+                    ));
+                }
+                let b1 = self.mcmp(OffRel::LinkPl, 0, op::W, s, 0xffff)?;
+                self.and(b0, b1)
+            }
+            None => b0,
+        };
+        let hdr = AbsOff {
+            constant: self
+                .off_linkpl
+                .constant
+                .wrapping_add(self.off_nl)
+                .wrapping_add(6),
+            is_variable: self.off_linkpl.is_variable,
+            reg: self.off_linkpl.reg,
+        };
+        self.off_linkhdr = hdr;
+        self.off_linktype = Some(hdr);
+        self.off_linkpl.constant = hdr.constant.wrapping_add(2);
+        self.off_nl = 0;
+        self.off_nl_nosnap = 0;
+        self.ppp = true;
         Ok(b0)
     }
 

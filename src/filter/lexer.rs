@@ -54,6 +54,9 @@ pub enum Tok {
     Mpls,
     Geneve,
     Vxlan,
+    Pppoed,
+    Pppoes,
+    Llc,
     /// Recognised libpcap keywords podcap does not compile (pppoes, llc, ...).
     Unsupported(&'static str),
     End,
@@ -139,15 +142,15 @@ fn keyword(w: &str) -> Option<Tok> {
         "geneve" => Geneve,
         "vxlan" => Vxlan,
         "byte" => Unsupported("byte"),
-        "pppoed" => Unsupported("pppoed"),
-        "pppoes" => Unsupported("pppoes"),
-        "llc" => Unsupported("llc"),
+        "pppoed" => Pppoed,
+        "pppoes" => Pppoes,
+        "llc" => Llc,
         "atmtype" | "vpi" | "vci" | "lane" | "oamf4" | "oamf4s" | "oamf4e" | "oam" | "metac"
         | "bcc" | "sc" | "ilmic" | "metaconnect" | "connectmsg" => Unsupported("atm"),
         "fisu" | "lssu" | "msu" | "hfisu" | "hlssu" | "hmsu" | "sio" | "opc" | "dpc" | "sls"
         | "hsio" | "hopc" | "hdpc" | "hsls" => Unsupported("ss7"),
-        "on" | "ifname" | "rnr" | "rulenum" | "reason" | "rset" | "ruleset" | "srnr"
-        | "subrulenum" | "action" => Unsupported("pflog"),
+        "on" | "ifname" | "rulenum" | "reason" | "rset" | "ruleset" | "srnr" | "subrulenum"
+        | "action" => Unsupported("pflog"),
         "type" | "subtype" | "dir" | "address1" | "addr1" | "address2" | "addr2" | "address3"
         | "addr3" | "address4" | "addr4" | "ra" | "ta" => Unsupported("802.11"),
         _ => return None,

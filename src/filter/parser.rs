@@ -268,13 +268,31 @@ impl<'a> Parser<'a> {
                 let b = g(self.cg.ifindex(n), at)?;
                 Ok(Val { b, q: Qual::ERR })
             }
-            Tok::Vlan | Tok::Mpls | Tok::Geneve | Tok::Vxlan => {
+            Tok::Llc => {
+                self.bump();
+                let kind = match self.peek().clone() {
+                    Tok::Id(name) => {
+                        self.bump();
+                        Some(name)
+                    }
+                    _ => None,
+                };
+                let b = g(self.cg.llc(kind.as_deref()), at)?;
+                Ok(Val { b, q: Qual::ERR })
+            }
+            Tok::Pppoed => {
+                self.bump();
+                let b = g(self.cg.pppoed(), at)?;
+                Ok(Val { b, q: Qual::ERR })
+            }
+            Tok::Vlan | Tok::Mpls | Tok::Geneve | Tok::Vxlan | Tok::Pppoes => {
                 let kw = self.bump();
                 let n = self.opt_pnum()?;
                 let r = match kw {
                     Tok::Vlan => self.cg.vlan(n),
                     Tok::Mpls => self.cg.mpls(n),
                     Tok::Geneve => self.cg.tunnel(true, n),
+                    Tok::Pppoes => self.cg.pppoes(n),
                     _ => self.cg.tunnel(false, n),
                 };
                 let b = g(r, at)?;

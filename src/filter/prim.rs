@@ -24,6 +24,17 @@ pub fn atoin(s: &str) -> Option<(u32, u32)> {
     Some((v, len))
 }
 
+/// libpcap's __pcap_atodn: DECnet `area.node` (area 0-63, node 0-1023).
+pub fn atodn(s: &str) -> Option<u32> {
+    let (a, n) = s.split_once('.')?;
+    let area: u32 = a.parse().ok()?;
+    let node: u32 = n.parse().ok()?;
+    if area > 63 || node > 1023 {
+        return None;
+    }
+    Some((area << 10) | node)
+}
+
 fn shl(v: u32, n: u32) -> u32 {
     if n >= 32 { 0 } else { v << n }
 }
@@ -77,6 +88,18 @@ impl Gen {
                 if q.proto == Proto::Link {
                     let shown = hid.map(str::to_string).unwrap_or_else(|| v.to_string());
                     return Err(format!("illegal link-layer address '{shown}'"));
+                }
+                if q.proto == Proto::Decnet {
+                    if q.addr == Addr::Net {
+                        return Err("'decnet' is not a valid qualifier for 'net'".into());
+                    }
+                    let v = match hid {
+                        Some(s) => {
+                            atodn(s).ok_or_else(|| format!("invalid DECnet address '{s}'"))?
+                        }
+                        None => v,
+                    };
+                    return self.host(v, 0, q.proto, q.dir, false);
                 }
                 let (mut v, vlen) = match hid {
                     Some(s) => atoin(s).ok_or_else(|| format!("invalid IPv4 address '{s}'"))?,
@@ -168,6 +191,12 @@ impl Gen {
                 let v = match q.proto {
                     Proto::Default | Proto::Ip | Proto::Ip6 => names::ip_protocol(name),
                     Proto::Link => names::ether_protocol(name).or_else(|| names::llc_sap(name)),
+                    Proto::Iso => match name {
+                        "esis" => Some(0x82),
+                        "isis" => Some(0x83),
+                        "clnp" => Some(0x81),
+                        _ => None,
+                    },
                     _ => None,
                 };
                 let prefix = match q.proto {

@@ -489,3 +489,60 @@ fn live_capture_programs_match_tcpdump() {
         );
     }
 }
+
+/// Compile time and program size over the conformance expressions (run by
+/// hand for BENCHMARKS.md; prints figures, asserts nothing about time):
+/// `cargo test --profile ci --lib filter::tests::bench_compile -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_compile() {
+    let Some(cases) = accept_cases() else { return };
+    let mut seen = std::collections::HashSet::new();
+    let mut work = Vec::new();
+    for c in &cases {
+        let Ok(lt) = LinkType::from_name(&c.dlt) else {
+            continue;
+        };
+        if !c.linuxext && seen.insert((c.dlt.clone(), c.expr.clone())) {
+            work.push((lt, c.expr.clone()));
+        }
+    }
+    // libpcap's optimized lengths, from the suite (libpcap master).
+    let mut theirs = std::collections::HashMap::new();
+    for c in cases.iter().filter(|c| c.optimize && !c.linuxext) {
+        if let Ok(p) = parse_d(&c.expected) {
+            theirs.insert((c.dlt.clone(), c.expr.clone()), p.len());
+        }
+    }
+    let rounds = 20;
+    for optimize in [false, true] {
+        let start = std::time::Instant::now();
+        let (mut ok, mut ours_len, mut their_len, mut both) = (0, 0, 0, 0);
+        for _ in 0..rounds {
+            (ok, ours_len, their_len, both) = (0, 0, 0, 0);
+            for (lt, expr) in &work {
+                let o = Options {
+                    linktype: *lt,
+                    optimize,
+                    ..Options::default()
+                };
+                if let Ok(p) = compile(expr, &o) {
+                    ok += 1;
+                    if let Some(t) = theirs.get(&(lt.name().to_string(), expr.clone())) {
+                        both += 1;
+                        ours_len += p.len();
+                        their_len += t;
+                    }
+                }
+            }
+        }
+        let per = start.elapsed().as_secs_f64() / (rounds * work.len()) as f64;
+        eprintln!(
+            "podcap {}: {} expressions, {ok} compiled, {:.1} us per expression; \
+             on the {both} both compile: ours {ours_len} instructions, libpcap master optimized {their_len}",
+            if optimize { "optimized" } else { "unoptimized" },
+            work.len(),
+            per * 1e6
+        );
+    }
+}
