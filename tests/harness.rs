@@ -234,6 +234,8 @@ fn flannel_wired_like_flannel() {
 #[test]
 fn calico_wired_like_calico() {
     let w = World::up("calico", 2);
+    let bh = stdout(&w.exec("node1", &["ip", "route", "show", "type", "blackhole"]));
+    assert!(bh.contains("192.168.252.192/26 proto bird"), "{bh}");
     for p in &w.pods {
         let h = p.host_if.as_deref().unwrap();
         assert!(h.len() == 15 && h.starts_with("cali"), "{h}");

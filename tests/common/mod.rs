@@ -144,6 +144,9 @@ pub struct World {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// `ping -c 1 -w 5`: stop at the first reply, give up after 5 s.
+const PING_ARGS: [&str; 9] = ["ping", "-c", "1", "-w", "5", "-i", "0.2", "-q", "DST"];
+
 /// A world ID unique per process, call and test: `t<pid>x<counter>x<hash of test name>`.
 fn unique_id() -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -462,16 +465,18 @@ impl World {
         }
     }
 
-    /// One ICMP echo from `pod` to `dst` (system ping); true if answered.
+    /// ICMP echo from `pod` to `dst` (system ping); true once one is
+    /// answered. Retries every 0.2 s for up to 5 s, so a loaded machine
+    /// (ARP first, then the echo) does not make it flaky.
     pub fn ping_from_pod(&self, pod: &str, dst: &str) -> bool {
-        self.pod_exec(pod, &["ping", "-c", "1", "-W", "2", "-q", dst])
+        self.pod_exec(pod, &PING_ARGS.map(|a| if a == "DST" { dst } else { a }))
             .status
             .success()
     }
 
-    /// One ICMP echo from `node` to `dst` (system ping); true if answered.
+    /// ICMP echo from `node` to `dst`, as [`World::ping_from_pod`].
     pub fn ping_from_node(&self, node: &str, dst: &str) -> bool {
-        self.exec(node, &["ping", "-c", "1", "-W", "2", "-q", dst])
+        self.exec(node, &PING_ARGS.map(|a| if a == "DST" { dst } else { a }))
             .status
             .success()
     }
