@@ -881,3 +881,92 @@ fn ipv6_pod_on_a_bridge_path() {
         "{log}"
     );
 }
+
+#[test]
+fn macvlan_pod_on_its_parent_isolated_by_mac() {
+    let w = World::up("macvlan", 2);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
+    let ip1 = p1.ip.to_string();
+    let f = Tmp::new("macvlan.pcap");
+    // Both pods ping out through the same parent; only pod1's packets
+    // are captured.
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "-c", "2", "-w", f.path(), "icmp"],
+        1,
+        || {
+            ping(&w, "pod2", &ext, 1);
+            ping(&w, "pod1", &ext, 1);
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "capturing on the parent eth0 with `ether host {}`",
+            p1.mac
+        )),
+        "{err}"
+    );
+    assert_eq!(
+        tshark(f.path(), &["ip.src", "ip.dst", "icmp.type"], None),
+        vec![format!("{ip1}|{ext}|8"), format!("{ext}|{ip1}|0")]
+    );
+    let _ = p2;
+}
+
+#[test]
+fn inside_any_and_path_pcapng_streamed_to_tshark() {
+    let w = World::flannel(1, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let (ip1, ip2) = (p1.ip.to_string(), p2.ip.to_string());
+    // --inside -i any: cooked headers (LINUX_SLL), as tcpdump -i any.
+    let f = Tmp::new("any.pcap");
+    let out = capture(
+        &w,
+        "node1",
+        &[
+            "capture",
+            &ip1,
+            "--inside",
+            "-i",
+            "any",
+            "-c",
+            "2",
+            "-w",
+            f.path(),
+            "icmp",
+        ],
+        1,
+        || ping(&w, "pod1", &ip2, 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(err.contains("capturing on any inside it"), "{err}");
+    assert!(err.contains("link-type LINUX_SLL"), "{err}");
+    assert_eq!(
+        tshark(f.path(), &["sll.pkttype", "ip.src", "ip.dst"], None),
+        vec![format!("4|{ip1}|{ip2}"), format!("0|{ip2}|{ip1}")]
+    );
+
+    // --path -w -: the pcapng goes to stdout (a pipe to tshark here), the
+    // path lines to stderr.
+    let out = capture(
+        &w,
+        "node1",
+        &[
+            "capture", &ip1, "--path", "-c", "2", "-U", "-w", "-", "icmp",
+        ],
+        5,
+        || ping(&w, "pod1", &ip2, 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let log = stderr(&out);
+    assert_eq!(path_lines(&log).len(), 2, "{log}");
+    let dump = Tmp::new("stream.pcapng");
+    std::fs::write(&dump.0, &out.stdout).unwrap();
+    let ifs = tshark(dump.path(), &["frame.interface_id"], None);
+    assert_eq!(ifs.len(), 10, "{ifs:?}");
+}
