@@ -586,24 +586,45 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
         links.iter().filter_map(|l| l.link_netnsid).collect();
     if !a.no_peers && !wanted.is_empty() {
         if let Ok(d) = crate::netns::discover() {
-            for ns in d.namespaces.into_iter().filter(|n| !n.current) {
-                if ns_by_id.len() == wanted.len() {
-                    break;
+            // Which namespace has which id: RTM_GETNSID for all of them in
+            // batched datagrams, then one worker thread visits the ones
+            // that hold a peer and reads their link names.
+            let list: Vec<crate::netns::Namespace> =
+                d.namespaces.into_iter().filter(|n| !n.current).collect();
+            for chunk in list.chunks(256) {
+                let files: Vec<(usize, std::fs::File)> = chunk
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| std::fs::File::open(&n.path).ok().map(|f| (i, f)))
+                    .collect();
+                let fds: Vec<i32> = files
+                    .iter()
+                    .map(|(_, f)| std::os::fd::AsRawFd::as_raw_fd(f))
+                    .collect();
+                let ids = nl.nsids_of_fds(&fds).unwrap_or_default();
+                for ((i, _), id) in files.iter().zip(ids) {
+                    if let Some(id) = id.filter(|id| wanted.contains(id)) {
+                        ns_by_id.entry(id).or_insert_with(|| chunk[*i].clone());
+                    }
                 }
-                let Ok(f) = std::fs::File::open(&ns.path) else {
-                    continue;
-                };
-                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
-                if let Ok(Some(id)) = nl.nsid_of_fd(fd) {
-                    if wanted.contains(&id) && !ns_by_id.contains_key(&id) {
-                        if let Ok(inner) =
-                            crate::netns::run_in(&ns.path, || Socket::open()?.links())
-                        {
-                            for l in inner {
-                                peer_names.insert((id, l.ifindex), l.name);
-                            }
-                        }
-                        ns_by_id.insert(id, ns);
+            }
+            let visits: Vec<(i32, std::path::PathBuf)> = ns_by_id
+                .iter()
+                .map(|(id, ns)| (*id, ns.path.clone()))
+                .collect();
+            let paths: Vec<&std::path::Path> = visits.iter().map(|(_, p)| p.as_path()).collect();
+            let found = std::sync::Mutex::new(Vec::new());
+            let _ = crate::netns::find_in_each(&paths, |p| {
+                let links = Socket::open()?.links()?;
+                if let Ok(mut v) = found.lock() {
+                    v.push((p.to_path_buf(), links));
+                }
+                Ok(None::<()>)
+            });
+            for (path, inner) in found.into_inner().unwrap_or_default() {
+                if let Some((id, _)) = visits.iter().find(|(_, p)| *p == path) {
+                    for l in inner {
+                        peer_names.insert((*id, l.ifindex), l.name);
                     }
                 }
             }

@@ -41,7 +41,14 @@ fn look_inside(ns: &Namespace, ip: IpAddr, want: Option<u32>) -> Result<Option<S
     let ours = File::open("/proc/thread-self/ns/net")
         .map_err(|e| Error::os("open this thread's namespace", e, None))?;
     let our_fd = ours.as_raw_fd();
-    netns::run_in(&ns.path, move || {
+    netns::run_in(&ns.path, move || inspect(ip, want, our_fd))
+}
+
+/// The body of [`look_inside`], run by a thread already inside the pod's
+/// namespace; `our_fd` is the caller's namespace, to tell whether the
+/// interface's peer lives there.
+fn inspect(ip: IpAddr, want: Option<u32>, our_fd: i32) -> Result<Option<Seen>> {
+    {
         let mut nl = Socket::open()?;
         let addrs = nl.addresses()?;
         let holder = addrs.iter().find(|a| a.addr == ip).map(|a| a.ifindex);
@@ -74,7 +81,7 @@ fn look_inside(ns: &Namespace, ip: IpAddr, want: Option<u32>) -> Result<Option<S
                     .map(|l| l.name.clone())
             }),
         }))
-    })
+    }
 }
 
 fn pod_side(ns: &Namespace, s: &Seen) -> PodSide {
@@ -203,24 +210,20 @@ pub(super) fn cross_check(cx: &mut Ctx<'_>, loc: &mut Location, host: &Link) {
 /// the one holding `ip`, then follow its interface to the host.
 pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Location> {
     let all = namespaces(cx)?;
-    let mut denied: Option<Error> = None;
-    let mut found = None;
-    for ns in all.iter().filter(|n| !n.current) {
-        match look_inside(ns, ip, None) {
-            // Only a namespace wired to this one is a pod of this node;
-            // other namespaces (another node, a test's neighbour world)
-            // may reuse the same address.
-            Ok(Some(s)) if s.link_is_ours == Some(true) => {
-                found = Some((ns.clone(), s));
-                break;
-            }
-            Ok(_) => {}
-            Err(e) if e.kind == Kind::Permission => {
-                denied.get_or_insert(e);
-            }
-            Err(_) => {}
-        }
-    }
+    let ours = File::open("/proc/thread-self/ns/net")
+        .map_err(|e| Error::os("open this thread's namespace", e, None))?;
+    let our_fd = ours.as_raw_fd();
+    let candidates: Vec<&Namespace> = all.iter().filter(|n| !n.current).collect();
+    let paths: Vec<&std::path::Path> = candidates.iter().map(|n| n.path.as_path()).collect();
+    // One worker thread walks every namespace (setns after setns) instead
+    // of a thread per namespace. Only a namespace wired to this one is a
+    // pod of this node: others (another node, a neighbouring test world)
+    // may reuse the same address.
+    let (hit, errors) = netns::find_in_each(&paths, |_| {
+        Ok(inspect(ip, None, our_fd)?.filter(|s| s.link_is_ours == Some(true)))
+    });
+    let denied = errors.into_iter().find(|e| e.kind == Kind::Permission);
+    let found = hit.map(|(i, s)| (candidates[i].clone(), s));
     let Some((ns, s)) = found else {
         if let Some(e) = denied {
             return Err(e);
