@@ -164,7 +164,7 @@ impl Graph {
         for _ in 0..10_000 {
             let mut marked = vec![false; self.blocks.len()];
             let n = self.count(root, &mut marked);
-            if n > 1_000_000 {
+            if n > 200_000 {
                 return Err(LayoutError::TooLong);
             }
             let mut conv = Conv {
@@ -172,11 +172,11 @@ impl Graph {
                 tail: n,
                 marked: vec![false; self.blocks.len()],
                 offset: vec![0; self.blocks.len()],
+                retry: false,
             };
-            match self.convert(root, &mut conv) {
-                Ok(true) => return Ok(conv.out),
-                Ok(false) => continue,
-                Err(e) => return Err(e),
+            self.convert(root, &mut conv)?;
+            if !conv.retry {
+                return Ok(conv.out);
             }
         }
         Err(LayoutError::TooLong)
@@ -198,7 +198,7 @@ impl Graph {
         n
     }
 
-    fn convert(&mut self, p: BlockId, c: &mut Conv) -> Result<bool, LayoutError> {
+    fn convert(&mut self, p: BlockId, c: &mut Conv) -> Result<(), LayoutError> {
         // Iterative form of libpcap's recursion (JF subtree, then JT
         // subtree, then the block itself), so that deep graphs cannot
         // overflow the stack.
@@ -222,17 +222,13 @@ impl Graph {
                         work.push(Step::Enter(f));
                     }
                 }
-                Step::Emit(b) => {
-                    if !self.emit(b, c)? {
-                        return Ok(false);
-                    }
-                }
+                Step::Emit(b) => self.emit(b, c)?,
             }
         }
-        Ok(true)
+        Ok(())
     }
 
-    fn emit(&mut self, p: BlockId, c: &mut Conv) -> Result<bool, LayoutError> {
+    fn emit(&mut self, p: BlockId, c: &mut Conv) -> Result<(), LayoutError> {
         let blk = &self.blocks[p];
         let slen = blk.stmts.len();
         let size = slen + 1 + blk.longjt as usize + blk.longjf as usize;
@@ -256,7 +252,7 @@ impl Graph {
         let at = start + slen;
         c.out[at] = Insn::stmt(blk.code, blk.k);
         let (Some(jt), Some(jf)) = (blk.jt, blk.jf) else {
-            return Ok(true);
+            return Ok(());
         };
         let mut extra = 0usize;
         for (target, is_t) in [(jt, true), (jf, false)] {
@@ -271,8 +267,13 @@ impl Graph {
                     &mut self.blocks[p].longjf
                 };
                 if *long == 0 {
+                    // Mark it and finish the pass, so that every branch
+                    // found too long is marked before the next pass (a
+                    // branch only grows as jumps are inserted, so this
+                    // reaches libpcap's one-at-a-time result, faster).
                     *long = 1;
-                    return Ok(false);
+                    c.retry = true;
+                    continue;
                 }
                 if extra >= 256 {
                     return Err(LayoutError::TooManyExtraJumps);
@@ -290,7 +291,7 @@ impl Graph {
                 c.out[at].jf = off as u8;
             }
         }
-        Ok(true)
+        Ok(())
     }
 }
 
@@ -299,6 +300,7 @@ struct Conv {
     tail: usize,
     marked: Vec<bool>,
     offset: Vec<usize>,
+    retry: bool,
 }
 
 #[cfg(test)]

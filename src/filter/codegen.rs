@@ -677,6 +677,9 @@ impl Gen {
                 Ok(self.and(b0, b1))
             }
             Proto::Isis => {
+                if v > 31 {
+                    return Err(format!("IS-IS PDU type {v} greater than maximum 31"));
+                }
                 let b0 = self.proto(0x83, Proto::Iso, Dir::Default)?;
                 let b1 = self.cmp(OffRel::LinkPlNoSnap, 4, op::B, v)?;
                 Ok(self.and(b0, b1))
@@ -714,6 +717,11 @@ impl Gen {
             }
         };
         let b0 = self.linktype(ll_proto)?;
+        // As libpcap master: a zero mask (`net 0/0`) tests nothing but the
+        // protocol, so it does not depend on the packet being long enough.
+        if mask == 0 {
+            return Ok(b0);
+        }
         let b1 = self.mcmp(OffRel::LinkPl, offset, op::W, addr, mask)?;
         Ok(self.and(b0, b1))
     }

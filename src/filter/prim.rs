@@ -93,12 +93,9 @@ impl Gen {
                     if q.addr == Addr::Net {
                         return Err("'decnet' is not a valid qualifier for 'net'".into());
                     }
-                    let v = match hid {
-                        Some(s) => {
-                            atodn(s).ok_or_else(|| format!("invalid DECnet address '{s}'"))?
-                        }
-                        None => v,
-                    };
+                    // A plain number is not a DECnet address (libpcap master).
+                    let s = hid.map(str::to_string).unwrap_or_else(|| v.to_string());
+                    let v = atodn(&s).ok_or_else(|| format!("invalid DECnet address '{s}'"))?;
                     return self.host(v, 0, q.proto, q.dir, false);
                 }
                 let (mut v, vlen) = match hid {
