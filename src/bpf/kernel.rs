@@ -18,6 +18,7 @@ use super::{Insn, ancillary, op};
 use crate::linktype::LinkType;
 
 /// Where a header field lives and what replaces a load of it.
+#[derive(Clone, Copy)]
 struct Field {
     off: u32,
     size: u16,
@@ -482,5 +483,158 @@ mod tests {
             assert_eq!(&ip[ihl + 8..], want.as_bytes());
         }
         Ok(())
+    }
+
+    /// Random cooked-header programs: the kernel, running the converted
+    /// program on SOCK_DGRAM sockets, keeps exactly the packets the
+    /// original keeps on the cooked packet libpcap would build.
+    #[test]
+    fn random_cooked_programs_agree_with_the_kernel() {
+        match std::thread::spawn(cooked_differential).join() {
+            Ok(Ok(n)) => eprintln!("{n} cooked program/packet pairs agree with the kernel"),
+            Ok(Err(skip)) => eprintln!("skipping: {skip}"),
+            Err(p) => std::panic::resume_unwind(p),
+        }
+    }
+
+    const MAGIC: u32 = 0x5eed_f00d;
+
+    /// The cooked header libpcap puts in front of a SOCK_DGRAM packet.
+    fn cooked(lt: LinkType, sll: &libc::sockaddr_ll, net: &[u8]) -> Vec<u8> {
+        let mut h = Vec::with_capacity(20 + net.len());
+        let proto = u16::from_be(sll.sll_protocol);
+        if lt == LinkType::LinuxSll {
+            h.extend_from_slice(&u16::from(sll.sll_pkttype).to_be_bytes());
+            h.extend_from_slice(&sll.sll_hatype.to_be_bytes());
+            h.extend_from_slice(&u16::from(sll.sll_halen).to_be_bytes());
+            h.extend_from_slice(&sll.sll_addr);
+            h.extend_from_slice(&proto.to_be_bytes());
+        } else {
+            h.extend_from_slice(&proto.to_be_bytes());
+            h.extend_from_slice(&[0, 0]);
+            h.extend_from_slice(&(sll.sll_ifindex as u32).to_be_bytes());
+            h.extend_from_slice(&sll.sll_hatype.to_be_bytes());
+            h.push(sll.sll_pkttype);
+            h.push(sll.sll_halen);
+            h.extend_from_slice(&sll.sll_addr);
+        }
+        h.extend_from_slice(net);
+        h
+    }
+
+    /// A random program whose header loads mostly hit the fields.
+    fn random_cooked_program(rng: &mut Rng, lt: LinkType) -> Vec<Insn> {
+        let (hdr, fields): (u32, &[Field]) = match lt {
+            LinkType::LinuxSll => (SLL_LEN, &SLL_FIELDS),
+            _ => (SLL2_LEN, &SLL2_FIELDS),
+        };
+        let mut p = crate::bpf::testutil::random_program(rng, 16);
+        for i in &mut p {
+            if matches!(i.code, LD_W_ABS | LD_H_ABS | LD_B_ABS) {
+                if rng.chance(50) {
+                    let f = rng.pick(fields);
+                    *i = Insn::stmt(op::LD | f.size | op::ABS, f.off);
+                } else if i.k < hdr || i.k >= 0x8000_0000 {
+                    i.k = hdr + rng.below(40) as u32;
+                }
+            } else if matches!(i.code, LD_W_IND | LD_H_IND | LD_B_IND | LDX_MSH) && i.k < hdr {
+                i.k += hdr;
+            }
+        }
+        p
+    }
+
+    fn cooked_differential() -> Result<usize, String> {
+        use crate::bpf::testutil::{PacketSocket, private_netns};
+        use std::net::UdpSocket;
+        private_netns()?;
+        let _rx = UdpSocket::bind("127.0.0.1:7777").map_err(|e| e.to_string())?;
+        let tx = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let all = PacketSocket::new(libc::SOCK_DGRAM);
+        let filtered = PacketSocket::new(libc::SOCK_DGRAM);
+        let mut rng = Rng::new(31337);
+        let mut compared = 0;
+        for lt in [LinkType::LinuxSll, LinkType::LinuxSll2] {
+            let mut programs = 0;
+            let mut tries = 0;
+            while programs < 400 && tries < 200_000 {
+                tries += 1;
+                let prog = random_cooked_program(&mut rng, lt);
+                if validate(&prog).is_err() {
+                    continue;
+                }
+                let Some(conv) = cooked_to_kernel(&prog, lt) else {
+                    continue;
+                };
+                assert_eq!(validate(&conv), Ok(()), "{prog:?}");
+                programs += 1;
+                // A guard in kernel coordinates keeps the marker packets.
+                let mut guarded = vec![
+                    Insn::stmt(LD_W_LEN, 0),
+                    Insn::jump(JGE_K, 32, 0, 3),
+                    Insn::stmt(LD_W_ABS, 28),
+                    Insn::jump(JEQ_K, MAGIC, 0, 1),
+                    Insn::stmt(RET_K, 0xffff),
+                    Insn::stmt(LD_IMM, 0),
+                ];
+                guarded.extend_from_slice(&conv);
+                assert_eq!(filtered.attach(&guarded), Ok(()));
+                for _ in 0..4 {
+                    let n = rng.below(80);
+                    let mut payload: Vec<u8> = (0..n).map(|_| rng.u32() as u8).collect();
+                    if payload.len() >= 4 && payload[..4] == MAGIC.to_be_bytes() {
+                        payload[0] ^= 1;
+                    }
+                    tx.send_to(&payload, "127.0.0.1:7777")
+                        .map_err(|e| e.to_string())?;
+                }
+                tx.send_to(&MAGIC.to_be_bytes(), "127.0.0.1:7777")
+                    .map_err(|e| e.to_string())?;
+                let is_marker = |p: &[u8]| p.get(28..32) == Some(&MAGIC.to_be_bytes()[..]);
+                let mut want = Vec::new();
+                loop {
+                    let (sll, net) = all.recv_ll().ok_or("no packet on the unfiltered socket")?;
+                    if is_marker(&net) {
+                        if sll.sll_pkttype == libc::PACKET_HOST {
+                            break;
+                        }
+                        continue;
+                    }
+                    let frame = cooked(lt, &sll, &net);
+                    let keep = run(&prog, &frame, frame.len() as u32, &Aux::default());
+                    if keep != 0 {
+                        let n = net.len().min(keep as usize);
+                        want.push((sll.sll_pkttype, net[..n].to_vec()));
+                    }
+                    compared += 1;
+                }
+                let mut got = Vec::new();
+                loop {
+                    let (sll, net) = filtered
+                        .recv_ll()
+                        .ok_or("no packet on the filtered socket")?;
+                    if is_marker(&net) {
+                        if sll.sll_pkttype == libc::PACKET_HOST {
+                            break;
+                        }
+                        continue;
+                    }
+                    got.push((sll.sll_pkttype, net));
+                }
+                assert_eq!(
+                    got,
+                    want,
+                    "{lt:?}: kernel (converted) and interpreter (cooked) differ\n\
+                     original:\n{}converted:\n{}",
+                    crate::bpf::print::format(&prog, crate::bpf::print::Style::D),
+                    crate::bpf::print::format(&conv, crate::bpf::print::Style::D)
+                );
+            }
+            assert!(
+                programs >= 400,
+                "{lt:?}: only {programs} convertible programs"
+            );
+        }
+        Ok(compared)
     }
 }

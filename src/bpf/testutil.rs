@@ -506,6 +506,11 @@ impl PacketSocket {
 
     /// One packet: (sll_pkttype, bytes), `None` on timeout.
     pub fn recv(&self) -> Option<(u8, Vec<u8>)> {
+        self.recv_ll().map(|(sll, p)| (sll.sll_pkttype, p))
+    }
+
+    /// One packet with its whole `sockaddr_ll`.
+    pub fn recv_ll(&self) -> Option<(libc::sockaddr_ll, Vec<u8>)> {
         let mut buf = vec![0u8; 65536];
         // SAFETY: a zeroed sockaddr_ll is a valid value to be filled in.
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -525,7 +530,7 @@ impl PacketSocket {
             return None;
         }
         buf.truncate(n as usize);
-        Some((sll.sll_pkttype, buf))
+        Some((sll, buf))
     }
 }
 

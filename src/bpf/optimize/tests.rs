@@ -211,6 +211,7 @@ fn conformance_against_libpcap() {
     let mut libpcap_self_disagree = 0;
     // Reported, never asserted: the machine is shared.
     let mut spent = std::time::Duration::ZERO;
+    let mut times = Vec::new();
     let mut longer_list = Vec::new();
     let mut rng = Rng::new(2024);
     for ((dlt, expr, _, _), (unopt, opt)) in &pairs {
@@ -223,6 +224,7 @@ fn conformance_against_libpcap() {
         let t0 = std::time::Instant::now();
         let ours = optimize(unopt.clone());
         spent += t0.elapsed();
+        times.push(t0.elapsed());
         assert!(
             validate(&ours).is_ok() || validate(&unopt).is_err(),
             "{dlt} {expr}: optimizer produced an invalid program"
