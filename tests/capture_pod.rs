@@ -970,3 +970,42 @@ fn inside_any_and_path_pcapng_streamed_to_tshark() {
     let ifs = tshark(dump.path(), &["frame.interface_id"], None);
     assert_eq!(ifs.len(), 10, "{ifs:?}");
 }
+
+/// AWS VPC CNI: the pod's traffic leaves by its own ENI (`from POD lookup
+/// TABLE`), not by the default route's eth0: --path follows the kernel's
+/// forwarding decision, and reports no loss on the way out.
+#[test]
+fn awsvpc_path_follows_policy_routing_out_of_the_pods_eni() {
+    let w = World::up("awsvpc", 2);
+    let p1 = w.pod("pod1");
+    let (eni, host_if) = (p1.eni.clone().unwrap(), p1.host_if.clone().unwrap());
+    let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "2", "icmp"],
+        3,
+        || ping(&w, "pod1", &ext, 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    assert!(
+        err.contains(&format!("packets leave this node by {eni}")),
+        "{err}"
+    );
+    let hops = strs(&["pod:eth0", &host_if, &eni]);
+    let mut back = hops.clone();
+    back.reverse();
+    let line = |dir: &str, hops: Vec<String>| PathLine {
+        dir: dir.into(),
+        hops,
+        lost: None,
+        vxlan: false,
+    };
+    assert_eq!(
+        path_lines(&o),
+        vec![line("out", hops), line("in", back)],
+        "{o}\n{err}"
+    );
+}

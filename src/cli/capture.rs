@@ -20,6 +20,7 @@ use super::tcpdump::{self, Options};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
 use crate::netlink::Socket;
+use crate::trace::fib::Fib;
 use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
 use crate::{Error, Result};
@@ -403,6 +404,58 @@ fn hops(loc: &Location) -> Vec<Hop> {
     v
 }
 
+/// For a pod on this node with no tunnel on its path: the interface its
+/// packets leave the node by, from the kernel's forwarding decision for a
+/// packet from the pod (source-based policy routing included, as AWS VPC
+/// CNI's per-ENI tables), in place of the default route's device.
+fn pod_egress(loc: &Location, hops: &mut Vec<Hop>) {
+    if loc.remote.is_some() || hops.iter().any(|h| h.role == Role::Tunnel) {
+        return;
+    }
+    let iif = hops
+        .iter()
+        .find(|h| h.role == Role::Bridge)
+        .or_else(|| hops.iter().find(|h| h.role == Role::HostVeth))
+        .map(|h| h.ifindex);
+    // Documentation addresses: never a pod, so the lookup lands on the
+    // route the pod's traffic to the outside world takes.
+    let probe: IpAddr = if loc.ip.is_ipv4() {
+        IpAddr::from([192, 0, 2, 1])
+    } else {
+        IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
+    };
+    let Ok(route) = Fib::open().and_then(|mut f| f.forward(probe, Some(loc.ip), iif)) else {
+        return;
+    };
+    let Some(oif) = route.oif else {
+        return;
+    };
+    if hops.iter().any(|h| h.netns.is_none() && h.ifindex == oif) {
+        return;
+    }
+    let Ok(link) = Socket::open().and_then(|mut nl| nl.link(oif)) else {
+        return;
+    };
+    let hop = Hop {
+        label: link.name.clone(),
+        ifname: link.name.clone(),
+        ifindex: oif,
+        netns: None,
+        role: Role::Underlay,
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "podcap: {}'s packets leave this node by {} (the kernel's forwarding decision for them, \
+         policy rules included)",
+        loc.ip,
+        link.name
+    );
+    match hops.iter().position(|h| h.role == Role::Underlay) {
+        Some(i) => hops[i] = hop,
+        None => hops.push(hop),
+    }
+}
+
 /// The UDP port of the VXLAN device among the hops (flannel.1: 8472).
 fn vxlan_port(hops: &[Hop]) -> Option<u16> {
     let t = hops.iter().find(|h| h.role == Role::Tunnel)?;
@@ -419,7 +472,8 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
         )
         .hint("use podcap capture --inside, or capture on the parent"));
     }
-    let hops = hops(loc);
+    let mut hops = hops(loc);
+    pod_egress(loc, &mut hops);
     if hops.is_empty() {
         return Err(Error::not_found(
             format!("the path of {}", loc.ip),
@@ -482,8 +536,7 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
         print: o.print.clone(),
         timeout,
     };
-    let out = live::run(&pc)?;
-    let _ = out;
+    live::run(&pc)?;
     Ok(0)
 }
 

@@ -9,6 +9,7 @@
 //! underlay.
 
 use super::correlate::{Config, Correlator, Dir, Expect, HopMask, Nanos, Record, Summary};
+use super::fib::Fib;
 use super::identity::{Flow, IdentityConfig, Transport, identify};
 use super::report::{clock, path_line, write_summary};
 use super::{Hop, Role};
@@ -86,15 +87,28 @@ pub struct PathOutcome {
 /// peer address.
 pub struct RouteExpect {
     nl: Option<Socket>,
+    fib: Option<Fib>,
+    pod: IpAddr,
+    /// Where the pod's packets enter the node's IP forwarding: the bridge,
+    /// or the host veth of a routed pod.
+    iif: Option<u32>,
     roles: Vec<(Role, u32)>,
-    cache: HashMap<IpAddr, HopMask>,
+    cache: HashMap<(IpAddr, Dir), HopMask>,
 }
 
 impl RouteExpect {
-    /// `hops`: the path's hops (roles and node-side ifindexes).
-    pub fn new(hops: &[Hop]) -> Self {
+    /// `hops`: the path's hops (roles and node-side ifindexes) of `pod`.
+    pub fn new(pod: IpAddr, hops: &[Hop]) -> Self {
+        let iif = hops
+            .iter()
+            .find(|h| h.role == Role::Bridge)
+            .or_else(|| hops.iter().find(|h| h.role == Role::HostVeth))
+            .map(|h| h.ifindex);
         RouteExpect {
             nl: Socket::open().ok(),
+            fib: Fib::open().ok(),
+            pod,
+            iif,
             roles: hops.iter().map(|h| (h.role, h.ifindex)).collect(),
             cache: HashMap::new(),
         }
@@ -115,9 +129,23 @@ impl RouteExpect {
         self.mask(|r| matches!(r, Role::Pod | Role::HostVeth | Role::Bridge))
     }
 
-    /// The hops a packet to or from `peer` crosses.
-    pub fn for_peer(&mut self, peer: IpAddr) -> HopMask {
-        if let Some(m) = self.cache.get(&peer) {
+    /// The kernel's route for a packet to (`Dir::Out`) or from `peer`: for
+    /// the pod's own packets the forwarding decision (source and input
+    /// interface count, as policy routing does), else the node's route.
+    fn route(&mut self, peer: IpAddr, dir: Dir) -> Option<crate::netlink::Route> {
+        if dir == Dir::Out {
+            if let Some(f) = self.fib.as_mut() {
+                if let Ok(r) = f.forward(peer, Some(self.pod), self.iif) {
+                    return Some(r);
+                }
+            }
+        }
+        self.nl.as_mut()?.route_get(peer, false).ok()
+    }
+
+    /// The hops a packet to (`Dir::Out`) or from (`Dir::In`) `peer` crosses.
+    pub fn for_peer(&mut self, peer: IpAddr, dir: Dir) -> HopMask {
+        if let Some(m) = self.cache.get(&(peer, dir)) {
             return *m;
         }
         let local = self.local();
@@ -129,9 +157,9 @@ impl RouteExpect {
         let m = if link_scope {
             local
         } else {
-            match self.nl.as_mut().map(|nl| nl.route_get(peer, false)) {
-                Some(Ok(r)) if r.rtype == 2 => local,
-                Some(Ok(r)) => {
+            match self.route(peer, dir) {
+                Some(r) if r.rtype == 2 => local,
+                Some(r) => {
                     let role = r.oif.and_then(|o| {
                         self.roles
                             .iter()
@@ -144,17 +172,18 @@ impl RouteExpect {
                         }
                         Some(Role::Underlay) => local.or(self.mask(|r| r == Role::Underlay)),
                         // Via the bridge (a pod on it), the pod's own veth,
-                        // another pod's veth (routed CNIs): stays here.
+                        // another pod's veth (routed CNIs), an interface
+                        // podcap does not watch: no further hop.
                         _ => local,
                     }
                 }
-                _ => all,
+                None => all,
             }
         };
         if self.cache.len() > 65_536 {
             self.cache.clear();
         }
-        self.cache.insert(peer, m);
+        self.cache.insert((peer, dir), m);
         m
     }
 }
@@ -168,7 +197,7 @@ impl Expect for RouteExpect {
             Dir::Out => flow.dst,
             Dir::In => flow.src,
         };
-        self.for_peer(peer)
+        self.for_peer(peer, dir)
     }
 }
 
@@ -411,7 +440,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     .map_err(|e| Error::os("use standard output", e, None))?;
 
     let expect = if pc.routed {
-        PathExpect::Route(Box::new(RouteExpect::new(&pc.hops)))
+        PathExpect::Route(Box::new(RouteExpect::new(pc.pod_ip, &pc.hops)))
     } else {
         PathExpect::All(n)
     };
