@@ -11,11 +11,13 @@
 //! `tcpdump -O -d` prints. Then [`crate::bpf::optimize`] and
 //! [`crate::bpf::validate`].
 
+mod addr;
 mod arith;
 pub mod block;
 mod codegen;
 mod encap;
 pub mod lexer;
+mod link;
 pub mod names;
 mod names_table;
 mod parser;
