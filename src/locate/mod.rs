@@ -251,12 +251,6 @@ impl Ctx<'_> {
 
     /// The neighbour entry of `ip` on `ifindex`, if any.
     fn neigh(&mut self, ip: IpAddr, ifindex: u32) -> Result<Option<Neigh>> {
-        let fam = if ip.is_ipv4() {
-            netlink::AF_INET
-        } else {
-            netlink::AF_INET6
-        };
-        let _ = fam;
         self.nl.neigh_get(ip, ifindex)
     }
 }

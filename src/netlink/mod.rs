@@ -168,11 +168,25 @@ impl Socket {
         Ok(out)
     }
 
-    /// ARP/NDP entries on one device.
+    /// ARP/NDP entries on one device (`ip neigh show dev X`): the kernel
+    /// filters the dump by NDA_IFINDEX; the filter is applied here too for
+    /// kernels that ignore it.
     pub fn neighbours_on(&mut self, ifindex: u32) -> Result<Vec<Neigh>> {
-        let mut v = self.neighbours(AF_UNSPEC)?;
-        v.retain(|n| n.ifindex == ifindex);
-        Ok(v)
+        let req = Request::new(
+            wire::RTM_GETNEIGH,
+            wire::NLM_F_DUMP,
+            &wire::fixed::ndmsg(AF_UNSPEC, 0),
+        )
+        .attr(neigh::NDA_IFINDEX, &ifindex.to_ne_bytes());
+        let mut out = Vec::new();
+        self.transact("neighbour dump", req, true, |t, p| {
+            if t == wire::RTM_NEWNEIGH {
+                out.push(Neigh::parse(p)?);
+            }
+            Ok(())
+        })?;
+        out.retain(|n| n.ifindex == ifindex);
+        Ok(out)
     }
 
     /// The forwarding database of bridge `br_ifindex`: entries learned on
@@ -500,6 +514,8 @@ mod tests {
             let _ = Neigh::parse(&b);
             let _ = Link::parse(&b);
             let _ = Address::parse(&b);
+            let _ = crate::locate::sysfs::parse_brforward(&b);
+            let _ = wire::error_code(&b);
         }
     }
 
@@ -553,6 +569,17 @@ mod tests {
         assert_eq!(nl.link(lo.ifindex).unwrap().name, "lo");
         let links = nl.links().unwrap();
         assert!(links.iter().any(|l| l.name == "lo"));
+        let on_lo = nl.neighbours_on(lo.ifindex).unwrap();
+        let all = nl.neighbours(AF_UNSPEC).unwrap();
+        assert_eq!(
+            on_lo.len(),
+            all.iter().filter(|n| n.ifindex == lo.ifindex).count()
+        );
+        assert_eq!(
+            nl.neigh_get("127.0.0.9".parse().unwrap(), lo.ifindex)
+                .unwrap(),
+            None
+        );
         let r = nl.route_get("127.0.0.1".parse().unwrap(), false).unwrap();
         assert_eq!(r.oif, Some(lo.ifindex));
         assert_eq!(r.rtype, 2); // RTN_LOCAL
