@@ -112,7 +112,7 @@ pub struct SourceConfig {
     /// Ring size in bytes (`-B` is KiB).
     pub buffer_size: usize,
     /// Hand packets over within about a millisecond (`--immediate-mode`,
-    /// `-U`), instead of within a few.
+    /// `-U`), instead of within 50 ms.
     pub immediate: bool,
     /// Requested link type (`-y`). `None`: the interface's own, or
     /// LINUX_SLL for `any`. LINUX_SLL/LINUX_SLL2 work on any interface.
@@ -290,7 +290,10 @@ fn ring_geometry(buffer: usize, immediate: bool) -> sys::TpacketReq3 {
         // divide the block.
         frame_size: block as u32,
         frame_nr: nr as u32,
-        retire_blk_tov: if immediate { 1 } else { 4 },
+        // A block is handed over when full or after this many ms. Short
+        // timeouts retire half-empty blocks and so shrink what the ring
+        // can absorb: 1 ms only when asked (`-U`, `--immediate-mode`).
+        retire_blk_tov: if immediate { 1 } else { 50 },
         sizeof_priv: 0,
         feature_req_word: 0,
     }
@@ -767,6 +770,7 @@ mod tests {
     #[test]
     fn geometry_defaults_and_small_buffers() {
         let g = ring_geometry(DEFAULT_BUFFER, false);
+        assert_eq!(g.retire_blk_tov, 50);
         assert_eq!(g.block_size, 128 << 10);
         assert_eq!(g.block_nr, 32);
         assert_eq!(g.frame_nr * g.frame_size, g.block_nr * g.block_size);
