@@ -266,6 +266,28 @@ fn capabilities_dropped_once_capturing() {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pc.child.id())).unwrap();
     let eff = status.lines().find(|l| l.starts_with("CapEff:")).unwrap();
     assert!(eff.ends_with("0000000000000000"), "{eff}");
+    // Promiscuous by default, as tcpdump.
+    let promiscuity = || {
+        let o = sh("ip", &["-d", "-n", &p.a, "link", "show", "va"]);
+        let s = String::from_utf8_lossy(&o.stdout).into_owned();
+        let n = s
+            .split("promiscuity ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_string);
+        (n.unwrap_or_default(), s)
+    };
+    let (n, link) = promiscuity();
+    assert_eq!(n, "1", "{link}");
+    pc.signal(libc::SIGINT);
+    assert_eq!(pc.wait().0, 0);
+    let (n, link) = promiscuity();
+    assert_eq!(n, "0", "{link}");
+
+    let mut pc = podcap_in(&p, &p.a, &["-i", "va", "-p", "-w", &p.path("c.pcap")]);
+    pc.wait_stderr("listening on va");
+    let (n, link) = promiscuity();
+    assert_eq!(n, "0", "-p: {link}");
     pc.signal(libc::SIGINT);
     assert_eq!(pc.wait().0, 0);
 

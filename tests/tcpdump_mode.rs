@@ -277,3 +277,21 @@ fn called_as_tcpdump_and_filter_file() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(tshark_fields(&f, &["ip.dst"]).len(), 2);
 }
+
+#[test]
+fn dump_program_like_tcpdump() {
+    let Some(d) = savefiles() else { return };
+    let src = d.join("vxlan.pcap").display().to_string();
+    for flag in ["-d", "-dd", "-ddd"] {
+        let (code, out, err) = run(&[flag, "-r", &src, "udp"]);
+        assert_eq!(code, 0, "{err}");
+        let t = Command::new("tcpdump")
+            .args([flag, "-r", &src, "udp"])
+            .output()
+            .unwrap();
+        assert_eq!(out, String::from_utf8_lossy(&t.stdout), "{flag}");
+    }
+    let (code, _, err) = run(&["-d", "-r", &src, "udp", "port", "99999"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("99999"), "{err}");
+}

@@ -456,7 +456,7 @@ pub fn run(prog: &str, o: &mut Options) -> Result<i32> {
             Some(l) => l,
             None => native_linktype(&o.interfaces[0])?,
         };
-        return dump_program(o, lt, true);
+        return dump_program(o, lt, true, o.snaplen);
     }
     live(&name, o)
 }
@@ -482,11 +482,13 @@ fn native_linktype(iface: &str) -> Result<LinkType> {
     })
 }
 
-fn compile(o: &Options, lt: LinkType, live: bool) -> Result<Vec<crate::bpf::Insn>> {
+/// Compiles the filter; `snaplen` is the capture's (or, for `-r`, the
+/// file's, as tcpdump uses it).
+fn compile(o: &Options, lt: LinkType, live: bool, snaplen: u32) -> Result<Vec<crate::bpf::Insn>> {
     if o.filter.trim().is_empty() {
         return Ok(vec![crate::bpf::Insn::stmt(
             crate::bpf::op::RET | crate::bpf::op::K,
-            o.snaplen,
+            snaplen,
         )]);
     }
     crate::filter::compile(
@@ -494,7 +496,7 @@ fn compile(o: &Options, lt: LinkType, live: bool) -> Result<Vec<crate::bpf::Insn
         &crate::filter::Options {
             linktype: lt,
             optimize: o.optimize,
-            snaplen: o.snaplen,
+            snaplen,
             netmask: None,
             linux_ext: live,
             vxlan_ports: o.print.vxlan_ports.clone(),
@@ -502,8 +504,8 @@ fn compile(o: &Options, lt: LinkType, live: bool) -> Result<Vec<crate::bpf::Insn
     )
 }
 
-fn dump_program(o: &Options, lt: LinkType, live: bool) -> Result<i32> {
-    let prog = compile(o, lt, live)?;
+fn dump_program(o: &Options, lt: LinkType, live: bool, snaplen: u32) -> Result<i32> {
+    let prog = compile(o, lt, live, snaplen)?;
     let style = match o.dump_program {
         1 => crate::bpf::print::Style::D,
         2 => crate::bpf::print::Style::Dd,
@@ -649,12 +651,18 @@ fn read_file(name: &str, o: &Options, path: &str) -> Result<i32> {
             )
         })
     };
+    // tcpdump compiles for the file's snap length (an invalid one, 0 or
+    // too big, counts as the maximum).
+    let file_snap = |i: &crate::pcap::reader::FileIface| match i.snaplen {
+        0 => capture::DEFAULT_SNAPLEN,
+        s => s.min(capture::DEFAULT_SNAPLEN),
+    };
     if o.dump_program > 0 {
-        let lt = match ifaces_in.first() {
-            Some(i) => lt_of(i.linktype)?,
-            None => LinkType::En10mb,
+        let (lt, snap) = match ifaces_in.first() {
+            Some(i) => (lt_of(i.linktype)?, file_snap(i)),
+            None => (LinkType::En10mb, o.snaplen),
         };
-        return dump_program(o, lt, false);
+        return dump_program(o, lt, false, snap);
     }
     if let Some(i) = ifaces_in.first() {
         let lt = LinkType::from_linktype(i.linktype);
@@ -674,7 +682,7 @@ fn read_file(name: &str, o: &Options, path: &str) -> Result<i32> {
         let lt = lt_of(i.linktype);
         let prog = match (&lt, o.filter.trim().is_empty()) {
             (_, true) => None,
-            (Ok(l), false) => Some(compile(o, *l, false)?),
+            (Ok(l), false) => Some(compile(o, *l, false, file_snap(i))?),
             (Err(e), false) => return Err(e.clone()),
         };
         progs.push(prog);
@@ -736,7 +744,7 @@ fn read_file(name: &str, o: &Options, path: &str) -> Result<i32> {
                 progs.push(if o.filter.trim().is_empty() {
                     None
                 } else {
-                    Some(compile(o, lt, false)?)
+                    Some(compile(o, lt, false, file_snap(i))?)
                 });
                 ifaces.push(OutIface {
                     name: i.name.clone().unwrap_or_else(|| path.to_string()),
