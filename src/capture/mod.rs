@@ -112,7 +112,8 @@ pub struct SourceConfig {
     /// Ring size in bytes (`-B` is KiB).
     pub buffer_size: usize,
     /// Hand packets over within about a millisecond (`--immediate-mode`,
-    /// `-U`), instead of within 50 ms.
+    /// `-U`), instead of within [`DEFAULT_BLOCK_TIMEOUT_MS`] (see
+    /// [`Tuning`]).
     pub immediate: bool,
     /// Requested link type (`-y`). `None`: the interface's own, or
     /// LINUX_SLL for `any`. LINUX_SLL/LINUX_SLL2 work on any interface.
@@ -270,6 +271,20 @@ pub struct Batch<'s> {
     names: &'s Names,
 }
 
+/// Block timeout of [`Source::open`] without `immediate`.
+pub const DEFAULT_BLOCK_TIMEOUT_MS: u32 = 4;
+
+/// Ring knobs beyond [`SourceConfig`], for [`Source::open_tuned`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tuning {
+    /// How long the kernel may keep a part-filled block before handing it
+    /// over (`None`: 1 ms if `immediate`, else
+    /// [`DEFAULT_BLOCK_TIMEOUT_MS`]). Short timeouts hand over half-empty
+    /// blocks and so shrink how many packets the ring can absorb; long ones
+    /// delay packets. tcpdump mode uses 50 ms unless `-U`.
+    pub block_timeout_ms: Option<u32>,
+}
+
 fn ring_geometry(buffer: usize, immediate: bool) -> sys::TpacketReq3 {
     // SAFETY: sysconf has no memory-safety preconditions.
     let page = match unsafe { libc::sysconf(libc::_SC_PAGESIZE) } {
@@ -290,10 +305,11 @@ fn ring_geometry(buffer: usize, immediate: bool) -> sys::TpacketReq3 {
         // divide the block.
         frame_size: block as u32,
         frame_nr: nr as u32,
-        // A block is handed over when full or after this many ms. Short
-        // timeouts retire half-empty blocks and so shrink what the ring
-        // can absorb: 1 ms only when asked (`-U`, `--immediate-mode`).
-        retire_blk_tov: if immediate { 1 } else { 50 },
+        retire_blk_tov: if immediate {
+            1
+        } else {
+            DEFAULT_BLOCK_TIMEOUT_MS
+        },
         sizeof_priv: 0,
         feature_req_word: 0,
     }
@@ -349,10 +365,15 @@ impl Source {
     /// attaches the filter. Needs CAP_NET_RAW (and CAP_SYS_ADMIN for a
     /// netns); the error then says so and how to grant it.
     pub fn open(cfg: &SourceConfig) -> Result<Source> {
-        sys::in_netns(cfg.netns.as_deref(), || Source::open_here(cfg))
+        Source::open_tuned(cfg, &Tuning::default())
     }
 
-    fn open_here(cfg: &SourceConfig) -> Result<Source> {
+    /// [`Source::open`] with ring knobs.
+    pub fn open_tuned(cfg: &SourceConfig, tuning: &Tuning) -> Result<Source> {
+        sys::in_netns(cfg.netns.as_deref(), || Source::open_here(cfg, tuning))
+    }
+
+    fn open_here(cfg: &SourceConfig, tuning: &Tuning) -> Result<Source> {
         let ctl = sys::ioctl_socket()?;
         let any = cfg.iface == "any";
         let (ifindex, native) = if any {
@@ -414,7 +435,10 @@ impl Source {
             // Linux >= 4.20; older kernels still get the user-space check.
             let _ = sys::setsockopt(raw, sys::SOL_PACKET, sys::PACKET_IGNORE_OUTGOING, &1i32);
         }
-        let req = ring_geometry(cfg.buffer_size, cfg.immediate);
+        let mut req = ring_geometry(cfg.buffer_size, cfg.immediate);
+        if let Some(ms) = tuning.block_timeout_ms {
+            req.retire_blk_tov = ms.max(1);
+        }
         sys::setsockopt(raw, sys::SOL_PACKET, sys::PACKET_RX_RING, &req).map_err(|e| {
             Error::os(
                 format!(
@@ -770,7 +794,7 @@ mod tests {
     #[test]
     fn geometry_defaults_and_small_buffers() {
         let g = ring_geometry(DEFAULT_BUFFER, false);
-        assert_eq!(g.retire_blk_tov, 50);
+        assert_eq!(g.retire_blk_tov, DEFAULT_BLOCK_TIMEOUT_MS);
         assert_eq!(g.block_size, 128 << 10);
         assert_eq!(g.block_nr, 32);
         assert_eq!(g.frame_nr * g.frame_size, g.block_nr * g.block_size);

@@ -559,7 +559,12 @@ fn live(name: &str, o: &Options) -> Result<i32> {
             optimize: o.optimize,
             vxlan_ports: o.print.vxlan_ports.clone(),
         };
-        let src = Source::open(&cfg).map_err(|e| {
+        // Latency matters less than ring capacity unless -U: blocks may
+        // fill for 50 ms, where libpcap's tcpdump waits up to a second.
+        let tuning = capture::Tuning {
+            block_timeout_ms: (!o.immediate).then_some(50),
+        };
+        let src = Source::open_tuned(&cfg, &tuning).map_err(|e| {
             if e.kind == crate::error::Kind::Permission {
                 let mut e = e;
                 e.what = format!("{} (capture on {i})", e.what);
