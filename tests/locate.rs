@@ -354,3 +354,34 @@ fn ipv6_pod_on_a_bridge() {
     assert_eq!(field(&j, "method").as_deref(), Some("bridge-fdb"), "{j}");
     assert!(j.contains("agrees"), "{j}");
 }
+
+#[test]
+fn brforward_fallback_finds_every_pod_as_brctl_would() {
+    let w = World::up("bridge", 3);
+    for p in &w.pods {
+        w.flush_neigh(&p.node);
+        let out = run_env(&w, &p.node, &["locate", "--json", &p.ip.to_string()]);
+        let j = stdout(&out);
+        assert!(out.status.success(), "{}", text(&out));
+        assert_eq!(field(&j, "ifname"), p.host_if, "{j}");
+        assert!(j.contains("/brforward)"), "{j}");
+        assert!(j.contains("brctl showstp"), "{j}");
+    }
+    let br = w.pods[0].bridge.clone().unwrap();
+    let node = w.pods[0].node.clone();
+    let ours = stdout(&run_env(&w, &node, &["brctl", "showmacs", &br]));
+    let theirs = stdout(&w.exec(&node, &["brctl", "showmacs", &br]));
+    let cols = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split('\t').take(3).collect::<Vec<_>>().join("\t"))
+            .collect()
+    };
+    assert_eq!(cols(&ours), cols(&theirs));
+}
+
+fn run_env(w: &World, node: &str, args: &[&str]) -> std::process::Output {
+    w.podcap_command(node, args)
+        .env("PODCAP_FDB", "sysfs")
+        .output()
+        .unwrap()
+}

@@ -389,7 +389,12 @@ fn showmacs(br: &str) -> Result<i32> {
     let mut nl = Socket::open()?;
     let brl = bridge_link(&mut nl, br)?;
     let links = names(&mut nl)?;
-    let rows: Vec<sysfs::FdbRepr> = match nl.bridge_fdb(brl.ifindex) {
+    let fdb = if locate::fdb_from_sysfs() {
+        Err(Error::unsupported("netlink FDB", "PODCAP_FDB=sysfs"))
+    } else {
+        nl.bridge_fdb(brl.ifindex)
+    };
+    let rows: Vec<sysfs::FdbRepr> = match fdb {
         Ok(v) => v
             .into_iter()
             .filter(|e| e.ifindex != brl.ifindex)

@@ -512,12 +512,15 @@ fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
 /// The bridge port (ifindex) that `mac` was learned on: netlink FDB first,
 /// brforward as fallback; records brctl-style evidence.
 fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
-    let via_nl = cx
-        .nl
-        .fdb_get(mac, br.ifindex)
-        .ok()
-        .flatten()
-        .filter(|e| e.ifindex != br.ifindex);
+    let via_nl = if fdb_from_sysfs() {
+        None
+    } else {
+        cx.nl
+            .fdb_get(mac, br.ifindex)
+            .ok()
+            .flatten()
+            .filter(|e| e.ifindex != br.ifindex)
+    };
     if let Some(e) = via_nl {
         let Some(port) = cx.link(e.ifindex) else {
             return Ok(None);
@@ -583,6 +586,13 @@ fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
             .map(|l| l.ifindex),
     };
     Ok(idx)
+}
+
+/// `PODCAP_FDB=sysfs` skips the netlink FDB and reads
+/// `/sys/class/net/BR/brforward` as bridge-utils does (the fallback for
+/// kernels or sandboxes without AF_BRIDGE neighbour dumps, forced).
+pub fn fdb_from_sysfs() -> bool {
+    std::env::var_os("PODCAP_FDB").is_some_and(|v| v == "sysfs")
 }
 
 /// Step 3: the route's device is the pod's host-side interface.
