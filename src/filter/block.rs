@@ -82,6 +82,24 @@ impl Graph {
         }
     }
 
+    /// A block whose edges the caller sets itself ([`Graph::edges`]).
+    pub fn raw_block(&mut self, stmts: Vec<Stmt>, code: u16, k: u32) -> BlockId {
+        let id = self.blocks.len();
+        self.blocks.push(Block {
+            stmts,
+            code,
+            k,
+            ..Block::default()
+        });
+        id
+    }
+
+    /// Sets a block's successors (for `ja` blocks only `jt` is used).
+    pub fn edges(&mut self, b: BlockId, jt: BlockId, jf: BlockId) {
+        self.blocks[b].jt = Some(jt);
+        self.blocks[b].jf = Some(jf);
+    }
+
     fn ret_block(&mut self, k: u32) -> BlockId {
         let id = self.blocks.len();
         self.blocks.push(Block {
@@ -251,6 +269,18 @@ impl Graph {
         }
         let at = start + slen;
         c.out[at] = Insn::stmt(blk.code, blk.k);
+        if blk.code == op::JMP | op::JA {
+            // An unconditional block (only protochain's walks): `ja` to jt.
+            let Some(t) = blk.jt else {
+                return Err(LayoutError::TooLong);
+            };
+            let off = c.offset[t] as i64 - at as i64 - 1;
+            if off < 0 {
+                return Err(LayoutError::TooLong);
+            }
+            c.out[at].k = off as u32;
+            return Ok(());
+        }
         let (Some(jt), Some(jf)) = (blk.jt, blk.jf) else {
             return Ok(());
         };

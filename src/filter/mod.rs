@@ -14,6 +14,7 @@
 mod addr;
 mod arith;
 pub mod block;
+mod chain;
 mod codegen;
 mod encap;
 pub mod lexer;

@@ -126,7 +126,7 @@ impl Gen {
             }
             Addr::Gateway => Err(format!("'gateway' is not a valid qualifier for '{v}'")),
             Addr::Proto => self.proto(v, q.proto, q.dir),
-            Addr::ProtoChain => Err("'protochain' is not supported by podcap's compiler".into()),
+            Addr::ProtoChain => self.protochain(v, q.proto, q.dir),
             Addr::Undef => Err("syntax error".into()),
         }
     }
@@ -203,7 +203,18 @@ impl Gen {
                 let v = v.ok_or_else(|| format!("unknown '{prefix}proto' value '{name}'"))?;
                 self.proto(v, q.proto, q.dir)
             }
-            Addr::ProtoChain => Err("'protochain' is not supported by podcap's compiler".into()),
+            Addr::ProtoChain => {
+                let v = match q.proto {
+                    Proto::Default | Proto::Ip | Proto::Ip6 => names::ip_protocol(name),
+                    _ => None,
+                };
+                let prefix = match q.proto {
+                    Proto::Default => String::new(),
+                    p => format!("{} ", p.name()),
+                };
+                let v = v.ok_or_else(|| format!("unknown '{prefix}protochain' value '{name}'"))?;
+                self.protochain(v, q.proto, q.dir)
+            }
             Addr::Undef => Err("syntax error".into()),
         }
     }

@@ -546,3 +546,33 @@ fn bench_compile() {
         );
     }
 }
+
+#[test]
+fn protochain_walks_extension_headers_forward_only() {
+    use crate::bpf::interp::{Aux, run};
+    // IPv6, hop-by-hop options (8 bytes), then UDP 53 -> 67.
+    let mut pkt = vec![0x60, 0, 0, 0, 0, 0x14, 0x00, 0x40];
+    pkt.extend([0xfd; 16]);
+    pkt.extend([0xfe; 16]);
+    pkt.extend([0x11, 0x00, 5, 2, 0, 0, 1, 0]);
+    pkt.extend([0, 0x35, 0, 0x43, 0, 0x0c, 0, 0]);
+    for optimize in [false, true] {
+        let o = Options {
+            linktype: LinkType::Raw,
+            optimize,
+            ..Options::default()
+        };
+        for (expr, want) in [
+            ("ip6 protochain 17", true),
+            ("protochain \\udp", true),
+            ("ip6 protochain 6", false),
+            ("ip protochain 17", false),
+        ] {
+            let p = compile(expr, &o).unwrap();
+            assert!(crate::bpf::validate::validate(&p).is_ok(), "{expr}");
+            let got = run(&p, &pkt, pkt.len() as u32, &Aux::default()) != 0;
+            assert_eq!(got, want, "{expr}\n{}", format(&p, Style::D));
+        }
+    }
+    assert!(compile("geneve and protochain 4", &Options::default()).is_err());
+}
