@@ -122,6 +122,33 @@ pub fn llc_sap(name: &str) -> Option<u32> {
     })
 }
 
+/// Addresses of `name` in /etc/hosts, in file order. No DNS: compiling a
+/// filter must not wait on the network (and a node's resolver may not be
+/// reachable from where podcap runs).
+pub fn etc_hosts(name: &str) -> Vec<std::net::IpAddr> {
+    let text = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    hosts_lookup(&text, name)
+}
+
+/// The /etc/hosts format: address, then names; `#` starts a comment.
+pub fn hosts_lookup(text: &str, name: &str) -> Vec<std::net::IpAddr> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let Some(addr) = words
+            .next()
+            .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+        else {
+            continue;
+        };
+        if words.any(|w| w.eq_ignore_ascii_case(name)) && !out.contains(&addr) {
+            out.push(addr);
+        }
+    }
+    out
+}
+
 /// pcap-filter(7)'s named constants, which the lexer turns into numbers.
 pub fn constant(name: &str) -> Option<u32> {
     Some(match name {
@@ -203,6 +230,20 @@ mod tests {
         assert_eq!(service("bootps").map(|s| s.port), Some(67));
         assert_eq!(service("nosuchservice"), None);
         assert_eq!(port("8080").map(|s| s.port), Some(8080));
+    }
+
+    #[test]
+    fn hosts_file() {
+        let text = "# comment\n127.0.0.1 localhost\n::1 localhost ip6-localhost\n10.244.1.5 web-0.web web-0 # pod\n";
+        assert_eq!(
+            hosts_lookup(text, "localhost"),
+            vec![
+                "127.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        assert_eq!(hosts_lookup(text, "WEB-0").len(), 1);
+        assert!(hosts_lookup(text, "comment").is_empty());
     }
 
     #[test]

@@ -145,9 +145,46 @@ impl Gen {
                         "unknown network '{name}' (podcap does not resolve network names; write it as a.b.c.d/len)"
                     ));
                 }
-                Err(format!(
-                    "unknown host '{name}' (podcap does not resolve host names; write the IP address)"
-                ))
+                let addrs = names::etc_hosts(name);
+                if addrs.is_empty() {
+                    return Err(format!(
+                        "unknown host '{name}' (podcap looks names up in /etc/hosts only, not DNS; write the IP address)"
+                    ));
+                }
+                // As libpcap with getaddrinfo's answers: each address, or'ed.
+                let (p4, p6) = match q.proto {
+                    Proto::Default if self.off_linktype.is_none() => (Proto::Ip, Proto::Ip6),
+                    p => (p, p),
+                };
+                let mut b: Option<Expr> = None;
+                for a in addrs {
+                    let tmp = match a {
+                        std::net::IpAddr::V4(v4) => {
+                            if p4 == Proto::Ip6 {
+                                continue;
+                            }
+                            self.host(u32::from(v4), 0xffff_ffff, p4, q.dir, false)?
+                        }
+                        std::net::IpAddr::V6(v6) => {
+                            if p6 == Proto::Ip {
+                                continue;
+                            }
+                            let v = u128::from(v6);
+                            let w = [
+                                (v >> 96) as u32,
+                                (v >> 64) as u32,
+                                (v >> 32) as u32,
+                                v as u32,
+                            ];
+                            self.host6(&w, &[u32::MAX; 4], p6, q.dir, false)?
+                        }
+                    };
+                    b = Some(match b {
+                        Some(prev) => self.or(prev, tmp),
+                        None => tmp,
+                    });
+                }
+                b.ok_or_else(|| format!("unknown host '{name}' for specified address family"))
             }
             Addr::Port => {
                 let svc = names::port(name).ok_or_else(|| format!("unknown port '{name}'"))?;
