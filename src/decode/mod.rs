@@ -1,7 +1,32 @@
 //! tcpdump-style one-line packet descriptions (tcpdump 4.99 formats).
+//!
+//! Each protocol has its own module that appends to a [`Ctx`] line. A
+//! protocol that runs out of captured bytes returns [`Trunc`], and the
+//! printer ends the line with tcpdump's ` [|proto]` mark, naming the
+//! innermost protocol being decoded, as tcpdump's longjmp does.
+
+mod arp;
+mod bytes;
+mod dns;
+mod dump;
+mod icmp;
+mod icmp6;
+mod igmp;
+mod ip;
+mod ip6;
+mod link;
+mod names;
+mod tcp;
+mod text;
+mod time;
+mod udp;
+mod vxlan;
 
 use crate::linktype::LinkType;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+
+pub(crate) use bytes::{R, Trunc};
 
 /// Which way a packet went, as tcpdump prints it for `-i any`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +55,17 @@ impl Direction {
             _ => None,
         }
     }
+
+    /// The word tcpdump prints (`In`, `B`, `M`, `P`, `Out`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "In",
+            Direction::Broadcast => "B",
+            Direction::Multicast => "M",
+            Direction::OtherHost => "P",
+            Direction::Out => "Out",
+        }
+    }
 }
 
 /// Time stamp style: `-t` (none), default, `-tt`, `-ttt`, `-tttt`, `-ttttt`.
@@ -42,6 +78,20 @@ pub enum TimeFormat {
     DeltaPrevious,
     Date,
     DeltaFirst,
+}
+
+impl TimeFormat {
+    /// From the number of `-t` flags on tcpdump's command line.
+    pub fn from_count(n: u8) -> Self {
+        match n {
+            0 => TimeFormat::Default,
+            1 => TimeFormat::None,
+            2 => TimeFormat::Epoch,
+            3 => TimeFormat::DeltaPrevious,
+            4 => TimeFormat::Date,
+            _ => TimeFormat::DeltaFirst,
+        }
+    }
 }
 
 /// Hex/ASCII dump style: `-x`, `-xx`, `-X`, `-XX`, `-A`.
@@ -59,6 +109,8 @@ pub enum Dump {
     HexAsciiLink,
     /// `-A`: ASCII of the packet without the link header.
     Ascii,
+    /// `-AA`: ASCII including the link header.
+    AsciiLink,
 }
 
 /// The printing options of tcpdump's command line.
@@ -76,6 +128,8 @@ pub struct PrintOptions {
     pub dump: Dump,
     /// UDP ports decoded as VXLAN besides 4789 (flannel: 8472).
     pub vxlan_ports: Vec<u16>,
+    /// `-S`: absolute TCP sequence numbers.
+    pub absolute_seq: bool,
 }
 
 /// What the capture knows about one packet besides its bytes.
@@ -91,13 +145,88 @@ pub struct Meta<'a> {
     pub direction: Option<Direction>,
 }
 
-/// Prints packets as tcpdump does; keeps the state `-ttt` needs.
+/// Prints packets as tcpdump does; keeps the state `-ttt` and relative
+/// TCP sequence numbers need.
 #[derive(Debug, Clone)]
 pub struct Printer {
     pub opts: PrintOptions,
     prev: Option<(i64, u32)>,
     first: Option<(i64, u32)>,
+    tcp: tcp::SeqTable,
+    ifnames: link::IfNames,
+    line: String,
 }
+
+/// The line being built and what the protocol printers share.
+pub(crate) struct Ctx<'p> {
+    pub o: &'p PrintOptions,
+    pub s: &'p mut String,
+    /// Innermost protocol being decoded, named in ` [|proto]`.
+    pub proto: &'static str,
+    pub tcp: &'p mut tcp::SeqTable,
+    pub ifnames: &'p mut link::IfNames,
+    /// Depth of encapsulation (VXLAN, IP-in-IP); bounds recursion.
+    pub depth: u8,
+}
+
+impl Ctx<'_> {
+    pub fn put(&mut self, s: &str) {
+        self.s.push_str(s);
+    }
+
+    pub fn fmt(&mut self, args: std::fmt::Arguments<'_>) {
+        let _ = self.s.write_fmt(args);
+    }
+
+    pub fn v(&self) -> u8 {
+        self.o.verbose
+    }
+
+    /// Prints ` [|proto]`, tcpdump's mark for bytes that were not captured.
+    pub fn trunc_mark(&mut self) {
+        let p = self.proto;
+        self.fmt(format_args!(" [|{p}]"));
+    }
+
+    /// A truncation a printer handles itself (tcpdump's `goto trunc`):
+    /// the mark, and decoding of this packet continues in the callers,
+    /// unlike [`Trunc`] which abandons it as tcpdump's longjmp does.
+    pub fn local_trunc(&mut self) -> R {
+        self.trunc_mark();
+        Ok(())
+    }
+
+    /// `prefix` then the IPv6 address at `off`, read first: tcpdump's
+    /// `ND_PRINT(" x %s", GET_IP6ADDR_STRING(p))` prints nothing when the
+    /// address was not captured.
+    pub fn ip6_after(&mut self, prefix: &str, b: &[u8], off: usize) -> R {
+        let a = bytes::slice(b, off, 16)?;
+        self.put(prefix);
+        bytes::ipv6(self.s, a);
+        Ok(())
+    }
+
+    /// Like [`Ctx::ip6_after`] for an IPv4 address.
+    pub fn ip4_after(&mut self, prefix: &str, b: &[u8], off: usize) -> R {
+        let a = bytes::slice(b, off, 4)?;
+        self.put(prefix);
+        bytes::ipv4(self.s, a);
+        Ok(())
+    }
+
+    /// tcpdump's ` (invalid)`.
+    pub fn invalid(&mut self) {
+        self.put(" (invalid)");
+    }
+}
+
+/// `w!(ctx, "fmt", args..)` appends formatted text to the line.
+macro_rules! w {
+    ($ctx:expr, $($arg:tt)*) => {
+        $ctx.fmt(format_args!($($arg)*))
+    };
+}
+pub(crate) use w;
 
 impl Printer {
     pub fn new(opts: PrintOptions) -> Self {
@@ -105,6 +234,9 @@ impl Printer {
             opts,
             prev: None,
             first: None,
+            tcp: tcp::SeqTable::default(),
+            ifnames: link::IfNames::default(),
+            line: String::with_capacity(256),
         }
     }
 
@@ -112,7 +244,45 @@ impl Printer {
     /// malformed bytes: what cannot be decoded is printed as tcpdump does
     /// (`[|tcp]` truncation marks, raw lengths).
     pub fn print(&mut self, out: &mut dyn Write, meta: &Meta<'_>, data: &[u8]) -> io::Result<()> {
-        let _ = (&self.prev, &self.first);
-        writeln!(out, "{} bytes", data.len().min(meta.wirelen as usize))
+        self.format(meta, data);
+        out.write_all(self.line.as_bytes())
+    }
+
+    /// Like [`Printer::print`], but returns the text (newline included).
+    pub fn format(&mut self, meta: &Meta<'_>, data: &[u8]) -> &str {
+        self.line.clear();
+        let ts = (meta.ts_sec, meta.ts_nsec);
+        time::print(
+            &mut self.line,
+            &self.opts,
+            ts,
+            &mut self.prev,
+            &mut self.first,
+        );
+        // The wire length can never be less than what was captured; a
+        // malformed record that claims so is clamped as libpcap does.
+        let wirelen = (meta.wirelen as usize).max(data.len());
+        let mut ctx = Ctx {
+            o: &self.opts,
+            s: &mut self.line,
+            proto: "",
+            tcp: &mut self.tcp,
+            ifnames: &mut self.ifnames,
+            depth: 0,
+        };
+        // On truncation tcpdump dumps the whole packet (header length 0).
+        let hdr = match link::print(&mut ctx, meta, data, wirelen) {
+            Ok(h) => h.min(data.len()),
+            Err(Trunc) => {
+                ctx.trunc_mark();
+                0
+            }
+        };
+        dump::print(&mut self.line, self.opts.dump, data, hdr);
+        self.line.push('\n');
+        &self.line
     }
 }
+
+#[cfg(test)]
+mod tests;

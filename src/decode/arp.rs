@@ -1,0 +1,122 @@
+//! ARP and RARP (print-arp.c): `ARP, Request who-has 10.0.0.2 tell
+//! 10.0.0.1, length 28`.
+
+use super::bytes::{R, be16, ipv4, mac, slice, u8_at};
+use super::{Ctx, link, names, w};
+
+pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
+    ctx.proto = "arp";
+    slice(p, 0, 8)?;
+    let hrd = be16(p, 0)?;
+    let pro = be16(p, 2)?;
+    let hln = usize::from(u8_at(p, 4)?);
+    let pln = usize::from(u8_at(p, 5)?);
+    let op = be16(p, 6)?;
+    let sha = 8;
+    let spa = sha + hln;
+    let tha = spa + pln;
+    let tpa = tha + hln;
+    slice(p, tpa, pln)?;
+    if !ctx.o.link_header {
+        ctx.put("ARP, ");
+    }
+    let ip_like = pro == 0x0800 || pro == 0x1000;
+    if !ip_like || pln != 4 || hln == 0 || ctx.v() > 0 {
+        let hw = match hrd {
+            1 => "Ethernet",
+            6 => "TokenRing",
+            7 => "ArcNet",
+            15 => "FrameRelay",
+            23 => "Strip",
+            24 => "IEEE 1394",
+            19 => "ATM",
+            32 => "InfiniBand",
+            _ => "",
+        };
+        if hw.is_empty() {
+            w!(ctx, "Unknown Hardware ({hrd})");
+        } else {
+            ctx.put(hw);
+        }
+        w!(ctx, " (len {hln}), ");
+        match names::ethertype(pro) {
+            Some(n) => ctx.put(n),
+            None => w!(ctx, "Unknown Protocol (0x{pro:04x})"),
+        }
+        w!(ctx, " (len {pln})");
+        if ctx.v() == 0 {
+            w!(ctx, ", length {length}");
+            return Ok(());
+        }
+    }
+    if ctx.v() > 0 {
+        ctx.put(", ");
+    }
+    match op {
+        1 => ctx.put("Request"),
+        2 => ctx.put("Reply"),
+        3 => ctx.put("Reverse Request"),
+        4 => ctx.put("Reverse Reply"),
+        8 => ctx.put("Inverse Request"),
+        9 => ctx.put("Inverse Reply"),
+        10 => ctx.put("NACK Reply"),
+        _ => w!(ctx, "Unknown ({op})"),
+    }
+    ctx.put(" ");
+    let linkaddr = |ctx: &mut Ctx<'_>, off: usize| {
+        if hln == 0 {
+            ctx.put("<empty>");
+        } else {
+            mac(ctx.s, &p[off..off + hln]);
+        }
+    };
+    let paddr = |ctx: &mut Ctx<'_>, off: usize| {
+        if !ip_like {
+            ctx.put("<wrong proto type>");
+        } else if pln != 4 {
+            ctx.put("<wrong len>");
+        } else {
+            ipv4(ctx.s, &p[off..off + 4]);
+        }
+    };
+    match op {
+        1 => {
+            ctx.put("who-has ");
+            paddr(ctx, tpa);
+            if p[tha..tha + hln].iter().any(|&b| b != 0) {
+                ctx.put(" (");
+                linkaddr(ctx, tha);
+                ctx.put(")");
+            }
+            ctx.put(" tell ");
+            paddr(ctx, spa);
+        }
+        2 => {
+            paddr(ctx, spa);
+            ctx.put(" is-at ");
+            linkaddr(ctx, sha);
+        }
+        3 | 8 => {
+            ctx.put("who-is ");
+            linkaddr(ctx, tha);
+            ctx.put(" tell ");
+            linkaddr(ctx, sha);
+        }
+        4 => {
+            linkaddr(ctx, tha);
+            ctx.put(" at ");
+            paddr(ctx, tpa);
+        }
+        9 => {
+            linkaddr(ctx, sha);
+            ctx.put(" at ");
+            paddr(ctx, spa);
+        }
+        _ => {
+            link::default_print(ctx, p);
+            return Ok(());
+        }
+    }
+    w!(ctx, ", length {length}");
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! IPv4 (print-ip.c) and the next-protocol demultiplexer
+//! (print-ip-demux.c) shared with IPv6.
+
+use super::bytes::{R, be16, cksum_shouldbe, has, in_cksum, ipv4, ipv4_at, slice, u8_at};
+use super::{Ctx, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
+
+/// The network header a transport printer was carried in, for its
+/// addresses and the checksum pseudo-header.
+#[derive(Clone, Copy)]
+pub(crate) enum Net<'a> {
+    /// The 20-byte fixed IPv4 header.
+    V4(&'a [u8]),
+    /// The 40-byte fixed IPv6 header.
+    V6(&'a [u8]),
+}
+
+impl Net<'_> {
+    pub fn src(&self, s: &mut String) {
+        match self {
+            Net::V4(h) => ipv4(s, &h[12..16]),
+            Net::V6(h) => super::bytes::ipv6(s, &h[8..24]),
+        }
+    }
+
+    pub fn dst(&self, s: &mut String) {
+        match self {
+            Net::V4(h) => ipv4(s, &h[16..20]),
+            Net::V6(h) => super::bytes::ipv6(s, &h[24..40]),
+        }
+    }
+
+    /// The protocol field of the fixed header (not the last extension's).
+    pub fn proto(&self) -> u8 {
+        match self {
+            Net::V4(h) => h[9],
+            Net::V6(h) => h[6],
+        }
+    }
+
+    /// Transport checksum over the pseudo-header and `seg`; 0 if right.
+    pub fn cksum(&self, proto: u8, seg: &[u8]) -> u16 {
+        let len = seg.len() as u32;
+        match self {
+            Net::V4(h) => {
+                let ph = [0, proto, (len >> 8) as u8, len as u8];
+                in_cksum(&[&h[12..20], &ph, seg])
+            }
+            Net::V6(h) => {
+                let l = len.to_be_bytes();
+                let ph = [l[0], l[1], l[2], l[3], 0, 0, 0, proto];
+                in_cksum(&[&h[8..40], &ph, seg])
+            }
+        }
+    }
+
+    pub fn is_v6(&self) -> bool {
+        matches!(self, Net::V6(_))
+    }
+}
+
+/// `src > dst: `
+pub(crate) fn addrs(ctx: &mut Ctx<'_>, net: Net<'_>) {
+    net.src(ctx.s);
+    ctx.put(" > ");
+    net.dst(ctx.s);
+    ctx.put(": ");
+}
+
+pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
+    ctx.proto = "ip";
+    let vhl = u8_at(bp, 0)?;
+    let ver = vhl >> 4;
+    if ver != 4 {
+        if ver == 6 {
+            ctx.put("IP6, wrong link-layer encapsulation");
+        } else {
+            w!(ctx, "IP{ver}");
+        }
+        ctx.invalid();
+        return Ok(());
+    }
+    if !ctx.o.link_header {
+        ctx.put("IP ");
+    }
+    if !has(bp, 0, 20) {
+        return ctx.local_trunc();
+    }
+    if length < 20 {
+        w!(ctx, "truncated-ip {length}");
+        return Ok(());
+    }
+    let hlen = usize::from(vhl & 0x0f) * 4;
+    if hlen < 20 {
+        w!(ctx, "bad-hlen {hlen}");
+        return Ok(());
+    }
+    let mut len = usize::from(be16(bp, 2)?);
+    if length < len {
+        w!(ctx, "truncated-ip - {} bytes missing! ", len - length);
+    }
+    if len < hlen {
+        if len != 0 {
+            w!(ctx, "bad-len {len}");
+            return Ok(());
+        }
+        // A zero total length is what TSO sends look like.
+        len = length;
+    }
+    let bp = &bp[..bp.len().min(len)];
+    let hdr = &bp[..20];
+    let payload_len = len - hlen;
+    let off = be16(bp, 6)?;
+    let proto = u8_at(bp, 9)?;
+    if ctx.v() > 0 {
+        let tos = u8_at(bp, 1)?;
+        w!(ctx, "(tos 0x{tos:x}");
+        match tos & 3 {
+            1 => ctx.put(",ECT(1)"),
+            2 => ctx.put(",ECT(0)"),
+            3 => ctx.put(",CE"),
+            _ => {}
+        }
+        let ttl = u8_at(bp, 8)?;
+        if ttl >= 1 {
+            w!(ctx, ", ttl {ttl}");
+        }
+        let mut flags = Vec::new();
+        if off & 0x2000 != 0 {
+            flags.push("+");
+        }
+        if off & 0x4000 != 0 {
+            flags.push("DF");
+        }
+        if off & 0x8000 != 0 {
+            flags.push("rsvd");
+        }
+        let flags = if flags.is_empty() {
+            "none".to_string()
+        } else {
+            flags.join(", ")
+        };
+        w!(
+            ctx,
+            ", id {}, offset {}, flags [{flags}], proto {} ({proto})",
+            be16(bp, 4)?,
+            (off & 0x1fff) * 8,
+            names::ipproto(proto).unwrap_or("unknown")
+        );
+        w!(ctx, ", length {}", be16(bp, 2)?);
+        let mut truncated = false;
+        if hlen > 20 {
+            ctx.put(", options (");
+            if !options(ctx, &bp[20..], hlen - 20)? {
+                ctx.put(" [truncated-option]");
+                truncated = true;
+            }
+            ctx.put(")");
+        }
+        if bp.len() >= hlen {
+            let sum = in_cksum(&[&bp[..hlen]]);
+            if sum != 0 {
+                let field = be16(bp, 10)?;
+                w!(
+                    ctx,
+                    ", bad cksum {field:x} (->{:x})!",
+                    cksum_shouldbe(field, sum)
+                );
+            }
+        }
+        ctx.put(")\n    ");
+        if truncated {
+            ipv4_at(ctx.s, bp, 12)?;
+            ctx.ip4_after(" > ", bp, 16)?;
+            ctx.put(": ");
+            return ctx.local_trunc();
+        }
+    }
+    if off & 0x1fff == 0 {
+        if !matches!(proto, 6 | 17 | 132 | 33) {
+            addrs(ctx, Net::V4(hdr));
+        }
+        if bp.len() < hlen {
+            w!(
+                ctx,
+                " [remaining caplen({}) < header length({hlen})]",
+                bp.len()
+            );
+            return Err(super::Trunc);
+        }
+        demux(
+            ctx,
+            &bp[hlen..],
+            payload_len,
+            Net::V4(hdr),
+            off & 0x2000 != 0,
+            proto,
+        )
+    } else {
+        ipv4_at(ctx.s, bp, 12)?;
+        ctx.ip4_after(" > ", bp, 16)?;
+        w!(ctx, ": ip-proto-{proto}");
+        Ok(())
+    }
+}
+
+/// ip_optprint: Ok(false) where tcpdump returns -1 (a TCHECK failed).
+fn options(ctx: &mut Ctx<'_>, mut cp: &[u8], mut length: usize) -> R<bool> {
+    let mut sep = "";
+    while length > 0 {
+        ctx.put(sep);
+        sep = ",";
+        let code = u8_at(cp, 0)?;
+        match code {
+            0 => ctx.put("EOL"),
+            1 => ctx.put("NOP"),
+            68 => ctx.put("timestamp"),
+            130 => ctx.put("security"),
+            7 => ctx.put("RR"),
+            137 => ctx.put("SSRR"),
+            131 => ctx.put("LSRR"),
+            148 => ctx.put("RA"),
+            82 => ctx.put("traceroute"),
+            _ => w!(ctx, "unknown {code}"),
+        }
+        let olen = if code == 0 || code == 1 {
+            1
+        } else {
+            let l = usize::from(u8_at(cp, 1)?);
+            if l < 2 {
+                w!(ctx, " [bad length {l}]");
+                return Ok(true);
+            }
+            l
+        };
+        if olen > length {
+            w!(ctx, " [bad length {olen}]");
+            return Ok(true);
+        }
+        let Ok(opt) = slice(cp, 0, olen) else {
+            return Ok(false);
+        };
+        match code {
+            0 => return Ok(true),
+            68 if !timestamp_opt(ctx, opt)? => return Ok(false),
+            7 | 137 | 131 if !route_opt(ctx, opt)? => return Ok(false),
+            148 => {
+                if olen < 4 {
+                    w!(ctx, " [bad length {olen}]");
+                } else {
+                    let v = be16(opt, 2)?;
+                    if v != 0 {
+                        w!(ctx, " value {v}");
+                    }
+                }
+            }
+            _ => {}
+        }
+        cp = &cp[olen..];
+        length -= olen;
+    }
+    Ok(true)
+}
+
+fn route_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
+    let length = cp.len();
+    if length < 3 {
+        w!(ctx, " [bad length {length}]");
+        return Ok(true);
+    }
+    if (length + 1) & 3 != 0 {
+        w!(ctx, " [bad length {length}]");
+    }
+    let raw = u8_at(cp, 2)?;
+    let ptr = usize::from(raw).wrapping_sub(1);
+    if !(3..=length + 1).contains(&ptr) || (ptr + 1) & 3 != 0 {
+        w!(ctx, " [bad ptr {raw}]");
+    }
+    let mut len = 3;
+    while len < length {
+        let Ok(a) = slice(cp, len, 4) else {
+            return Ok(false);
+        };
+        ctx.put(" ");
+        ipv4(ctx.s, a);
+        if ptr > len && ptr != usize::MAX {
+            ctx.put(",");
+        }
+        len += 4;
+    }
+    Ok(true)
+}
+
+fn timestamp_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
+    let length = cp.len();
+    if length < 4 {
+        w!(ctx, "[bad length {length}]");
+        return Ok(true);
+    }
+    ctx.put(" TS{");
+    let flg = u8_at(cp, 3)?;
+    let hoplen = if flg & 0xf != 0 { 8 } else { 4 };
+    if (length - 4) & (hoplen - 1) != 0 {
+        w!(ctx, "[bad length {length}]");
+    }
+    let raw = u8_at(cp, 2)?;
+    let ptr = usize::from(raw).wrapping_sub(1);
+    if ptr < 4 || ptr == usize::MAX || (ptr - 4) & (hoplen - 1) != 0 || ptr > length + 1 {
+        w!(ctx, "[bad ptr {raw}]");
+    }
+    let mut len = 0;
+    match flg & 0xf {
+        0 => ctx.put("TSONLY"),
+        1 => ctx.put("TS+ADDR"),
+        3 => ctx.put("PRESPEC"),
+        t => {
+            w!(ctx, "[bad ts type {t}]");
+            ts_done(ctx, ptr, len, flg);
+            return Ok(true);
+        }
+    }
+    let mut ty = " ";
+    len = 4;
+    while len < length {
+        if ptr == len {
+            ty = " ^ ";
+        }
+        let Ok(hop) = slice(cp, len, hoplen) else {
+            return Ok(false);
+        };
+        let t = u32::from_be_bytes([
+            hop[hoplen - 4],
+            hop[hoplen - 3],
+            hop[hoplen - 2],
+            hop[hoplen - 1],
+        ]);
+        w!(ctx, "{ty}{t}@");
+        if hoplen == 8 {
+            ipv4(ctx.s, &hop[..4]);
+        }
+        ty = " ";
+        len += hoplen;
+    }
+    ts_done(ctx, ptr, len, flg);
+    Ok(true)
+}
+
+fn ts_done(ctx: &mut Ctx<'_>, ptr: usize, len: usize, flg: u8) {
+    if ptr == len {
+        ctx.put(" ^ ");
+    }
+    if flg >> 4 != 0 {
+        w!(ctx, " [{} hops not recorded]}} ", flg >> 4);
+    } else {
+        ctx.put("}");
+    }
+}
+
+/// Hands the payload to the next protocol's printer (ip_demux_print).
+pub(crate) fn demux(
+    ctx: &mut Ctx<'_>,
+    bp: &[u8],
+    length: usize,
+    net: Net<'_>,
+    fragmented: bool,
+    nh: u8,
+) -> R {
+    let v6 = net.is_v6();
+    match nh {
+        6 => tcp::print(ctx, bp, length, net, fragmented),
+        17 => udp::print(ctx, bp, length, net, fragmented),
+        1 if !v6 => icmp::print(ctx, bp, length, fragmented),
+        58 if v6 => icmp6::print(ctx, bp, length, net, fragmented),
+        2 if !v6 => igmp::print(ctx, bp, length),
+        50 => {
+            ctx.proto = "esp";
+            if bp.len() <= 8 {
+                return ctx.local_trunc();
+            }
+            w!(
+                ctx,
+                "ESP(spi=0x{:08x},seq=0x{:x}), length {length}",
+                super::bytes::be32(bp, 0)?,
+                super::bytes::be32(bp, 4)?
+            );
+            Ok(())
+        }
+        132 | 33 => {
+            // SCTP and DCCP: tcpdump decodes their chunks; podcap names
+            // the protocol with the ports and the length.
+            let name = if nh == 132 { "sctp" } else { "dccp" };
+            ctx.proto = name;
+            let sport = be16(bp, 0)?;
+            let dport = be16(bp, 2)?;
+            net.src(ctx.s);
+            w!(ctx, ".{sport} > ");
+            net.dst(ctx.s);
+            w!(ctx, ".{dport}: {name}, length {length}");
+            Ok(())
+        }
+        1 | 2 => {
+            w!(ctx, "[{} requires IPv4]", names::ipproto(nh).unwrap_or(""));
+            ctx.invalid();
+            Ok(())
+        }
+        58 => {
+            ctx.put("[ICMPv6 requires IPv6]");
+            ctx.invalid();
+            Ok(())
+        }
+        4 => nested(ctx, |ctx| print(ctx, bp, length)),
+        41 => nested(ctx, |ctx| ip6::print(ctx, bp, length)),
+        77 => {
+            w!(ctx, " nd {length}");
+            Ok(())
+        }
+        59 => {
+            ctx.put("no next header");
+            Ok(())
+        }
+        _ => {
+            w!(ctx, " ip-proto-{nh} {length}");
+            Ok(())
+        }
+    }
+}
+
+/// Runs an encapsulated printer, refusing absurd nesting depths that
+/// only a crafted packet has.
+pub(crate) fn nested(ctx: &mut Ctx<'_>, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+    if ctx.depth >= 16 {
+        ctx.put("[too many encapsulations]");
+        return Ok(());
+    }
+    ctx.depth += 1;
+    let r = f(ctx);
+    ctx.depth -= 1;
+    r
+}

@@ -1,0 +1,430 @@
+//! IPv6 (print-ip6.c) with its extension headers: hop-by-hop and
+//! destination options, routing (types 0, 2, 4), fragments.
+
+use super::bytes::{R, be16, be32, has, u8_at};
+use super::ip::{self, Net};
+use super::{Ctx, names, w};
+
+pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
+    ctx.proto = "ip6";
+    if !has(bp, 0, 40) {
+        return ctx.local_trunc();
+    }
+    if length < 40 {
+        w!(ctx, "truncated-ip6 {length}");
+        return Ok(());
+    }
+    if !ctx.o.link_header {
+        ctx.put("IP6 ");
+    }
+    let ver = u8_at(bp, 0)? >> 4;
+    if ver != 6 {
+        w!(ctx, "version error: {ver} != 6");
+        return Ok(());
+    }
+    let mut payload_len = u32::from(be16(bp, 4)?);
+    let mut len = if payload_len != 0 {
+        let l = payload_len as usize + 40;
+        if length < l {
+            w!(ctx, "truncated-ip6 - {} bytes missing!", l - length);
+        }
+        l
+    } else {
+        length + 40
+    };
+    let mut nh = u8_at(bp, 6)?;
+    if ctx.v() > 0 {
+        let flow = be32(bp, 0)?;
+        ctx.put("(");
+        if flow & 0x0ff0_0000 != 0 {
+            w!(ctx, "class 0x{:02x}, ", (flow & 0x0ff0_0000) >> 20);
+        }
+        if flow & 0x000f_ffff != 0 {
+            w!(ctx, "flowlabel 0x{:05x}, ", flow & 0x000f_ffff);
+        }
+        w!(
+            ctx,
+            "hlim {}, next-header {} ({nh}) payload length: {payload_len}) ",
+            u8_at(bp, 7)?,
+            names::ipproto(nh).unwrap_or("unknown")
+        );
+    }
+    let mut data = &bp[..bp.len().min(len)];
+    let hdr = &bp[..40];
+    let mut cp = 0usize;
+    let mut advance = 40usize;
+    let mut total_advance = 0usize;
+    let mut ph = 255u8;
+    let (mut found_ext, mut found_jumbo, mut found_hbh, mut fragmented) =
+        (false, false, false, false);
+    while cp < data.len() && advance > 0 {
+        if len < advance {
+            return ctx.local_trunc();
+        }
+        cp += advance;
+        len -= advance;
+        total_advance += advance;
+        if cp == 40 && !matches!(nh, 6 | 17 | 33 | 132) {
+            ip::addrs(ctx, Net::V6(hdr));
+        }
+        match nh {
+            0 => {
+                if found_hbh {
+                    ctx.put("[The Hop-by-Hop Options header was already found]");
+                    ctx.invalid();
+                    return Ok(());
+                }
+                if ph != 255 {
+                    ctx.put("[The Hop-by-Hop Options header don't follow the IPv6 header]");
+                    ctx.invalid();
+                    return Ok(());
+                }
+                let r = hbh(ctx, &data[cp..], &mut found_jumbo, &mut payload_len)?;
+                if payload_len == 0 && !found_jumbo {
+                    ctx.put("[No valid Jumbo Payload Hop-by-Hop option found]");
+                    ctx.invalid();
+                    return Ok(());
+                }
+                let Some(a) = r else { return Ok(()) };
+                advance = a;
+                found_ext = true;
+                found_hbh = true;
+                nh = u8_at(data, cp)?;
+            }
+            60 => {
+                let Some(a) = dstopt(ctx, &data[cp..])? else {
+                    return Ok(());
+                };
+                advance = a;
+                found_ext = true;
+                nh = u8_at(data, cp)?;
+            }
+            44 => {
+                let Some(a) = frag(ctx, &data[cp..], hdr, cp)? else {
+                    return Ok(());
+                };
+                if data.len() <= cp + a {
+                    return Ok(());
+                }
+                advance = a;
+                found_ext = true;
+                nh = u8_at(data, cp)?;
+                fragmented = true;
+            }
+            135 | 62 => {
+                // Mobility headers are not decoded; tcpdump prints them
+                // and stops, so does podcap, naming them.
+                ctx.put("mobility");
+                return Ok(());
+            }
+            43 => {
+                if !has(data, cp, 1) {
+                    return ctx.local_trunc();
+                }
+                let Some(a) = routing(ctx, &data[cp..])? else {
+                    return Ok(());
+                };
+                advance = a;
+                found_ext = true;
+                nh = u8_at(data, cp)?;
+            }
+            _ => {
+                if found_jumbo {
+                    len = payload_len as usize + 40;
+                    if len < total_advance {
+                        return ctx.local_trunc();
+                    }
+                    if length < len {
+                        w!(ctx, "truncated-ip6 - {} bytes missing!", len - length);
+                    }
+                    data = &bp[..bp.len().min(len)];
+                    len -= total_advance;
+                } else if payload_len == 0 {
+                    if found_ext {
+                        return ctx.local_trunc();
+                    }
+                    len = 40;
+                    data = &bp[..bp.len().min(len)];
+                    len -= total_advance;
+                }
+                let payload = data.get(cp..).unwrap_or(&[]);
+                return ip::demux(ctx, payload, len, Net::V6(hdr), fragmented, nh);
+            }
+        }
+        ph = nh;
+        ctx.proto = "ip6";
+    }
+    Ok(())
+}
+
+/// Hop-by-hop options; `None` when the printer stopped (truncation mark
+/// already printed).
+fn hbh(
+    ctx: &mut Ctx<'_>,
+    bp: &[u8],
+    found_jumbo: &mut bool,
+    payload_len: &mut u32,
+) -> R<Option<usize>> {
+    ctx.proto = "hbhopt";
+    let hlen = (usize::from(u8_at(bp, 1)?) + 1) << 3;
+    if !has(bp, 0, hlen) {
+        ctx.trunc_mark();
+        return Ok(None);
+    }
+    ctx.put("HBH ");
+    if opts(ctx, &bp[2..hlen], Some((found_jumbo, payload_len)))?.is_none() {
+        ctx.trunc_mark();
+        return Ok(None);
+    }
+    Ok(Some(hlen))
+}
+
+fn dstopt(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
+    ctx.proto = "dstopt";
+    let hlen = (usize::from(u8_at(bp, 1)?) + 1) << 3;
+    if !has(bp, 0, hlen) {
+        ctx.trunc_mark();
+        return Ok(None);
+    }
+    ctx.put("DSTOPT ");
+    if ctx.v() > 0 && opts(ctx, &bp[2..hlen], None)?.is_none() {
+        ctx.trunc_mark();
+        return Ok(None);
+    }
+    Ok(Some(hlen))
+}
+
+/// ip6_opt_process: `None` for its "goto trunc".
+fn opts(ctx: &mut Ctx<'_>, bp: &[u8], mut hbh: Option<(&mut bool, &mut u32)>) -> R<Option<()>> {
+    let len = bp.len();
+    if len == 0 {
+        return Ok(Some(()));
+    }
+    let v = ctx.v() > 0;
+    let mut found = false;
+    let mut i = 0;
+    while i < len {
+        let t = u8_at(bp, i)?;
+        let optlen = if t == 0 {
+            1
+        } else if i + 1 < len {
+            usize::from(u8_at(bp, i + 1)?) + 2
+        } else {
+            return Ok(None);
+        };
+        if i + optlen > len {
+            return Ok(None);
+        }
+        match t {
+            0 => {
+                if v {
+                    ctx.put("(pad1)");
+                }
+            }
+            1 => {
+                if len - i < 2 {
+                    ctx.put("(padn: trunc)");
+                    return Ok(None);
+                }
+                if v {
+                    ctx.put("(padn)");
+                }
+            }
+            5 => {
+                if len - i < 4 {
+                    ctx.put("(rtalert: trunc)");
+                    return Ok(None);
+                }
+                let l = u8_at(bp, i + 1)?;
+                if l != 2 {
+                    w!(ctx, "(rtalert: invalid len {l})");
+                    return Ok(None);
+                }
+                if v {
+                    w!(ctx, "(rtalert: 0x{:04x}) ", be16(bp, i + 2)?);
+                }
+            }
+            0xc2 => {
+                if len - i < 6 {
+                    ctx.put("(jumbo: trunc)");
+                    return Ok(None);
+                }
+                let l = u8_at(bp, i + 1)?;
+                if l != 4 {
+                    w!(ctx, "(jumbo: invalid len {l})");
+                    return Ok(None);
+                }
+                let jl = be32(bp, i + 2)?;
+                if found {
+                    if v {
+                        w!(ctx, "(jumbo: {jl} - already seen) ");
+                    }
+                } else {
+                    found = true;
+                    match hbh.as_mut() {
+                        None => {
+                            if v {
+                                w!(ctx, "(jumbo: {jl} - not a hop-by-hop option) ");
+                            }
+                        }
+                        Some((_, pl)) if **pl != 0 => {
+                            if v {
+                                w!(ctx, "(jumbo: {jl} - payload len != 0) ");
+                            }
+                        }
+                        Some((fj, pl)) => {
+                            if jl < 65536 {
+                                if v {
+                                    w!(ctx, "(jumbo: {jl} - < 65536) ");
+                                }
+                            } else {
+                                **fj = true;
+                                **pl = jl;
+                                if v {
+                                    w!(ctx, "(jumbo: {jl}) ");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            0xc9 => {
+                if len - i < 18 {
+                    ctx.put("(homeaddr: trunc)");
+                    return Ok(None);
+                }
+                let l = u8_at(bp, i + 1)?;
+                if l < 16 {
+                    w!(ctx, "(homeaddr: invalid len {l})");
+                    return Ok(None);
+                }
+                if v {
+                    ctx.ip6_after("(homeaddr: ", bp, i + 2)?;
+                    if l > 16 {
+                        let sub = &bp[i + 18..i + optlen];
+                        if sub_opts(ctx, sub)?.is_none() {
+                            return Ok(None);
+                        }
+                    }
+                    ctx.put(")");
+                }
+            }
+            _ => {
+                if len - i < 2 {
+                    w!(ctx, "(type {t}: trunc)");
+                    return Ok(None);
+                }
+                if v {
+                    w!(ctx, "(opt_type 0x{t:02x}: len={})", u8_at(bp, i + 1)?);
+                }
+            }
+        }
+        i += optlen;
+    }
+    if v {
+        ctx.put(" ");
+    }
+    Ok(Some(()))
+}
+
+fn sub_opts(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<()>> {
+    let len = bp.len();
+    let mut i = 0;
+    while i < len {
+        let t = u8_at(bp, i)?;
+        let optlen = if t == 0 {
+            1
+        } else if i + 1 < len {
+            usize::from(u8_at(bp, i + 1)?) + 2
+        } else {
+            return Ok(None);
+        };
+        if i + optlen > len {
+            return Ok(None);
+        }
+        match t {
+            0 => ctx.put(", pad1"),
+            1 => {
+                if len - i < 2 {
+                    ctx.put(", padn: trunc");
+                    return Ok(None);
+                }
+                ctx.put(", padn");
+            }
+            _ => {
+                if len - i < 2 {
+                    w!(ctx, ", sopt_type {t}: trunc)");
+                    return Ok(None);
+                }
+                w!(ctx, ", sopt_type 0x{t:02x}: len={}", u8_at(bp, i + 1)?);
+            }
+        }
+        i += optlen;
+    }
+    Ok(Some(()))
+}
+
+/// `frag (off|len)`; `None` for a later fragment (nothing to decode).
+fn frag(ctx: &mut Ctx<'_>, bp: &[u8], hdr: &[u8], at: usize) -> R<Option<usize>> {
+    ctx.proto = "frag6";
+    let plen = usize::from(be16(hdr, 4)?);
+    // sizeof(ip6_hdr) + plen - offset - sizeof(ip6_frag), as a size_t.
+    let rest = (40 + plen).wrapping_sub(at).wrapping_sub(8) as u64;
+    let off = be16(bp, 2)? & 0xfff8;
+    if ctx.v() > 0 {
+        w!(ctx, "frag (0x{:08x}:{off}|{rest})", be32(bp, 4)?);
+    } else {
+        w!(ctx, "frag ({off}|{rest})");
+    }
+    if off != 0 {
+        return Ok(None);
+    }
+    ctx.put(" ");
+    Ok(Some(8))
+}
+
+fn routing(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
+    ctx.proto = "rt6";
+    ctx.put("RT6");
+    let mut len = u8_at(bp, 1)?;
+    w!(ctx, " (len={len}");
+    let ty = u8_at(bp, 2)?;
+    w!(ctx, ", type={ty}");
+    if ty == 0 {
+        ctx.put(" [Deprecated]");
+    }
+    w!(ctx, ", segleft={}", u8_at(bp, 3)?);
+    match ty {
+        0 | 2 | 4 => {
+            if ty == 4 {
+                w!(ctx, ", last-entry={}", u8_at(bp, 4)?);
+                let flags = u8_at(bp, 5)?;
+                if flags != 0 || ctx.v() > 0 {
+                    w!(ctx, ", flags=0x{flags:x}");
+                }
+                w!(ctx, ", tag={:x}", be16(bp, 6)?);
+            } else {
+                let rsv = be32(bp, 4)?;
+                if rsv != 0 || ctx.v() > 0 {
+                    w!(ctx, ", rsv=0x{rsv:x}");
+                }
+            }
+            if len % 2 == 1 {
+                w!(ctx, " (invalid length {len})");
+                ctx.invalid();
+                return Ok(None);
+            }
+            len >>= 1;
+            for i in 0..usize::from(len) {
+                ctx.ip6_after(&format!(", [{i}]"), bp, 8 + 16 * i)?;
+            }
+            ctx.put(") ");
+            Ok(Some((usize::from(u8_at(bp, 1)?) + 1) << 3))
+        }
+        _ => {
+            ctx.put(" (unknown type)");
+            ctx.invalid();
+            Ok(None)
+        }
+    }
+}

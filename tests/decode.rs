@@ -1,0 +1,447 @@
+//! podcap's packet printer against the real tcpdump 4.99, line for line,
+//! on traffic captured by tcpdump itself in namespaces this test builds
+//! (tests/decode/traffic.sh), on every truncation of those packets, and on
+//! the shared libpcap conformance captures; plus property tests that no
+//! input and no option combination makes the printer panic.
+
+use pcap_parser::PcapCapture;
+use podcap::decode::{Direction, Dump, Meta, PrintOptions, Printer, TimeFormat};
+use podcap::linktype::LinkType;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// One pcap record.
+#[derive(Clone)]
+struct Rec {
+    sec: u32,
+    frac: u32,
+    orig: u32,
+    data: Vec<u8>,
+}
+
+struct Pcap {
+    linktype: LinkType,
+    nano: bool,
+    recs: Vec<Rec>,
+}
+
+fn read_pcap(path: &Path) -> Pcap {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let cap = PcapCapture::from_file(&bytes)
+        .unwrap_or_else(|e| panic!("{} is not a pcap: {e:?}", path.display()));
+    let linktype = LinkType::from_linktype(cap.header.network.0 as u32)
+        .unwrap_or_else(|| panic!("{}: link type {}", path.display(), cap.header.network.0));
+    Pcap {
+        linktype,
+        nano: cap.header.is_nanosecond_precision(),
+        recs: cap
+            .blocks
+            .iter()
+            .map(|b| Rec {
+                sec: b.ts_sec,
+                frac: b.ts_usec,
+                orig: b.origlen,
+                data: b.data[..b.data.len().min(b.caplen as usize)].to_vec(),
+            })
+            .collect(),
+    }
+}
+
+fn write_pcap(path: &Path, linktype: LinkType, recs: &[Rec]) {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&262_144u32.to_le_bytes());
+    out.extend_from_slice(&linktype.linktype().to_le_bytes());
+    for r in recs {
+        out.extend_from_slice(&r.sec.to_le_bytes());
+        out.extend_from_slice(&r.frac.to_le_bytes());
+        out.extend_from_slice(&(r.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&r.orig.to_le_bytes());
+        out.extend_from_slice(&r.data);
+    }
+    std::fs::write(path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+/// tcpdump's arguments to PrintOptions (the subset the tests use).
+fn options(args: &[&str]) -> PrintOptions {
+    let mut o = PrintOptions::default();
+    for a in args {
+        match *a {
+            "-e" => o.link_header = true,
+            "-q" => o.quiet = true,
+            "-S" => o.absolute_seq = true,
+            "-x" => o.dump = Dump::Hex,
+            "-xx" => o.dump = Dump::HexLink,
+            "-X" => o.dump = Dump::HexAscii,
+            "-XX" => o.dump = Dump::HexAsciiLink,
+            "-A" => o.dump = Dump::Ascii,
+            "--nano" => o.nanos = true,
+            s if s.starts_with("-v") => o.verbose = (s.len() - 1) as u8,
+            s if s.starts_with("-t") => o.time = TimeFormat::from_count((s.len() - 1) as u8),
+            s => panic!("test option {s}"),
+        }
+    }
+    o
+}
+
+fn podcap_text(p: &Pcap, opts: PrintOptions) -> String {
+    let mut printer = Printer::new(opts);
+    let mut out = Vec::new();
+    for r in &p.recs {
+        let ts_nsec = if p.nano { r.frac } else { r.frac * 1000 };
+        let meta = Meta {
+            ts_sec: i64::from(r.sec),
+            ts_nsec,
+            wirelen: r.orig,
+            linktype: p.linktype,
+            ifname: None,
+            direction: None,
+        };
+        printer.print(&mut out, &meta, &r.data).unwrap();
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn tcpdump_text(path: &Path, args: &[&str], extra: &[&str]) -> String {
+    let mut cmd = Command::new("tcpdump");
+    cmd.env("TZ", "UTC").arg("-nn").arg("-r").arg(path);
+    for a in args {
+        cmd.arg(if *a == "--nano" {
+            "--time-stamp-precision=nano"
+        } else {
+            a
+        });
+    }
+    cmd.args(extra);
+    let out = cmd
+        .output()
+        .expect("run tcpdump (scripts/setup installs it)");
+    assert!(
+        out.status.success(),
+        "tcpdump -r {} {args:?}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts equal text; on failure shows the first differing lines.
+fn assert_same(what: &str, want: &str, got: &str) {
+    if want == got {
+        return;
+    }
+    let (w, g): (Vec<_>, Vec<_>) = (want.lines().collect(), got.lines().collect());
+    let mut shown = String::new();
+    let mut n = 0;
+    for i in 0..w.len().max(g.len()) {
+        let (a, b) = (w.get(i).copied(), g.get(i).copied());
+        if a != b {
+            shown += &format!("line {}:\n  tcpdump: {:?}\n  podcap:  {:?}\n", i + 1, a, b);
+            n += 1;
+            if n == 8 {
+                break;
+            }
+        }
+    }
+    panic!(
+        "{what}: podcap differs from tcpdump ({} vs {} lines)\n{shown}",
+        w.len(),
+        g.len()
+    );
+}
+
+/// The captures, made once per test binary run.
+fn world() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("podcap-decode-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/decode/traffic.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&dir)
+            .arg(format!("{}", std::process::id() % 100_000))
+            .output()
+            .expect("run traffic.sh");
+        assert!(
+            out.status.success(),
+            "traffic.sh failed (needs root, ip, tcpdump, python3): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+const MATRIX: &[&[&str]] = &[
+    &[],
+    &["-e"],
+    &["-v"],
+    &["-vv"],
+    &["-vvv"],
+    &["-q"],
+    &["-q", "-e"],
+    &["-x"],
+    &["-xx"],
+    &["-X"],
+    &["-XX"],
+    &["-A"],
+    &["-t"],
+    &["-tt"],
+    &["-ttt"],
+    &["-tttt"],
+    &["-ttttt"],
+    &["-tt", "--nano"],
+    &["-S"],
+    &["-e", "-vv"],
+    &["-e", "-v", "-X"],
+];
+
+fn matrix(file: &str) {
+    let path = world().join(file);
+    let p = read_pcap(&path);
+    assert!(p.recs.len() > 20, "{file}: only {} packets", p.recs.len());
+    for args in MATRIX {
+        let want = tcpdump_text(&path, args, &[]);
+        let got = podcap_text(&p, options(args));
+        assert_same(&format!("{file} {args:?}"), &want, &got);
+    }
+}
+
+#[test]
+fn ethernet_capture_matches_tcpdump() {
+    matrix("eth.pcap");
+}
+
+#[test]
+fn any_sll_capture_matches_tcpdump() {
+    matrix("any.pcap");
+}
+
+#[test]
+fn any_sll2_capture_matches_tcpdump() {
+    matrix("any2.pcap");
+}
+
+/// Flannel's VXLAN on 8472: tcpdump calls that port OTV unless told
+/// `-T vxlan`; podcap decodes it as VXLAN when the port is configured.
+#[test]
+fn flannel_vxlan_port_matches_tcpdump_t_vxlan() {
+    let path = world().join("eth.pcap");
+    let mut p = read_pcap(&path);
+    p.recs.retain(|r| {
+        let d = &r.data;
+        d.len() > 37
+            && d[12..14] == [0x08, 0x00]
+            && d[23] == 17
+            && (d[34..36] == 8472u16.to_be_bytes() || d[36..38] == 8472u16.to_be_bytes())
+    });
+    assert!(p.recs.len() >= 4, "no flannel VXLAN packets captured");
+    for args in [&[][..], &["-e"], &["-v"], &["-X"]] {
+        let want = tcpdump_text(&path, args, &["-T", "vxlan", "udp port 8472"]);
+        let mut o = options(args);
+        o.vxlan_ports = vec![8472];
+        assert_same(&format!("8472 {args:?}"), &want, &podcap_text(&p, o));
+        // And without the port configured, OTV as tcpdump prints it.
+        let want = tcpdump_text(&path, args, &["udp port 8472"]);
+        assert_same(
+            &format!("8472 otv {args:?}"),
+            &want,
+            &podcap_text(&p, options(args)),
+        );
+    }
+    let text = podcap_text(
+        &p,
+        PrintOptions {
+            vxlan_ports: vec![8472],
+            ..Default::default()
+        },
+    );
+    assert!(
+        text.contains("VXLAN, flags [I] (0x08), vni 1\nIP 10.244."),
+        "{text}"
+    );
+}
+
+/// Every prefix of every captured packet, as a snap length would cut it:
+/// the same lines and ` [|proto]` marks as tcpdump.
+#[test]
+fn every_truncation_matches_tcpdump() {
+    for file in ["eth.pcap", "any.pcap"] {
+        let p = read_pcap(&world().join(file));
+        let mut recs = Vec::new();
+        for r in &p.recs {
+            for k in 1..r.data.len() {
+                recs.push(Rec {
+                    data: r.data[..k].to_vec(),
+                    ..r.clone()
+                });
+            }
+        }
+        let cut = world().join(format!("cut-{file}"));
+        write_pcap(&cut, p.linktype, &recs);
+        let pc = read_pcap(&cut);
+        for args in [&[][..], &["-v"], &["-vv", "-e"], &["-x"], &["-A"], &["-q"]] {
+            let want = tcpdump_text(&cut, args, &[]);
+            assert_same(
+                &format!("truncated {file} {args:?}"),
+                &want,
+                &podcap_text(&pc, options(args)),
+            );
+        }
+    }
+}
+
+/// Protocols tcpdump decodes and podcap deliberately does not (GRE, SCTP,
+/// LLDP, STP): same number of lines, a generic description instead.
+#[test]
+fn exotic_protocols_get_a_generic_line() {
+    let path = world().join("exotic.pcap");
+    let p = read_pcap(&path);
+    let want = tcpdump_text(&path, &[], &[]);
+    let got = podcap_text(&p, options(&["-q"]));
+    assert_eq!(want.lines().count(), got.lines().count(), "{got}");
+    let got = podcap_text(&p, options(&[]));
+    for needle in [
+        "10.77.0.1 > 10.77.0.2:  ip-proto-47 68",
+        "10.77.0.1.0 > 10.77.0.2.0: sctp, length 16",
+        "ethertype LLDP (0x88cc), length 60: \n\t0x0000:  0207",
+        "802.3, length 38: LLC\n\t0x0000:  4242 03",
+    ] {
+        assert!(got.contains(needle), "missing {needle:?} in\n{got}");
+    }
+}
+
+fn conformance(name: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/conformance/libpcap-savefiles")
+        .join(name);
+    let alt = Path::new("/work/shared/conformance/libpcap-savefiles").join(name);
+    if p.exists() {
+        Some(p)
+    } else if alt.exists() {
+        Some(alt)
+    } else {
+        eprintln!("skipping {name}: ../shared/conformance is absent");
+        None
+    }
+}
+
+#[test]
+fn conformance_captures_match_tcpdump() {
+    for name in ["vxlan.pcap", "geneve.pcap"] {
+        let Some(path) = conformance(name) else {
+            continue;
+        };
+        let p = read_pcap(&path);
+        for args in [&[][..], &["-e"], &["-v"], &["-vv"], &["-X"]] {
+            let want = tcpdump_text(&path, args, &[]);
+            assert_same(
+                &format!("{name} {args:?}"),
+                &want,
+                &podcap_text(&p, options(args)),
+            );
+        }
+    }
+}
+
+/// A small deterministic PRNG (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+fn all_options() -> Vec<PrintOptions> {
+    let mut v = Vec::new();
+    for e in [false, true] {
+        for verbose in 0..=3 {
+            for quiet in [false, true] {
+                for dump in [Dump::None, Dump::HexLink, Dump::HexAscii, Dump::Ascii] {
+                    v.push(PrintOptions {
+                        link_header: e,
+                        verbose,
+                        quiet,
+                        time: TimeFormat::DeltaPrevious,
+                        nanos: verbose == 2,
+                        dump,
+                        vxlan_ports: vec![8472],
+                        absolute_seq: quiet,
+                    });
+                }
+            }
+        }
+    }
+    v
+}
+
+fn print_all(opts: &[PrintOptions], data: &[u8], wirelen: u32) {
+    for o in opts {
+        for lt in LinkType::ALL {
+            let mut p = Printer::new(o.clone());
+            let meta = Meta {
+                ts_sec: 1_700_000_000,
+                ts_nsec: 5,
+                wirelen,
+                linktype: lt,
+                ifname: if o.link_header { Some("eth0") } else { None },
+                direction: Direction::from_pkttype(4),
+            };
+            let mut out = Vec::new();
+            p.print(&mut out, &meta, data).unwrap();
+            assert_eq!(out.last(), Some(&b'\n'));
+        }
+    }
+}
+
+/// Random bytes, and random mutations of real packets, never panic.
+#[test]
+fn random_and_mutated_packets_never_panic() {
+    let opts = all_options();
+    let p = read_pcap(&world().join("eth.pcap"));
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..3000 {
+        let mut data = if i % 2 == 0 {
+            let len = (rng.next() % 200) as usize;
+            (0..len).map(|_| rng.next() as u8).collect::<Vec<u8>>()
+        } else {
+            p.recs[(rng.next() as usize) % p.recs.len()].data.clone()
+        };
+        for _ in 0..(rng.next() % 6) {
+            if !data.is_empty() {
+                let at = (rng.next() as usize) % data.len();
+                data[at] = rng.next() as u8;
+            }
+        }
+        let wirelen = data.len() as u32 + (rng.next() % 3) as u32;
+        print_all(&opts[(i % opts.len())..=(i % opts.len())], &data, wirelen);
+    }
+}
+
+/// Every truncation of every captured packet, with every option
+/// combination and link type, never panics.
+#[test]
+fn every_truncation_with_every_option_never_panics() {
+    // Each cut gets the next option combination, so every combination
+    // meets every protocol at many lengths.
+    let opts = all_options();
+    let mut n = 0usize;
+    for file in ["eth.pcap", "any2.pcap", "exotic.pcap"] {
+        let p = read_pcap(&world().join(file));
+        for r in &p.recs {
+            for k in 0..=r.data.len() {
+                n += 1;
+                print_all(&opts[n % opts.len()..=n % opts.len()], &r.data[..k], r.orig);
+            }
+        }
+    }
+}
