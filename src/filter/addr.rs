@@ -273,6 +273,9 @@ impl Gen {
 
     /// `port`/`portrange` for both IP versions, IPv6 tested first.
     pub fn port(&mut self, lo: u32, hi: Option<u32>, proto: Option<u32>, dir: Dir) -> R<Expr> {
+        // As libpcap master: a one-port range is that port (one test
+        // instead of two).
+        let hi = hi.filter(|h| *h != lo);
         let b = self.port4(lo, hi, proto, dir)?;
         let b6 = self.port6(lo, hi, proto, dir)?;
         Ok(self.or(b6, b))

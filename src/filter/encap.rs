@@ -177,7 +177,9 @@ impl Gen {
                         "PPPoE session number {s} greater than maximum 65535"
                     ));
                 }
-                let b1 = self.mcmp(OffRel::LinkPl, 0, op::W, s, 0xffff)?;
+                // libpcap master's form (1.10 loads the word and masks it;
+                // same bytes needed, one instruction more).
+                let b1 = self.cmp(OffRel::LinkPl, 2, op::H, s)?;
                 self.and(b0, b1)
             }
             None => b0,
