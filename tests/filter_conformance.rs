@@ -519,3 +519,231 @@ fn corpus_stats() {
         c.frames.iter().filter(|f| f.trunc).count()
     );
 }
+
+/// libpcap's `pcap_compile` timed in-process: a tiny C driver built with the
+/// system compiler against Debian's libpcap.so (no headers needed). Reads
+/// NUL-separated expressions on stdin; prints "instructions nanoseconds"
+/// per expression (-1 when libpcap rejects it).
+const PCAP_COMPILE_DRIVER: &str = r#"
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+typedef struct pcap pcap_t;
+struct bpf_program { unsigned int bf_len; void *bf_insns; };
+extern pcap_t *pcap_open_dead(int, int);
+extern int pcap_compile(pcap_t *, struct bpf_program *, const char *, int, unsigned int);
+extern void pcap_freecode(struct bpf_program *);
+int main(int argc, char **argv) {
+    int dlt = atoi(argv[1]), opt = atoi(argv[2]), reps = atoi(argv[3]);
+    pcap_t *p = pcap_open_dead(dlt, 262144);
+    static char buf[1 << 16];
+    int n = 0, c;
+    while ((c = getchar()) != EOF) {
+        if (c != 0) { if (n < (int)sizeof buf - 1) buf[n++] = (char)c; continue; }
+        buf[n] = 0; n = 0;
+        struct bpf_program prog;
+        if (pcap_compile(p, &prog, buf, opt, 0) != 0) { printf("-1 0\n"); continue; }
+        unsigned int len = prog.bf_len;
+        pcap_freecode(&prog);
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        for (int i = 0; i < reps; i++) {
+            if (pcap_compile(p, &prog, buf, opt, 0) == 0) pcap_freecode(&prog);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &b);
+        double ns = ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / reps;
+        printf("%u %.0f\n", len, ns);
+    }
+    return 0;
+}
+"#;
+
+/// Builds the pcap_compile driver, or `None` when gcc or libpcap is absent.
+fn pcap_compile_driver(dir: &Path) -> Option<std::path::PathBuf> {
+    let lib = [
+        "/usr/lib/x86_64-linux-gnu/libpcap.so.0.8",
+        "/usr/lib/libpcap.so.0.8",
+    ]
+    .into_iter()
+    .find(|p| Path::new(p).exists())?;
+    let src = dir.join("pcap_compile_driver.c");
+    let bin = dir.join("pcap_compile_driver");
+    std::fs::write(&src, PCAP_COMPILE_DRIVER).ok()?;
+    let ok = std::process::Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .arg(lib)
+        .status()
+        .ok()?
+        .success();
+    ok.then_some(bin)
+}
+
+/// Runs the driver over `exprs`: (instructions, ns per compile) or None.
+fn libpcap_compile_all(
+    driver: &Path,
+    lt: LinkType,
+    exprs: &[&str],
+    reps: u32,
+) -> Vec<Option<(usize, f64)>> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let Ok(mut child) = Command::new(driver)
+        .args([lt.dlt().to_string(), "1".into(), reps.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+    else {
+        return vec![None; exprs.len()];
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        for e in exprs {
+            let _ = stdin.write_all(e.as_bytes());
+            let _ = stdin.write_all(&[0]);
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&out);
+    let mut v: Vec<Option<(usize, f64)>> = text
+        .lines()
+        .map(|l| {
+            let mut it = l.split_whitespace();
+            let len: i64 = it.next()?.parse().ok()?;
+            let ns: f64 = it.next()?.parse().ok()?;
+            (len >= 0).then_some((len as usize, ns))
+        })
+        .collect();
+    v.resize(exprs.len(), None);
+    v
+}
+
+/// BENCHMARKS.md "Filter compiler": program sizes and compile times, ours
+/// against libpcap, over the conformance suite's in-scope optimized accept
+/// cases. Run with
+/// `cargo test --release --test filter_conformance -- --ignored --nocapture bench_report`.
+#[test]
+#[ignore]
+fn bench_report() {
+    let Some(suite) = suite::load() else { return };
+    let reps = 200u32;
+    // Distinct (link type, expression) pairs compiled with default options.
+    let mut cases: Vec<(LinkType, &Case)> = suite
+        .accept
+        .iter()
+        .filter(|c| c.optimize && !suite::is_special(&c.expr))
+        .filter(|c| c.snaplen.is_none() && c.netmask.is_none() && !c.linuxext)
+        .filter_map(|c| {
+            c.dlt
+                .as_deref()
+                .and_then(suite::linktype_for_dlt)
+                .map(|lt| (lt, c))
+        })
+        .collect();
+    cases.sort_by(|a, b| (a.0.name(), &a.1.expr).cmp(&(b.0.name(), &b.1.expr)));
+    cases.dedup_by(|a, b| a.0 == b.0 && a.1.expr == b.1.expr);
+
+    let dir = suite::TempDir::new("bench");
+    let driver = pcap_compile_driver(&dir.0);
+    let (mut n_both, mut ours_insns, mut master_insns) = (0usize, 0usize, 0usize);
+    let (mut n_deb, mut ours_insns_deb, mut deb_insns) = (0usize, 0usize, 0usize);
+    let (mut ours_ns, mut deb_ns, mut n_time) = (0f64, 0f64, 0usize);
+    let mut not_compiled = 0;
+    let mut longer = Vec::new();
+    for lt in LinkType::ALL {
+        let these: Vec<&Case> = cases
+            .iter()
+            .filter(|(l, _)| *l == lt)
+            .map(|(_, c)| *c)
+            .collect();
+        let exprs: Vec<&str> = these.iter().map(|c| c.expr.as_str()).collect();
+        let deb = match &driver {
+            Some(d) => libpcap_compile_all(d, lt, &exprs, reps),
+            None => vec![None; exprs.len()],
+        };
+        for (c, deb) in these.iter().zip(deb) {
+            let opts = Options {
+                linktype: lt,
+                ..Default::default()
+            };
+            let Ok(ours) = compile(&c.expr, &opts) else {
+                not_compiled += 1;
+                continue;
+            };
+            let started = Instant::now();
+            for _ in 0..reps {
+                let _ = std::hint::black_box(compile(std::hint::black_box(&c.expr), &opts));
+            }
+            let ns = started.elapsed().as_nanos() as f64 / f64::from(reps);
+            if let Ok(master) = parse_d(&c.expected) {
+                n_both += 1;
+                ours_insns += ours.len();
+                master_insns += master.len();
+                if ours.len() > master.len() {
+                    longer.push(format!(
+                        "{} {:?}: {} > {}",
+                        lt.name(),
+                        c.expr,
+                        ours.len(),
+                        master.len()
+                    ));
+                }
+            }
+            if let Some((len, dns)) = deb {
+                n_deb += 1;
+                ours_insns_deb += ours.len();
+                deb_insns += len;
+                ours_ns += ns;
+                deb_ns += dns;
+                n_time += 1;
+            }
+        }
+    }
+    // tcpdump -d: one process per expression, as a user runs it.
+    let mut tcpdump_ns = 0f64;
+    let mut n_tcpdump = 0usize;
+    if let Some(td) = suite::tcpdump() {
+        let pcap = suite::empty_pcap(&dir.0, LinkType::En10mb, 262_144);
+        let en: Vec<&Case> = cases
+            .iter()
+            .filter(|(l, _)| *l == LinkType::En10mb)
+            .map(|(_, c)| *c)
+            .collect();
+        let started = Instant::now();
+        for c in &en {
+            let _ = suite::libpcap_ddd(&td, &pcap, &c.expr, true);
+        }
+        n_tcpdump = en.len();
+        tcpdump_ns = started.elapsed().as_nanos() as f64 / n_tcpdump.max(1) as f64;
+    }
+    let ratio = |a: usize, b: usize| a as f64 / b.max(1) as f64;
+    println!(
+        "BENCH distinct (link type, expression) optimized cases: {}",
+        cases.len()
+    );
+    println!("BENCH not compiled by podcap: {not_compiled}");
+    println!(
+        "BENCH instructions vs libpcap master (suite's expected), {n_both} cases: ours {ours_insns}, libpcap {master_insns}, ratio {:.3}",
+        ratio(ours_insns, master_insns)
+    );
+    println!(
+        "BENCH instructions vs Debian libpcap 1.10.3 pcap_compile, {n_deb} cases: ours {ours_insns_deb}, libpcap {deb_insns}, ratio {:.3}",
+        ratio(ours_insns_deb, deb_insns)
+    );
+    println!(
+        "BENCH compile time per expression, {n_time} cases x {reps}: ours {:.1} us, libpcap pcap_compile {:.1} us, ratio {:.2}",
+        ours_ns / n_time.max(1) as f64 / 1e3,
+        deb_ns / n_time.max(1) as f64 / 1e3,
+        ours_ns / deb_ns.max(1.0)
+    );
+    println!(
+        "BENCH tcpdump -ddd process per expression (spawn + compile), {n_tcpdump} EN10MB cases: {:.2} ms",
+        tcpdump_ns / 1e6
+    );
+    for l in &longer {
+        println!("BENCH longer: {l}");
+    }
+}
