@@ -30,9 +30,9 @@ use podcap::linktype::LinkType;
 
 /// Passing accept cases must not drop below this (raise it as the
 /// compiler improves; the goal is every in-scope case).
-const FLOOR_ACCEPT: usize = 0;
-const FLOOR_REJECT: usize = 0;
-const FLOOR_APPLY: usize = 0;
+const FLOOR_ACCEPT: usize = 1089;
+const FLOOR_REJECT: usize = 2292;
+const FLOOR_APPLY: usize = 156;
 
 fn at_least(what: &str, passed: usize, floor: usize) {
     assert!(
@@ -105,7 +105,9 @@ fn short(why: &str) -> String {
                 out.push_str("'…'");
             }
             quoted = !quoted;
-        } else if !quoted && !ch.is_ascii_digit() {
+        } else if quoted {
+            continue;
+        } else if !ch.is_ascii_digit() || out.ends_with(|c: char| c.is_ascii_alphabetic()) {
             out.push(ch);
         }
     }
