@@ -34,7 +34,7 @@ run_pair() { # label extra-args...
   /usr/bin/time -v -o "$D/tcpdump.time" ip netns exec "$A" tcpdump -Z root -i va "$@" -w "$D/tcpdump.pcap" 2>"$D/tcpdump.err" &
   local tp=$!
   until grep -q "listening on" "$D/podcap.err" 2>/dev/null && grep -q "listening on" "$D/tcpdump.err" 2>/dev/null; do sleep 0.2; done
-  local sent; sent=$("$FLOOD" "/run/netns/$A" 10.99.0.2:9 "$COUNT" "$SIZE")
+  local sent; sent=$("$FLOOD" "/run/netns/$A" 10.99.0.2:9 "$COUNT" "$SIZE" "${THREADS:-2}")
   sleep 1
   kill -INT $(pgrep -P "$pp") $(pgrep -P "$tp") 2>/dev/null || true
   wait "$pp" || true; wait "$tp" || true
