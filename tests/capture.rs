@@ -540,3 +540,58 @@ fn cooked_filter_the_kernel_cannot_run_is_applied_in_user_space() {
         assert_eq!(r[1], "10.77.0.1");
     }
 }
+
+/// An interface without a link header (tun): captured as RAW, as tcpdump
+/// does.
+#[test]
+fn tun_interface_is_captured_as_raw_ip() {
+    if !std::path::Path::new("/dev/net/tun").exists() {
+        eprintln!("skipping: no /dev/net/tun");
+        return;
+    }
+    let p = Pair::new("tun");
+    let path = p.netns_path(&p.a);
+    // The tun device lives as long as this descriptor.
+    let tun: std::os::fd::OwnedFd = std::thread::spawn(move || {
+        use std::os::fd::FromRawFd;
+        podcap::netns::enter(&path).unwrap();
+        // SAFETY: test-only open + TUNSETIFF with a zeroed ifreq.
+        unsafe {
+            let fd = libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+            assert!(fd >= 0);
+            let mut ifr = [0u8; 40];
+            ifr[..4].copy_from_slice(b"tun0");
+            let flags: i16 = 0x0001 | 0x1000; // IFF_TUN | IFF_NO_PI
+            ifr[16..18].copy_from_slice(&flags.to_ne_bytes());
+            const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+            assert_eq!(
+                libc::ioctl(fd, TUNSETIFF as _, ifr.as_mut_ptr()),
+                0,
+                "TUNSETIFF"
+            );
+            std::os::fd::OwnedFd::from_raw_fd(fd)
+        }
+    })
+    .join()
+    .unwrap();
+    ok(
+        "ip",
+        &["-n", &p.a, "addr", "add", "10.88.0.1/24", "dev", "tun0"],
+    );
+    ok("ip", &["-n", &p.a, "link", "set", "tun0", "up"]);
+    let f1 = p.path("tun-podcap.pcap");
+    let f2 = p.path("tun-tcpdump.pcap");
+    let mut ours = podcap_in(&p, &p.a, &["-i", "tun0", "-c", "3", "-w", &f1]);
+    let mut theirs = tcpdump_in(&p, &p.a, &["-i", "tun0", "-c", "3", "-w", &f2]);
+    ours.wait_stderr("listening on tun0, link-type RAW (Raw IP)");
+    theirs.wait_stderr("listening on");
+    p.send_udp(&p.a, "10.88.0.2:9999", 3, 30);
+    assert_eq!(ours.wait().0, 0);
+    assert_eq!(theirs.wait().0, 0);
+    let fields = ["frame.protocols", "ip.dst", "udp.dstport", "frame.len"];
+    let a = tshark_fields(&f1, &fields);
+    assert_eq!(a.len(), 3);
+    assert!(a[0][0].starts_with("raw:ip:udp"), "{a:?}");
+    assert_eq!(a, tshark_fields(&f2, &fields));
+    drop(tun);
+}
