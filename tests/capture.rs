@@ -541,6 +541,39 @@ fn cooked_filter_the_kernel_cannot_run_is_applied_in_user_space() {
     }
 }
 
+/// Text lines for `-i any` name the interface and direction as tcpdump
+/// 4.99 prints them; compared with tcpdump on the same packets at the
+/// same time (`-t`: no time stamps).
+#[test]
+fn any_text_lines_match_tcpdump() {
+    let p = Pair::new("anytext");
+    let args = ["-i", "any", "-t", "-nn", "-c", "6", "udp"];
+    let mut ours = Proc::spawn(
+        {
+            let mut a = vec!["tcpdump"];
+            a.extend_from_slice(&args);
+            p.cmd(&p.a, podcap(), &a)
+        },
+        Stdio::piped(),
+    );
+    let mut theirs = Proc::spawn(p.cmd(&p.a, "tcpdump", &args), Stdio::piped());
+    ours.wait_stderr("listening on any");
+    theirs.wait_stderr("listening on");
+    p.send_udp(&p.a, "10.77.0.2:9999", 3, 30);
+    p.send_udp(&p.a, "127.0.0.1:9", 3, 40);
+    let a = String::from_utf8_lossy(&ours.read_stdout_to_end()).into_owned();
+    let b = String::from_utf8_lossy(&theirs.read_stdout_to_end()).into_owned();
+    assert_eq!(ours.wait().0, 0);
+    assert_eq!(theirs.wait().0, 0);
+    let mut la: Vec<&str> = a.lines().collect();
+    let mut lb: Vec<&str> = b.lines().collect();
+    assert_eq!(la.len(), 6, "{a}");
+    // Two interfaces hand packets over independently: compare as sets.
+    la.sort();
+    lb.sort();
+    assert_eq!(la, lb, "podcap:\n{a}\ntcpdump:\n{b}");
+}
+
 /// An interface without a link header (tun): captured as RAW, as tcpdump
 /// does.
 #[test]
