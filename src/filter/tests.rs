@@ -576,3 +576,95 @@ fn protochain_walks_extension_headers_forward_only() {
     }
     assert!(compile("geneve and protochain 4", &Options::default()).is_err());
 }
+
+/// Random and/or/not/paren combinations of primitives: the unoptimized
+/// program is tcpdump's on every link type libpcap accepts them for.
+#[test]
+fn random_combinations_match_tcpdump() {
+    let Some(td) = Tcpdump::new() else { return };
+    const PRIMS: &[&str] = &[
+        "host 10.1.2.3",
+        "src host 10.1.2.3",
+        "dst net 10.244",
+        "net 172.16.0.0 mask 255.240.0.0",
+        "port 80",
+        "tcp port 443",
+        "udp dst port 53",
+        "portrange 1000-2000",
+        "tcp",
+        "udp",
+        "icmp",
+        "icmp6",
+        "arp",
+        "ip",
+        "ip6",
+        "ether host 1:2:3:4:5:6",
+        "ether proto \\arp",
+        "broadcast",
+        "ip multicast",
+        "less 100",
+        "greater 200",
+        "vlan",
+        "vlan 5",
+        "mpls 7",
+        "ip proto 17",
+        "ip6 proto 6",
+        "tcp[tcpflags] & tcp-syn != 0",
+        "icmp[icmptype] = icmp-echo",
+        "ip[2:2] > 576",
+        "ip6 host ::1",
+        "src and dst net 10.0.0.0/8",
+        "pim",
+        "inbound",
+        "ifindex 2",
+        "len - 14 > 100 * 2",
+        "port 22 or 80",
+        "tcp port 80 and not 443",
+        "pppoes and ip",
+        "llc",
+    ];
+    fn expr(rng: &mut Rng, depth: u32) -> String {
+        let r = rng.below(100);
+        if depth > 2 || r < 40 {
+            return rng.pick(PRIMS).to_string();
+        }
+        if r < 55 {
+            return format!("not {}", expr(rng, depth + 1));
+        }
+        if r < 70 {
+            return format!("({})", expr(rng, depth + 1));
+        }
+        let op = rng.pick(&[" and ", " or ", " && ", " || "]);
+        format!("{}{op}{}", expr(rng, depth + 1), expr(rng, depth + 1))
+    }
+    let mut rng = Rng::new(7);
+    let mut compared = 0;
+    for _ in 0..120 {
+        let e = expr(&mut rng, 0);
+        let lt = LinkType::ALL[rng.below(4)];
+        let theirs = td.run(lt.name(), &e, false, "-ddd");
+        let o = Options {
+            linktype: lt,
+            optimize: false,
+            ..Options::default()
+        };
+        match (theirs, compile(&e, &o)) {
+            (Some(t), Ok(p)) => {
+                assert_eq!(
+                    format(&p, Style::Ddd)
+                        .split_whitespace()
+                        .collect::<Vec<_>>(),
+                    t.split_whitespace().collect::<Vec<_>>(),
+                    "{} {e}:\n{}",
+                    lt.name(),
+                    format(&p, Style::D)
+                );
+                compared += 1;
+            }
+            (None, Err(_)) => {}
+            (Some(_), Err(err)) => panic!("{} {e}: libpcap accepts, we refuse: {err}", lt.name()),
+            (None, Ok(_)) => panic!("{} {e}: libpcap refuses, we accept", lt.name()),
+        }
+    }
+    eprintln!("compared {compared} random combinations with tcpdump -O -ddd");
+}
