@@ -19,7 +19,6 @@
 //! before it, or one in the same block will. Jumps only go forward, so
 //! block order is a topological order and every analysis is one pass.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A multiply-rotate hasher: the keys here are small and trusted, and
@@ -238,6 +237,7 @@ impl Cfg {
         loop {
             let before = self.blocks.len();
             self.reject_early();
+            self.merge_tests();
             self.shortcut();
             self.merge_identical();
             self.remove_unreachable();
@@ -263,6 +263,68 @@ impl Cfg {
                     stmts: Vec::new(),
                     term: Term::Ret(Insn::stmt(RET_K, 0)),
                 };
+            }
+        }
+    }
+
+    /// Two tests in a row on the same A (the second block only tests)
+    /// that together send one single-test set of values one way and the
+    /// rest the other: one test (`jge #c` then `jgt #c` is `jeq #c`).
+    fn merge_tests(&mut self) {
+        for i in 0..self.blocks.len() {
+            let Term::Cond { code, k, t, f } = self.blocks[i].term else {
+                continue;
+            };
+            let Some(first) = range_of(code, k) else {
+                continue;
+            };
+            for (edge_true, b) in [(true, t), (false, f)] {
+                let Block {
+                    stmts,
+                    term:
+                        Term::Cond {
+                            code: c2,
+                            k: k2,
+                            t: t2,
+                            f: f2,
+                        },
+                } = &self.blocks[b]
+                else {
+                    continue;
+                };
+                let Some(second) = range_of(*c2, *k2).filter(|_| stmts.is_empty()) else {
+                    continue;
+                };
+                // Values reaching each destination, as sets of intervals.
+                let into_b = if edge_true {
+                    first.clone()
+                } else {
+                    complement(&first)
+                };
+                let other = if edge_true { f } else { t };
+                let mut dest: Vec<(BlockId, Vec<(u64, u64)>)> = vec![(other, complement(&into_b))];
+                for (target, set) in [
+                    (*t2, intersect(&into_b, &second)),
+                    (*f2, intersect(&into_b, &complement(&second))),
+                ] {
+                    match dest.iter_mut().find(|(d, _)| *d == target) {
+                        Some((_, s)) => *s = union(s, &set),
+                        None => dest.push((target, set)),
+                    }
+                }
+                dest.retain(|(_, s)| !s.is_empty());
+                let new = match dest.as_slice() {
+                    [(only, _)] => Some(Term::Goto(*only)),
+                    [(x, sx), (y, _)] => single_test(sx).map(|(code, k, x_on_true)| {
+                        let (t, f) = if x_on_true { (*x, *y) } else { (*y, *x) };
+                        Term::Cond { code, k, t, f }
+                    }),
+                    _ => None,
+                };
+                if let Some(new) = new {
+                    self.blocks[i].term = new;
+                    break;
+                }
             }
         }
     }
@@ -521,9 +583,12 @@ impl Values {
         self.intern(Expr::Const(c))
     }
 
+    /// A new value equal to no other; never looked up, so not hashed.
     fn fresh(&mut self) -> Vn {
         self.opaque += 1;
-        self.intern(Expr::Opaque(self.opaque))
+        let v = self.exprs.len() as Vn;
+        self.exprs.push(Expr::Opaque(self.opaque));
+        v
     }
 
     fn get(&self, v: Vn) -> &Expr {
@@ -555,6 +620,19 @@ impl Values {
                 (op::MUL | op::DIV, 1) => return a,
                 (op::AND, 0xffff_ffff) => return a,
                 (op::AND, m) if self.intrinsic(a).zero | m == u32::MAX => return a,
+                // The low bytes of a load are a narrower load ending at the
+                // same offset (so failing on the same packets).
+                (op::AND, 0xffff | 0xff) => {
+                    let narrow = match (self.get(a).clone(), y) {
+                        (Expr::Abs(op::W, k), 0xffff) => k.checked_add(2).map(|k| (op::H, k)),
+                        (Expr::Abs(op::W, k), 0xff) => k.checked_add(3).map(|k| (op::B, k)),
+                        (Expr::Abs(op::H, k), 0xff) => k.checked_add(1).map(|k| (op::B, k)),
+                        _ => None,
+                    };
+                    if let Some((size, k)) = narrow.filter(|(_, k)| *k < 0x8000_0000) {
+                        return self.intern(Expr::Abs(size, k));
+                    }
+                }
                 (op::MUL | op::AND, 0) => return self.constant(0),
                 // (v op c1) op c2 for associative ops with constants.
                 (op::ADD | op::AND | op::OR | op::XOR | op::MUL, _) => {
@@ -642,17 +720,53 @@ fn fold_alu(aop: u16, x: u32, y: u32) -> Option<u32> {
 // ---------------------------------------------------------------------
 // Facts that branches establish
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A few numbers, inline (states are cloned per edge; allocations cost,
+/// musl's allocator especially). Further entries are dropped: a fact
+/// forgotten is only a missed optimization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Small {
+    n: u8,
+    v: [u32; 4],
+}
+
+impl Small {
+    fn as_slice(&self) -> &[u32] {
+        &self.v[..usize::from(self.n)]
+    }
+
+    fn contains(&self, x: &u32) -> bool {
+        self.as_slice().contains(x)
+    }
+
+    fn insert(&mut self, x: u32) {
+        if !self.contains(&x) && usize::from(self.n) < self.v.len() {
+            self.v[usize::from(self.n)] = x;
+            self.n += 1;
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&u32) -> bool) {
+        let mut out = Small::default();
+        for x in self.as_slice() {
+            if keep(x) {
+                out.insert(*x);
+            }
+        }
+        *self = out;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Range {
     lo: u32,
     hi: u32,
     /// Values it is not.
-    ne: Vec<u32>,
+    ne: Small,
     /// Bits known to be 0 / 1.
     zero: u32,
     one: u32,
     /// Masks of which at least one bit is set.
-    any: Vec<u32>,
+    any: Small,
 }
 
 impl Range {
@@ -660,10 +774,10 @@ impl Range {
         Range {
             lo: 0,
             hi: u32::MAX,
-            ne: Vec::new(),
+            ne: Small::default(),
             zero: 0,
             one: 0,
-            any: Vec::new(),
+            any: Small::default(),
         }
     }
 
@@ -691,17 +805,13 @@ impl Range {
     fn intersect(&mut self, o: &Range) {
         self.lo = self.lo.max(o.lo);
         self.hi = self.hi.min(o.hi);
-        for &n in &o.ne {
-            if !self.ne.contains(&n) && self.ne.len() < 16 {
-                self.ne.push(n);
-            }
+        for &n in o.ne.as_slice() {
+            self.ne.insert(n);
         }
         self.zero |= o.zero;
         self.one |= o.one;
-        for &m in &o.any {
-            if !self.any.contains(&m) && self.any.len() < 16 {
-                self.any.push(m);
-            }
+        for &m in o.any.as_slice() {
+            self.any.insert(m);
         }
         self.fix_bits();
     }
@@ -757,7 +867,7 @@ impl Range {
                 if c & !self.zero == 0 {
                     return Some(false);
                 }
-                if c & self.one != 0 || self.any.iter().any(|&m| m & !c == 0) {
+                if c & self.one != 0 || self.any.as_slice().iter().any(|&m| m & !c == 0) {
                     return Some(true);
                 }
                 None
@@ -770,7 +880,7 @@ impl Range {
     fn learn(&mut self, code: u16, c: u32, outcome: bool) {
         match (code & !op::X, outcome) {
             (JEQ_K, true) => self.set_eq(c),
-            (JEQ_K, false) if self.ne.len() < 16 && !self.ne.contains(&c) => self.ne.push(c),
+            (JEQ_K, false) => self.ne.insert(c),
             (JGT_K, true) => self.lo = self.lo.max(c.saturating_add(1)),
             (JGT_K, false) => self.hi = self.hi.min(c),
             (JGE_K, true) => self.lo = self.lo.max(c),
@@ -779,8 +889,8 @@ impl Range {
             (JSET_K, true) => {
                 if c.count_ones() == 1 {
                     self.one |= c;
-                } else if self.any.len() < 16 && !self.any.contains(&c) {
-                    self.any.push(c);
+                } else {
+                    self.any.insert(c);
                 }
             }
             _ => {}
@@ -795,14 +905,29 @@ impl Range {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Facts {
-    ranges: BTreeMap<Vn, Range>,
+    /// Sorted by value number.
+    ranges: Vec<(Vn, Range)>,
     /// `(a, code, b, outcome)` for tests of A against X.
-    rel: BTreeSet<(Vn, u16, Vn, bool)>,
+    rel: Vec<(Vn, u16, Vn, bool)>,
 }
 
 impl Facts {
+    fn get(&self, v: Vn) -> Option<&Range> {
+        self.ranges
+            .binary_search_by_key(&v, |(k, _)| *k)
+            .ok()
+            .map(|i| &self.ranges[i].1)
+    }
+
+    fn set(&mut self, v: Vn, r: Range) {
+        match self.ranges.binary_search_by_key(&v, |(k, _)| *k) {
+            Ok(i) => self.ranges[i].1 = r,
+            Err(i) => self.ranges.insert(i, (v, r)),
+        }
+    }
+
     fn meet(&mut self, o: &Facts) {
-        self.ranges.retain(|v, r| match o.ranges.get(v) {
+        self.ranges.retain_mut(|(v, r)| match o.get(*v) {
             Some(or) => {
                 r.union(or);
                 true
@@ -829,8 +954,8 @@ struct State {
     /// The packet is surely at least this long (an absolute load ending
     /// here has run on every path).
     len_ok: u32,
-    /// Indirect loads that surely ran (their value numbers).
-    avail: BTreeSet<Vn>,
+    /// Indirect loads that surely ran (their value numbers), sorted.
+    avail: Vec<Vn>,
     facts: Facts,
 }
 
@@ -851,7 +976,7 @@ impl State {
         State {
             regs,
             len_ok: 0,
-            avail: BTreeSet::new(),
+            avail: Vec::new(),
             facts: Facts::default(),
         }
     }
@@ -863,13 +988,13 @@ impl State {
             }
         }
         self.len_ok = self.len_ok.min(o.len_ok);
-        self.avail.retain(|v| o.avail.contains(v));
+        self.avail.retain(|v| o.avail.binary_search(v).is_ok());
         self.facts.meet(&o.facts);
     }
 
     fn range(&self, v: Vn, vals: &Values) -> Range {
         let mut r = vals.intrinsic(v);
-        if let Some(f) = self.facts.ranges.get(&v) {
+        if let Some(f) = self.facts.get(v) {
             r.intersect(f);
         }
         r
@@ -911,12 +1036,15 @@ impl State {
             };
             match rhs {
                 Some(c) => {
-                    let mut r = s.facts.ranges.get(&a).cloned().unwrap_or_else(Range::any);
+                    let mut r = s.facts.get(a).copied().unwrap_or_else(Range::any);
                     r.learn(*code, c, outcome);
-                    s.facts.ranges.insert(a, r);
+                    s.facts.set(a, r);
                 }
                 None => {
-                    s.facts.rel.insert((a, *code, s.regs[X], outcome));
+                    let f = (a, *code, s.regs[X], outcome);
+                    if !s.facts.rel.contains(&f) {
+                        s.facts.rel.push(f);
+                    }
                 }
             }
         }
@@ -1000,7 +1128,7 @@ fn effect(insn: &Insn, s: &State, vals: &mut Values) -> Option<Effect> {
             Some(Effect {
                 dest: A,
                 value: v,
-                may_fail: !s.avail.contains(&v),
+                may_fail: s.avail.binary_search(&v).is_err(),
                 len_end: None,
                 avail: Some(v),
             })
@@ -1079,7 +1207,9 @@ fn apply(e: &Effect, s: &mut State) {
         s.len_ok = s.len_ok.max(end);
     }
     if let Some(v) = e.avail {
-        s.avail.insert(v);
+        if let Err(i) = s.avail.binary_search(&v) {
+            s.avail.insert(i, v);
+        }
     }
 }
 
@@ -1342,13 +1472,25 @@ impl Cfg {
     fn dead_stores(&mut self) {
         let an = self.analyze();
         let live_in = self.liveness();
-        for i in 0..self.blocks.len() {
+        let n = self.blocks.len();
+        // `need[b]`: every accepting run from b's entry has a packet at
+        // least this long (the loads that remain would fail otherwise).
+        // Computed over the program as it is after this pass, so blocks go
+        // in reverse order.
+        let mut need = vec![0u64; n];
+        for i in (0..n).rev() {
             let b = &self.blocks[i];
             let mut live = term_uses(&b.term);
             for s in succs(&b.term) {
                 live |= live_in[s];
             }
-            // Which statements may fail, and how far they reach.
+            let mut need_here = match b.term {
+                Term::Ret(r) if r.code == RET_K && r.k == 0 => u64::MAX,
+                Term::Ret(_) => 0,
+                Term::Goto(t) => need[t],
+                Term::Cond { t, f, .. } => need[t].min(need[f]),
+            };
+            // Which statements may fail (per the analysis).
             let mut s = an.entry[i].clone();
             let mut fails = Vec::with_capacity(b.stmts.len());
             for insn in &b.stmts {
@@ -1365,41 +1507,19 @@ impl Cfg {
             for (j, insn) in b.stmts.iter().enumerate().rev() {
                 let (defs, uses) = defs_uses(insn);
                 let abs_like = is_abs_like(insn);
-                if defs & live == 0 && (!fails[j] || abs_like) {
+                // A load that may fail can go when no accepting run could
+                // be shorter than it anyway.
+                let harmless = !fails[j] || (abs_like && abs_end(insn) <= need_here);
+                if defs & live == 0 && harmless {
                     keep[j] = false;
                 } else {
                     live = (live & !defs) | uses;
-                }
-            }
-            // Dead absolute loads that may fail: the block must still fail
-            // when the packet is shorter than the longest of them.
-            let need = b
-                .stmts
-                .iter()
-                .zip(&fails)
-                .filter(|(insn, f)| **f && is_abs_like(insn))
-                .map(|(insn, _)| abs_end(insn))
-                .max();
-            if let Some(need) = need {
-                let have = b
-                    .stmts
-                    .iter()
-                    .zip(&keep)
-                    .filter(|(insn, k)| **k && is_abs_like(insn))
-                    .map(|(insn, _)| abs_end(insn))
-                    .max()
-                    .unwrap_or(0);
-                if have < need {
-                    if let Some(j) = (0..b.stmts.len()).find(|&j| {
-                        !keep[j]
-                            && fails[j]
-                            && is_abs_like(&b.stmts[j])
-                            && abs_end(&b.stmts[j]) == need
-                    }) {
-                        keep[j] = true;
+                    if abs_like {
+                        need_here = need_here.max(abs_end(insn));
                     }
                 }
             }
+            need[i] = need_here;
             let mut it = keep.iter();
             self.blocks[i].stmts.retain(|_| *it.next().unwrap_or(&true));
         }
@@ -1492,6 +1612,67 @@ fn fuse(last: &Insn, code: u16, k: u32) -> Option<(u16, u32, bool)> {
         (SUB_X | XOR_X, JGT_K, 0) => (JEQ_X, 0, true),
         _ => return None,
     })
+}
+
+const MAXV: u64 = u32::MAX as u64;
+
+/// The values for which `A code k` is true, as sorted disjoint inclusive
+/// intervals; `None` for tests that are not intervals (`jset`, `x`).
+fn range_of(code: u16, k: u32) -> Option<Vec<(u64, u64)>> {
+    let k = u64::from(k);
+    Some(match code {
+        JEQ_K => vec![(k, k)],
+        JGT_K if k == MAXV => vec![],
+        JGT_K => vec![(k + 1, MAXV)],
+        JGE_K => vec![(k, MAXV)],
+        _ => return None,
+    })
+}
+
+fn complement(s: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    for &(lo, hi) in s {
+        if lo > next {
+            out.push((next, lo - 1));
+        }
+        next = hi + 1;
+    }
+    if next <= MAXV {
+        out.push((next, MAXV));
+    }
+    out
+}
+
+fn intersect(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for &(alo, ahi) in a {
+        for &(blo, bhi) in b {
+            let (lo, hi) = (alo.max(blo), ahi.min(bhi));
+            if lo <= hi {
+                out.push((lo, hi));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+fn union(a: &[(u64, u64)], b: &[(u64, u64)]) -> Vec<(u64, u64)> {
+    complement(&intersect(&complement(a), &complement(b)))
+}
+
+/// One test whose outcome sends exactly `s` one way: (code, k, whether
+/// `s` is the true side).
+fn single_test(s: &[(u64, u64)]) -> Option<(u16, u32, bool)> {
+    let k = |v: u64| u32::try_from(v).ok();
+    match *s {
+        [(lo, hi)] if lo == hi => Some((JEQ_K, k(lo)?, true)),
+        [(0, hi)] => Some((JGT_K, k(hi)?, false)),
+        [(lo, MAXV)] => Some((JGE_K, k(lo)?, true)),
+        [(0, a), (b, MAXV)] if b == a + 2 => Some((JEQ_K, k(a + 1)?, false)),
+        _ => None,
+    }
 }
 
 fn vals_is_ind(vals: &Values, v: Vn) -> bool {

@@ -681,3 +681,87 @@ fn against_tcpdump_optimizer() {
     );
     assert!(shorter + equal + longer > 400);
 }
+
+/// Time per program (release numbers in BENCHMARKS.md):
+/// `cargo test --release --lib bpf::optimize::tests::bench_optimizer -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_optimizer() {
+    let Some(cases) = accept_cases() else {
+        return;
+    };
+    let progs: Vec<Vec<Insn>> = cases
+        .iter()
+        .filter(|c| !c.optimize)
+        .filter_map(|c| parse_d(&c.expected).ok())
+        .collect();
+    let rounds = 5;
+    let t0 = std::time::Instant::now();
+    for _ in 0..rounds {
+        for p in &progs {
+            std::hint::black_box(optimize(p.clone()));
+        }
+    }
+    eprintln!(
+        "optimizer: {:?} per program over {} unoptimized suite programs",
+        t0.elapsed() / (rounds * progs.len() as u32),
+        progs.len()
+    );
+}
+
+/// podcap's own compiler (`filter::compile`, whose unoptimized output
+/// follows libpcap 1.10) with this optimizer, against libpcap master's
+/// optimized programs in the suite:
+/// `cargo test --lib bpf::optimize::tests::compiled_vs_libpcap -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn compiled_vs_libpcap() {
+    use crate::filter::{Options, compile};
+    use crate::linktype::LinkType;
+    let Some(cases) = accept_cases() else {
+        return;
+    };
+    let mut seen = std::collections::HashSet::new();
+    let (mut ours_total, mut theirs_total, mut n) = (0, 0, 0);
+    let (mut shorter, mut equal, mut longer) = (0, 0, 0);
+    for c in cases.iter().filter(|c| c.optimize && !c.linuxext) {
+        let Ok(lt) = LinkType::from_name(&c.dlt) else {
+            continue;
+        };
+        if !seen.insert((c.dlt.clone(), c.expr.clone())) {
+            continue;
+        }
+        let Ok(theirs) = parse_d(&c.expected) else {
+            continue;
+        };
+        let opts = Options {
+            linktype: lt,
+            snaplen: c.snaplen.unwrap_or(262_144),
+            ..Options::default()
+        };
+        let Ok(ours) = compile(&c.expr, &opts) else {
+            continue;
+        };
+        n += 1;
+        ours_total += ours.len();
+        theirs_total += theirs.len();
+        match ours.len().cmp(&theirs.len()) {
+            std::cmp::Ordering::Less => shorter += 1,
+            std::cmp::Ordering::Equal => equal += 1,
+            std::cmp::Ordering::Greater => {
+                longer += 1;
+                eprintln!(
+                    "  longer: {} `{}`: ours {} libpcap {}",
+                    c.dlt,
+                    c.expr,
+                    ours.len(),
+                    theirs.len()
+                );
+            }
+        }
+    }
+    eprintln!(
+        "filter::compile vs libpcap master over {n} expressions: {shorter} shorter, \
+         {equal} equal, {longer} longer; instructions ours {ours_total}, libpcap {theirs_total}"
+    );
+}
