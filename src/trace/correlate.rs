@@ -353,6 +353,28 @@ impl<E: Expect> Correlator<E> {
         self.table.len()
     }
 
+    /// Takes a decided packet back out of the summary: one the caller did
+    /// not print (`-c` reached in the same batch).
+    pub fn discount(&mut self, r: &Record) {
+        let s = &mut self.st.summary;
+        s.followed = s.followed.saturating_sub(1);
+        match r.outcome {
+            Outcome::Complete => s.complete = s.complete.saturating_sub(1),
+            Outcome::Lost { from, to } => {
+                if let Some(n) = s.lost.get_mut(&(from, to, r.dir)) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            Outcome::Evicted => s.evicted = s.evicted.saturating_sub(1),
+            Outcome::InFlight => s.in_flight = s.in_flight.saturating_sub(1),
+        }
+        for st in r.steps.iter().filter(|st| st.ts.is_none()) {
+            if let Some(m) = s.missed.get_mut(st.hop) {
+                *m = m.saturating_sub(1);
+            }
+        }
+    }
+
     /// A frame at `hop` that has no identity: counted only.
     pub fn untracked(&mut self, hop: usize, ts: Nanos) {
         if hop < self.st.hops {

@@ -332,6 +332,24 @@ fn finish_reports_recent_packets_in_flight_not_lost() {
 }
 
 #[test]
+fn discounted_packets_leave_the_summary() {
+    let mut k = Correlator::new(2, cfg(), AllHops(2)).unwrap();
+    let mut out = Vec::new();
+    k.observe(0, T0, &pkt(1, true), NOFRAME, &mut out);
+    k.observe(0, T0 + 1, &pkt(2, true), NOFRAME, &mut out);
+    k.observe(1, T0 + 2, &pkt(2, true), NOFRAME, &mut out);
+    k.finish(T0 + 10_000 * MS, &mut out);
+    assert_eq!(out.len(), 2);
+    let s = k.summary().clone();
+    assert_eq!((s.followed, s.complete, s.lost_total()), (2, 1, 1));
+    for r in &out {
+        k.discount(r);
+    }
+    let s = k.summary();
+    assert_eq!((s.followed, s.complete, s.lost_total()), (0, 0, 0));
+}
+
+#[test]
 fn direction_from_first_sighting_without_pod_address() {
     let mut k = Correlator::new(3, Config::default(), AllHops(3)).unwrap();
     let mut out = Vec::new();

@@ -250,7 +250,10 @@ impl Shared {
         let recs = std::mem::take(&mut self.records);
         for r in &recs {
             if self.limit.is_some_and(|l| self.followed >= l) {
-                break;
+                // Decided in the same batch as the last one -c asked for:
+                // not printed, so not in the summary either.
+                self.corr.discount(r);
+                continue;
             }
             self.followed += 1;
             write_io(self.print_record(r))?;
