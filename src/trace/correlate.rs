@@ -29,7 +29,7 @@
 use super::identity::{Encap, Flow, Identity};
 use crate::linktype::LinkType;
 use crate::{Error, Result};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
 
@@ -308,6 +308,8 @@ pub struct Correlator<E: Expect> {
     /// Keys in order of first sighting, with the serial of the entry they
     /// were queued for (stale ones are skipped).
     queue: VecDeque<(u64, u64)>,
+    /// Undecided packets by earliest sighting, for [`Correlator::horizon`].
+    undecided: BTreeSet<(Nanos, u64)>,
     serial: u64,
 }
 
@@ -335,6 +337,7 @@ impl<E: Expect> Correlator<E> {
             },
             table: HashMap::default(),
             queue: VecDeque::new(),
+            undecided: BTreeSet::new(),
             serial: 0,
         })
     }
@@ -373,6 +376,18 @@ impl<E: Expect> Correlator<E> {
                 *m = m.saturating_sub(1);
             }
         }
+    }
+
+    /// Every packet still to be decided was first seen at or after this
+    /// time, and so will be every packet not seen yet (each hop has
+    /// delivered everything stamped before it). Printing decided packets
+    /// stamped before it, in time order, prints every packet in time order.
+    pub fn horizon(&self) -> Nanos {
+        // A ring's packets can be a little out of order across CPUs.
+        const JITTER: Nanos = 1_000_000;
+        let wm = self.st.watermark.iter().copied().min().unwrap_or(0);
+        let pending = self.undecided.first().map_or(Nanos::MAX, |&(ts, _)| ts);
+        wm.saturating_sub(JITTER).min(pending)
     }
 
     /// A frame at `hop` that has no identity: counted only.
@@ -427,6 +442,10 @@ impl<E: Expect> Correlator<E> {
             if !e.mask.contains(hop) {
                 e.mask.insert(hop);
                 e.seen[hop] = ts;
+                if ts < e.first_ts && !e.emitted {
+                    self.undecided.remove(&(e.first_ts, e.serial));
+                    self.undecided.insert((ts, e.serial));
+                }
                 e.first_ts = e.first_ts.min(ts);
                 e.last_ts = e.last_ts.max(ts);
                 if e.outer.is_none() {
@@ -439,6 +458,7 @@ impl<E: Expect> Correlator<E> {
                 snapshot(e);
                 if self.st.ready(e) {
                     e.emitted = true;
+                    self.undecided.remove(&(e.first_ts, e.serial));
                     out.push(self.st.conclude(e, None));
                 }
                 return;
@@ -448,6 +468,7 @@ impl<E: Expect> Correlator<E> {
             self.st.summary.repeats += 1;
             if let Some(old) = self.table.remove(&id.key) {
                 if !old.emitted {
+                    self.undecided.remove(&(old.first_ts, old.serial));
                     out.push(self.st.conclude(&old, None));
                 }
             }
@@ -476,6 +497,8 @@ impl<E: Expect> Correlator<E> {
         if self.st.ready(&e) {
             e.emitted = true;
             out.push(self.st.conclude(&e, None));
+        } else {
+            self.undecided.insert((e.first_ts, e.serial));
         }
         self.queue.push_back((id.key, e.serial));
         self.table.insert(id.key, e);
@@ -495,6 +518,7 @@ impl<E: Expect> Correlator<E> {
             self.queue.pop_front();
             if let Some(e) = self.table.remove(&key) {
                 if !e.emitted {
+                    self.undecided.remove(&(e.first_ts, e.serial));
                     out.push(self.st.conclude(&e, None));
                 }
             }
@@ -523,6 +547,7 @@ impl<E: Expect> Correlator<E> {
             out.push(rec);
         }
         self.table.clear();
+        self.undecided.clear();
     }
 
     fn evict_oldest(&mut self, out: &mut Vec<Record>) -> bool {
@@ -535,6 +560,7 @@ impl<E: Expect> Correlator<E> {
                 continue;
             }
             if !e.emitted {
+                self.undecided.remove(&(e.first_ts, e.serial));
                 out.push(self.st.conclude(&e, Some(Outcome::Evicted)));
             }
             return true;

@@ -332,6 +332,25 @@ fn finish_reports_recent_packets_in_flight_not_lost() {
 }
 
 #[test]
+fn horizon_holds_back_until_earlier_packets_are_decided() {
+    let mut k = Correlator::new(2, cfg(), AllHops(2)).unwrap();
+    let mut out = Vec::new();
+    assert_eq!(k.horizon(), 0, "no hop has delivered anything yet");
+    // Packet 1 seen at the pod only; packet 2, later, at both hops.
+    k.observe(0, T0, &pkt(1, true), NOFRAME, &mut out);
+    k.observe(0, T0 + 10 * MS, &pkt(2, true), NOFRAME, &mut out);
+    k.observe(1, T0 + 11 * MS, &pkt(2, true), NOFRAME, &mut out);
+    assert_eq!(out.len(), 1, "packet 2 is decided");
+    // Packet 1 is undecided: nothing at or after its time may print.
+    assert!(k.horizon() <= T0);
+    k.advance(0, T0 + 900 * MS);
+    k.advance(1, T0 + 900 * MS);
+    k.poll(T0 + 900 * MS, &mut out);
+    assert_eq!(out.len(), 2);
+    assert!(k.horizon() > T0 + 11 * MS);
+}
+
+#[test]
 fn discounted_packets_leave_the_summary() {
     let mut k = Correlator::new(2, cfg(), AllHops(2)).unwrap();
     let mut out = Vec::new();

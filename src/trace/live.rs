@@ -21,7 +21,8 @@ use crate::pcap::writer::Precision;
 use crate::{Error, Result};
 use smol::{Async, Timer, future};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
@@ -154,30 +155,35 @@ impl RouteExpect {
             IpAddr::V4(a) => a.is_broadcast() || a.is_multicast() || a.is_link_local(),
             IpAddr::V6(a) => a.is_multicast() || (a.segments()[0] & 0xffc0) == 0xfe80,
         };
+        let underlay = self.mask(|r| r == Role::Underlay);
+        let tunnel = self.mask(|r| matches!(r, Role::Tunnel | Role::Underlay));
         let m = if link_scope {
             local
         } else {
-            match self.route(peer, dir) {
-                Some(r) if r.rtype == 2 => local,
-                Some(r) => {
-                    let role = r.oif.and_then(|o| {
-                        self.roles
-                            .iter()
-                            .find(|(role, idx)| *idx == o && *role != Role::Pod)
-                            .map(|(role, _)| *role)
-                    });
-                    match role {
-                        Some(Role::Tunnel) => {
-                            local.or(self.mask(|r| matches!(r, Role::Tunnel | Role::Underlay)))
-                        }
-                        Some(Role::Underlay) => local.or(self.mask(|r| r == Role::Underlay)),
-                        // Via the bridge (a pod on it), the pod's own veth,
-                        // another pod's veth (routed CNIs), an interface
-                        // podcap does not watch: no further hop.
-                        _ => local,
-                    }
-                }
-                None => all,
+            let route = self.route(peer, dir);
+            let role = route.as_ref().and_then(|r| r.oif).and_then(|o| {
+                self.roles
+                    .iter()
+                    .find(|(role, idx)| *idx == o && *role != Role::Pod)
+                    .map(|(role, _)| *role)
+            });
+            match (dir, route.as_ref().map(|r| r.rtype), role) {
+                // To or from the node itself.
+                (_, Some(2), _) => local,
+                (_, Some(_), Some(Role::Tunnel)) => local.or(tunnel),
+                (Dir::Out, Some(_), Some(Role::Underlay)) => local.or(underlay),
+                // Out via the bridge (a pod on it), another pod's veth
+                // (routed CNIs), an interface podcap does not watch: no
+                // further hop.
+                (Dir::Out, Some(_), _) => local,
+                // No route: the node drops it, after the hops it crossed.
+                (Dir::Out, None, _) => all,
+                // Coming in, the node's route back to the sender does not
+                // say where it entered (policy routing, asymmetric paths):
+                // it may have come through the underlay. The correlator
+                // only counts hops from the first one that saw it, so a
+                // packet from a pod beside it is not missed there.
+                (Dir::In, _, _) => local.or(underlay),
             }
         };
         if self.cache.len() > 65_536 {
@@ -230,6 +236,27 @@ enum Event {
     Failed(Error),
 }
 
+/// A decided packet waiting for every earlier one to be decided, so that
+/// packets print in time order whatever order the rings deliver them in.
+struct Held(Nanos, u64, Record);
+
+impl PartialEq for Held {
+    fn eq(&self, o: &Self) -> bool {
+        (self.0, self.1) == (o.0, o.1)
+    }
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Held {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.0, self.1).cmp(&(o.0, o.1))
+    }
+}
+
 /// Everything the tasks share (one thread: `Rc<RefCell<_>>`).
 struct Shared {
     corr: Correlator<PathExpect>,
@@ -239,24 +266,35 @@ struct Shared {
     printer: Printer,
     labels: Vec<String>,
     records: Vec<Record>,
+    held: BinaryHeap<Reverse<Held>>,
+    held_seq: u64,
     followed: u64,
     limit: Option<u64>,
     buf: Vec<u8>,
 }
 
 impl Shared {
-    /// Prints the decided packets; `Err(Count)` once `-c` is reached.
-    fn emit(&mut self) -> std::result::Result<(), Event> {
-        let recs = std::mem::take(&mut self.records);
-        for r in &recs {
+    /// Prints the decided packets stamped before the correlator's horizon
+    /// (all of them with `all`), in time order; `Err(Count)` once `-c` is
+    /// reached.
+    fn emit(&mut self, all: bool) -> std::result::Result<(), Event> {
+        for r in self.records.drain(..) {
+            self.held_seq += 1;
+            self.held.push(Reverse(Held(r.ts, self.held_seq, r)));
+        }
+        let horizon = if all { Nanos::MAX } else { self.corr.horizon() };
+        while self.held.peek().is_some_and(|Reverse(h)| h.0 < horizon) {
+            let Some(Reverse(Held(_, _, r))) = self.held.pop() else {
+                break;
+            };
             if self.limit.is_some_and(|l| self.followed >= l) {
-                // Decided in the same batch as the last one -c asked for:
-                // not printed, so not in the summary either.
-                self.corr.discount(r);
+                // Decided, but beyond what -c asked for: neither printed
+                // nor in the summary.
+                self.corr.discount(&r);
                 continue;
             }
             self.followed += 1;
-            write_io(self.print_record(r))?;
+            write_io(self.print_record(&r))?;
         }
         write_io(self.text.flush())?;
         if self.limit.is_some_and(|l| self.followed >= l) {
@@ -319,7 +357,7 @@ impl Shared {
         if let Some(out) = &mut self.file {
             write_io(out.batch_done())?;
         }
-        self.emit()
+        self.emit(false)
     }
 
     fn tick(&mut self, sources: &[Rc<RefCell<Source>>]) -> std::result::Result<(), Event> {
@@ -331,7 +369,7 @@ impl Shared {
             }
         }
         self.corr.poll(now, &mut self.records);
-        self.emit()
+        self.emit(false)
     }
 }
 
@@ -488,6 +526,8 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         printer: Printer::new(print),
         labels: pc.hops.iter().map(|h| h.label.clone()).collect(),
         records: Vec::new(),
+        held: BinaryHeap::new(),
+        held_seq: 0,
         followed: 0,
         limit: pc.count,
         buf: Vec::new(),
@@ -598,10 +638,17 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             let mut recs = std::mem::take(&mut sh.records);
             sh.corr.finish(now_ns(), &mut recs);
             sh.records = recs;
-            if let Err(Event::ReaderGone) = sh.emit() {
+            if let Err(Event::ReaderGone) = sh.emit(true) {
                 reader_gone = true;
             }
         }
+    }
+    // Decided but never printed (-c was reached first): out of the summary.
+    while let Some(Reverse(Held(_, _, r))) = sh.held.pop() {
+        sh.corr.discount(&r);
+    }
+    for r in std::mem::take(&mut sh.records) {
+        sh.corr.discount(&r);
     }
     if let Some(f) = &mut sh.file {
         match f.finish() {
