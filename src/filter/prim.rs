@@ -118,7 +118,7 @@ impl Gen {
                 let proto = port_proto(q, q.addr.name())?;
                 if v > 65535 {
                     return Err(format!(
-                        "illegal port number {v} > 65535 (ports are 0 to 65535)"
+                        "illegal port number {v} > 65535: out of range (ports are 0 to 65535)"
                     ));
                 }
                 let hi = (q.addr == Addr::PortRange).then_some(v);
