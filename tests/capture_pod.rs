@@ -387,6 +387,29 @@ fn flannel_remote_pod_outer_and_inner_headers_on_the_underlay() {
     );
     let (u1, u2) = (n1.underlay_ip.to_string(), n2.underlay_ip.to_string());
     let (a, b) = (p1.ip.to_string(), p2.ip.to_string());
+    // As text: the outer headers, then the inner packet.
+    let text_out = capture(
+        &w,
+        "node1",
+        &["capture", &ip2, "-nn", "-c", "2", "icmp"],
+        1,
+        || ping(&w, "pod1", &ip2, 1),
+    );
+    assert!(text_out.status.success(), "{}", text(&text_out));
+    let lines: Vec<String> = stdout(&text_out)
+        .lines()
+        .map(|l| l.split_once(' ').map_or(l, |x| x.1).to_string())
+        .collect();
+    assert!(
+        lines.len() == 4
+            && lines[0].starts_with(&format!("IP {u1}."))
+            && lines[0].ends_with(&format!("> {u2}.8472: VXLAN, flags [I] (0x08), vni 1"))
+            && lines[1].starts_with(&format!("{a} > {b}: ICMP echo request"))
+            && lines[2].starts_with(&format!("IP {u2}."))
+            && lines[3].starts_with(&format!("{b} > {a}: ICMP echo reply")),
+        "{}",
+        text(&text_out)
+    );
     assert_eq!(
         pkts,
         vec![
@@ -414,6 +437,7 @@ fn flannel_path_every_hop_once_with_pcapng_per_hop() {
             "capture",
             &ip1,
             "--path",
+            "-nn",
             "-c",
             "6",
             "-w",
@@ -457,6 +481,31 @@ fn flannel_path_every_hop_once_with_pcapng_per_hop() {
         err.contains("path summary: 6 packets followed, 6 complete, 0 lost"),
         "{err}"
     );
+    // Each packet once as tcpdump prints it (the pod's own copy), then
+    // its path.
+    let firsts: Vec<&str> = o
+        .lines()
+        .filter(|l| !l.starts_with("  "))
+        .map(|l| l.split_once(' ').map_or(l, |x| x.1))
+        .collect();
+    let (a, b, c) = (p1.ip.to_string(), p2.ip.to_string(), p3.ip.to_string());
+    let want = [
+        format!("IP {a} > {c}: ICMP echo request"),
+        format!("IP {c} > {a}: ICMP echo reply"),
+        format!("IP {a}."),
+        format!("IP {c}.8080 > {a}."),
+        format!("IP {a} > {b}: ICMP echo request"),
+        format!("IP {b} > {a}: ICMP echo reply"),
+    ];
+    assert_eq!(firsts.len(), 6, "{o}");
+    for (l, w) in firsts.iter().zip(&want) {
+        assert!(
+            l.starts_with(w.as_str()),
+            "{l:?} should start with {w:?}\n{o}"
+        );
+    }
+    assert!(firsts[2].contains(": Flags [S], seq"), "{o}");
+    assert!(firsts[3].contains(": Flags [S.], seq"), "{o}");
     // One interface block per hop, each with the packets seen there.
     let ifs = tshark(f.path(), &["frame.interface_name"], None);
     let mut per: BTreeMap<String, usize> = BTreeMap::new();
