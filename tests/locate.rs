@@ -385,3 +385,45 @@ fn run_env(w: &World, node: &str, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+#[test]
+fn pod_subnet_routed_to_another_node_is_remote_without_tunnel() {
+    // Calico in BGP mode, flannel host-gw, kind: another node's pod subnet
+    // is a plain route via that node's address.
+    let w = World::up("calico", 1);
+    let node = w.pods[0].node.clone();
+    let n = w.node(&node);
+    let ext = w.ext.as_ref().expect("single-node layouts have ext");
+    let gw = ext.underlay_ip.to_string();
+    let out = w.exec(
+        &node,
+        &[
+            "ip",
+            "route",
+            "add",
+            "10.250.0.0/24",
+            "via",
+            &gw,
+            "dev",
+            &n.underlay_if,
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let j = locate_json(&w, &node, "10.250.0.5");
+    assert_eq!(field(&j, "remote").as_deref(), Some("true"), "{j}");
+    assert_eq!(field(&j, "method").as_deref(), Some("routed-remote"), "{j}");
+    assert_eq!(field(&j, "node"), Some(gw.clone()), "{j}");
+    assert_eq!(
+        field(&j, "ifname").as_deref(),
+        Some(n.underlay_if.as_str()),
+        "{j}"
+    );
+    // The default route leads out of the cluster: not a pod.
+    let out = w.podcap(&node, &["locate", "203.0.113.7"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("not a pod on this node"),
+        "{}",
+        text(&out)
+    );
+}

@@ -78,6 +78,10 @@ pub enum Method {
     VxlanRemote,
     /// The pod is on another node, behind another tunnel (IPIP, GENEVE).
     TunnelRemote,
+    /// The pod is on another node reached without encapsulation: a route
+    /// to that node's pod subnet via its address (Calico BGP, flannel
+    /// host-gw, kind).
+    RoutedRemote,
     /// A macvlan pod: capture on the parent, filtered by the pod's MAC.
     Macvlan,
     /// An ipvlan pod: capture on the parent, filtered by the pod's IP.
@@ -94,6 +98,7 @@ impl Method {
             Method::Routed => "routed-veth",
             Method::VxlanRemote => "vxlan-remote",
             Method::TunnelRemote => "tunnel-remote",
+            Method::RoutedRemote => "routed-remote",
             Method::Macvlan => "macvlan-parent",
             Method::Ipvlan => "ipvlan-parent",
             Method::PodNetns => "netns-peer",
@@ -315,11 +320,14 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         ));
     }
     let mut loc = match dev.kind.as_deref() {
-        Some("bridge") => via_bridge(&mut cx, ip, &dev)?,
         Some("vxlan") => via_vxlan(&mut cx, ip, &route, &dev)?,
         Some("ipip") | Some("geneve") | Some("gre") | Some("sit") | Some("wireguard") => {
             via_tunnel(&mut cx, ip, &route, &dev)
         }
+        // Through a gateway: not a pod hanging off this device, whatever
+        // its kind (a node whose uplink is a bridge routes through it too).
+        _ if route.gateway.is_some() => via_gateway(&mut cx, ip, &route, &dev)?,
+        Some("bridge") => via_bridge(&mut cx, ip, &dev)?,
         Some("veth") | Some("netkit") | Some("tun") => {
             // A pod's host veth carries a host route (/32, /128) with no
             // gateway. A subnet or gateway route over a veth is the node's
@@ -342,16 +350,6 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
                 }
                 None => via_routed(&mut cx, ip, &dev)?,
             }
-        }
-        _ if route.gateway.is_some() => {
-            return Err(not_a_pod(
-                ip,
-                format!(
-                    "the kernel routes it via {} dev {}, out of this node",
-                    route.gateway.map(|g| g.to_string()).unwrap_or_default(),
-                    dev.name
-                ),
-            ));
         }
         _ => podside::by_scan(&mut cx, ip, &dev)?,
     };
@@ -701,6 +699,67 @@ fn via_vxlan(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<
         loc.path.push(cx.node_hop(u));
     }
     Ok(loc)
+}
+
+/// A route via a gateway on a device that is no tunnel. A more specific
+/// route than the default, via a neighbour's address, is another node's
+/// pod subnet (Calico BGP, flannel host-gw, kind): the pod is remote,
+/// reached unencapsulated. A gateway that is this node's own address is an
+/// eBPF CNI's (cilium_host): only the pod side can tell. The default route
+/// leads out of the cluster: not a pod.
+fn via_gateway(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<Location> {
+    let Some(gw) = route.gateway else {
+        return podside::by_scan(cx, ip, dev);
+    };
+    let gw_local = cx.nl.route_get(gw, false).is_ok_and(|r| r.rtype == 2);
+    if gw_local {
+        cx.step(format!(
+            "{gw} is this node's own address: the pod is behind {} (eBPF-style); looking from the pod side",
+            dev.name
+        ));
+        return podside::by_scan(cx, ip, dev);
+    }
+    let fib = cx.nl.route_fib_match(ip).ok();
+    let line = fib
+        .as_ref()
+        .map(|f| render::route_line(f, &|i| cx.cached_name(i)));
+    match fib {
+        Some(f) if f.dst_len > 0 => {
+            cx.step(format!(
+                "ip route get fibmatch {ip}: {} (a route to another node's pod subnet: the pod \
+                 is on node {gw}, reached without encapsulation)",
+                line.unwrap_or_default()
+            ));
+            let mut loc = base(ip, dev, Method::RoutedRemote);
+            loc.remote = Some(Remote {
+                tunnel: dev.name.clone(),
+                tunnel_ifindex: dev.ifindex,
+                vni: None,
+                port: None,
+                node: Some(gw),
+                vtep_mac: None,
+                underlay: Some(dev.name.clone()),
+                underlay_ifindex: Some(dev.ifindex),
+                local: route.prefsrc,
+            });
+            loc.path.push(cx.node_hop(dev.ifindex));
+            Ok(loc)
+        }
+        _ if dev.kind_is("veth") => {
+            cx.step(format!(
+                "ip route get fibmatch {ip}: {} (the default route); looking from the pod side",
+                line.unwrap_or_default()
+            ));
+            podside::by_scan(cx, ip, dev)
+        }
+        _ => Err(not_a_pod(
+            ip,
+            format!(
+                "the kernel sends it to the default gateway {gw} via {}, out of this node",
+                dev.name
+            ),
+        )),
+    }
 }
 
 /// Another tunnel kind (IPIP, GENEVE, WireGuard): remote, less detail.

@@ -167,12 +167,12 @@ impl Location {
                     "podcap tcpdump -i {} -nn host {}",
                     self.ifname, self.ip
                 ));
-                if let (Some(u), Some(node)) = (&r.underlay, r.node) {
-                    let port = r
-                        .port
-                        .map(|p| format!("udp port {p} and "))
-                        .unwrap_or_default();
-                    v.push(format!("podcap tcpdump -i {u} -nn {port}host {node}"));
+                // The encapsulated copy, on the underlay (VXLAN only: a
+                // routed remote pod's packets are plain on that interface).
+                if let (Some(u), Some(node), Some(p)) = (&r.underlay, r.node, r.port) {
+                    v.push(format!(
+                        "podcap tcpdump -i {u} -nn udp port {p} and host {node}"
+                    ));
                 }
             }
             (None, Method::Macvlan | Method::Ipvlan) => {
@@ -192,14 +192,15 @@ impl Location {
         let mut parts: Vec<String> = Vec::new();
         if let Some(r) = &self.remote {
             parts.push(r.tunnel.clone());
-            if let Some(u) = &r.underlay {
+            if let Some(u) = r.underlay.as_ref().filter(|u| **u != r.tunnel) {
                 parts.push(u.clone());
             }
             let mut s = parts.join(" ⇄ ");
-            let port = r
-                .port
-                .map(|p| format!("UDP {p}"))
-                .unwrap_or_else(|| "tunnel".into());
+            let port = match (r.port, self.method) {
+                (Some(p), _) => format!("UDP {p}"),
+                (None, Method::RoutedRemote) => "routing".into(),
+                (None, _) => "tunnel".into(),
+            };
             if let Some(n) = r.node {
                 s += &format!(" ⇒ {port} ⇒ node {n}");
             }
