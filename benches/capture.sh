@@ -50,11 +50,15 @@ run_pair() { # label extra-args...
 
 run_pair "default buffers (podcap 4 MiB, tcpdump 2 MiB)"
 run_pair "equal buffers -B 2048" -B 2048
-COUNT=$((COUNT / 10)) run_pair "a tenth of the flood, -B 2048" -B 2048
+run_pair "small rings -B 256" -B 256
+run_pair "small rings -B 256, packet-buffered (-U)" -B 256 -U
 
 echo "== text output: -nn -r on the same $(tshark -r "$D/tcpdump.pcap" 2>/dev/null | wc -l)-packet file, to /dev/null"
-for t in podcap tcpdump; do
-  if [ $t = podcap ]; then cmd=("$PODCAP" tcpdump); else cmd=(tcpdump); fi
-  /usr/bin/time -f "%e s, peak RSS %M KiB" -o "$D/$t.rt" "${cmd[@]}" -nn -r "$D/tcpdump.pcap" >/dev/null 2>&1
-  printf '%-8s %s\n' "$t" "$(cat "$D/$t.rt")"
+for opts in "-nn" "-nn -v" "-nn -e -X"; do
+  for t in podcap tcpdump; do
+    if [ $t = podcap ]; then cmd=("$PODCAP" tcpdump); else cmd=(tcpdump); fi
+    # shellcheck disable=SC2086
+    /usr/bin/time -f "%e s, peak RSS %M KiB" -o "$D/$t.rt" "${cmd[@]}" $opts -r "$D/tcpdump.pcap" >/dev/null 2>&1
+    printf '%-8s %-10s %s\n' "$t" "$opts" "$(cat "$D/$t.rt")"
+  done
 done
