@@ -68,12 +68,13 @@ pub fn optimize(prog: Vec<Insn>) -> Vec<Insn> {
         return prog;
     }
     let mut best = prog.clone();
-    // Rebasing only concerns indirect loads.
-    let has_ind = prog
-        .iter()
-        .any(|i| op::class(i.code) == op::LD && op::mode(i.code) == op::IND);
+    // Rebasing concerns indirect loads whose X was computed (`add`, `tax`).
+    let has = |f: &dyn Fn(&Insn) -> bool| prog.iter().any(f);
+    let worth_rebasing = has(&|i| op::class(i.code) == op::LD && op::mode(i.code) == op::IND)
+        && has(&|i| op::class(i.code) == op::ALU && op::alu_op(i.code) == op::ADD)
+        && has(&|i| i.code == TAX);
     for rebase in [false, true] {
-        if rebase && !has_ind {
+        if rebase && !worth_rebasing {
             continue;
         }
         let Some(out) = run_passes(&prog, rebase) else {
