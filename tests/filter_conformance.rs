@@ -30,9 +30,9 @@ use podcap::linktype::LinkType;
 
 /// Passing accept cases must not drop below this (raise it as the
 /// compiler improves; the goal is every in-scope case).
-const FLOOR_ACCEPT: usize = 1089;
-const FLOOR_REJECT: usize = 2292;
-const FLOOR_APPLY: usize = 156;
+const FLOOR_ACCEPT: usize = 1158;
+const FLOOR_REJECT: usize = 2294;
+const FLOOR_APPLY: usize = 180;
 
 fn at_least(what: &str, passed: usize, floor: usize) {
     assert!(
@@ -55,6 +55,8 @@ struct Tally {
     failed: Vec<Failure>,
     out_of_scope: BTreeMap<String, usize>,
     other_dlts: std::collections::BTreeSet<String>,
+    /// Passed cases whose libpcap program loops (length not compared).
+    looping: usize,
 }
 
 impl Tally {
@@ -85,6 +87,14 @@ impl Tally {
         );
         for (why, n) in &self.out_of_scope {
             let _ = writeln!(s, "    out of scope: {n:5}  {why}");
+        }
+        if self.looping > 0 {
+            let _ = writeln!(
+                s,
+                "    ({} passed cases: libpcap's program jumps backwards (protochain loop, refused by \
+                 the kernel); verdicts compared with the test-only interpreter, length not compared)",
+                self.looping
+            );
         }
         if !self.other_dlts.is_empty() {
             let _ = writeln!(s, "    ({} other link types)", self.other_dlts.len());
@@ -221,7 +231,12 @@ fn check_accept(suite: &Suite, corpora: &mut Corpora) -> Tally {
             );
             continue;
         }
-        if c.optimize && ours.len() > expected.len() {
+        if c.optimize && corpus::refinterp::has_backward_jump(&expected) {
+            // libpcap's protochain loops (backward `ja`), which the kernel
+            // refuses; an attachable program cannot be that short, so only
+            // verdicts are compared.
+            t.looping += 1;
+        } else if c.optimize && ours.len() > expected.len() {
             t.fail(
                 "longer than libpcap",
                 c,
@@ -748,4 +763,44 @@ fn bench_report() {
     for l in &longer {
         println!("BENCH longer: {l}");
     }
+}
+
+/// podcap's interpreter and the independent test-only one agree on every
+/// libpcap program of the suite (those without backward jumps) over the
+/// whole corpus.
+#[test]
+fn interpreters_agree_on_libpcap_programs() {
+    let Some(suite) = suite::load() else { return };
+    let mut corpora = Corpora::new(&suite);
+    let mut runs = 0usize;
+    for c in &suite.accept {
+        let Some(lt) = c.dlt.as_deref().and_then(suite::linktype_for_dlt) else {
+            continue;
+        };
+        if suite::is_special(&c.expr) {
+            continue;
+        }
+        let Ok(p) = parse_d(&c.expected) else {
+            continue;
+        };
+        if corpus::refinterp::has_backward_jump(&p) {
+            continue;
+        }
+        for s in corpora.get(lt, c.linuxext) {
+            let want = corpus::refinterp::run(&p, &s.data, s.wirelen, &s.aux);
+            let got = interp::run(&p, &s.data, s.wirelen, &s.aux);
+            assert_eq!(
+                want,
+                Some(got),
+                "{} {:?} on {:?} [{}]\n{}",
+                lt.name(),
+                c.expr,
+                s.name,
+                corpus::hex(&s.data),
+                c.expected
+            );
+            runs += 1;
+        }
+    }
+    println!("{runs} runs: both interpreters agree");
 }

@@ -18,6 +18,7 @@ use podcap::bpf::interp::Aux;
 use podcap::linktype::LinkType;
 
 pub mod json;
+pub mod refinterp;
 pub mod suite;
 
 /// One packet as a filter sees it.

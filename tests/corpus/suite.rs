@@ -215,6 +215,17 @@ pub const K8S_EXPRS: &[&str] = &[
     "icmp6 and ip6[40] == 128",
 ];
 
+/// Runs `prog` on one sample: podcap's interpreter (kernel semantics), or
+/// for programs that jump backwards (libpcap's `protochain`), the
+/// test-only interpreter with libpcap's user-space semantics.
+pub fn run(prog: &[Insn], s: &Sample) -> u32 {
+    if super::refinterp::has_backward_jump(prog) {
+        super::refinterp::run(prog, &s.data, s.wirelen, &s.aux).unwrap_or(0)
+    } else {
+        interp::run(prog, &s.data, s.wirelen, &s.aux)
+    }
+}
+
 /// Runs both programs over `corpus`; the first packet where they return
 /// different values.
 pub fn first_difference<'a>(
@@ -223,18 +234,15 @@ pub fn first_difference<'a>(
     corpus: &'a [Sample],
 ) -> Option<(&'a Sample, u32, u32)> {
     corpus.iter().find_map(|s| {
-        let ra = interp::run(a, &s.data, s.wirelen, &s.aux);
-        let rb = interp::run(b, &s.data, s.wirelen, &s.aux);
+        let ra = run(a, s);
+        let rb = run(b, s);
         (ra != rb).then_some((s, ra, rb))
     })
 }
 
 /// How many corpus packets a program accepts (to show tests are not vacuous).
 pub fn accepted(prog: &[Insn], corpus: &[Sample]) -> usize {
-    corpus
-        .iter()
-        .filter(|s| interp::run(prog, &s.data, s.wirelen, &s.aux) != 0)
-        .count()
+    corpus.iter().filter(|s| run(prog, s) != 0).count()
 }
 
 /// Finds tcpdump, or `None` with a message.
