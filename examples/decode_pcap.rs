@@ -5,7 +5,7 @@
 //!     cargo run --release --example decode_pcap -- [-e] [-v..] [-q] [-S]
 //!         [-x|-xx|-X|-XX|-A] [-t..] [--nano] [--vxlan PORT] FILE
 
-use pcap_parser::PcapCapture;
+use pcap_parser::{LegacyPcapSlice, PcapBlockOwned};
 use podcap::decode::{Dump, Meta, PrintOptions, Printer, TimeFormat};
 use podcap::linktype::LinkType;
 use std::io::{BufWriter, Write};
@@ -50,25 +50,29 @@ fn main() {
             std::process::exit(1);
         }
     };
-    let cap = match PcapCapture::from_file(&bytes) {
+    // Streamed from the file's bytes, as tcpdump reads record by record.
+    let slice = match LegacyPcapSlice::from_slice(&bytes) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("decode_pcap: {file} is not a pcap file: {e:?}");
             std::process::exit(1);
         }
     };
-    let Some(lt) = LinkType::from_linktype(cap.header.network.0 as u32) else {
+    let Some(lt) = LinkType::from_linktype(slice.header.network.0 as u32) else {
         eprintln!(
             "decode_pcap: link type {} not supported",
-            cap.header.network.0
+            slice.header.network.0
         );
         std::process::exit(1);
     };
-    let nano_file = cap.header.is_nanosecond_precision();
+    let nano_file = slice.header.is_nanosecond_precision();
     let mut printer = Printer::new(opts);
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    for b in &cap.blocks {
+    for block in slice {
+        let Ok(PcapBlockOwned::Legacy(b)) = block else {
+            break;
+        };
         let ts_nsec = if nano_file {
             b.ts_usec
         } else {

@@ -34,18 +34,25 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
             _ => "",
         };
         if hw.is_empty() {
-            w!(ctx, "Unknown Hardware ({hrd})");
+            ctx.put("Unknown Hardware (");
+            ctx.num(hrd);
+            ctx.put(")");
         } else {
             ctx.put(hw);
         }
-        w!(ctx, " (len {hln}), ");
+        ctx.put(" (len ");
+        ctx.num(hln);
+        ctx.put("), ");
         match names::ethertype(pro) {
             Some(n) => ctx.put(n),
             None => w!(ctx, "Unknown Protocol (0x{pro:04x})"),
         }
-        w!(ctx, " (len {pln})");
+        ctx.put(" (len ");
+        ctx.num(pln);
+        ctx.put(")");
         if ctx.v() == 0 {
-            w!(ctx, ", length {length}");
+            ctx.put(", length ");
+            ctx.num(length);
             return Ok(());
         }
     }
@@ -117,6 +124,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
             return Ok(());
         }
     }
-    w!(ctx, ", length {length}");
+    ctx.put(", length ");
+    ctx.num(length);
     Ok(())
 }

@@ -46,9 +46,57 @@ pub(crate) fn has(b: &[u8], off: usize, len: usize) -> bool {
     off.checked_add(len).is_some_and(|end| end <= b.len())
 }
 
+/// Appends `v` in decimal. The hot paths (addresses, ports, sequence
+/// numbers) avoid core::fmt, which dominates printing time otherwise.
+pub(crate) fn dec(s: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// Appends `v` in decimal, zero-padded to `width` digits.
+pub(crate) fn dec_pad(s: &mut String, v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut v = v;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let start = i.min(buf.len().saturating_sub(width));
+    s.push_str(std::str::from_utf8(&buf[start..]).unwrap_or("0"));
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends a byte as two lowercase hex digits.
+pub(crate) fn hex2(s: &mut String, b: u8) {
+    s.push(HEX[usize::from(b >> 4)] as char);
+    s.push(HEX[usize::from(b & 15)] as char);
+}
+
 pub(crate) fn ipv4(s: &mut String, a: &[u8]) {
     if let [x, y, z, w] = a {
-        let _ = write!(s, "{x}.{y}.{z}.{w}");
+        dec(s, u64::from(*x));
+        s.push('.');
+        dec(s, u64::from(*y));
+        s.push('.');
+        dec(s, u64::from(*z));
+        s.push('.');
+        dec(s, u64::from(*w));
     }
 }
 
@@ -60,11 +108,11 @@ pub(crate) fn ipv4_at(s: &mut String, b: &[u8], off: usize) -> R {
 /// `aa:bb:cc:dd:ee:ff`; other lengths as colon-separated hex, as
 /// tcpdump's linkaddr_string.
 pub(crate) fn mac(s: &mut String, a: &[u8]) {
-    for (i, x) in a.iter().enumerate() {
+    for (i, &x) in a.iter().enumerate() {
         if i > 0 {
             s.push(':');
         }
-        let _ = write!(s, "{x:02x}");
+        hex2(s, x);
     }
 }
 
@@ -200,5 +248,18 @@ mod tests {
         assert_eq!(be16(&b, 2), Err(Trunc));
         assert_eq!(be32(&b, usize::MAX), Err(Trunc));
         assert_eq!(from(&b, 9), &[] as &[u8]);
+    }
+
+    #[test]
+    fn decimal() {
+        let mut s = String::new();
+        dec(&mut s, 0);
+        s.push(' ');
+        dec(&mut s, u64::MAX);
+        s.push(' ');
+        dec_pad(&mut s, 42, 6);
+        s.push(' ');
+        dec_pad(&mut s, 1234567, 3);
+        assert_eq!(s, "0 18446744073709551615 000042 1234567");
     }
 }

@@ -78,7 +78,8 @@ pub(crate) fn print(
         None => w!(ctx, "unknown icmp6 type ({ty})"),
     }
     if v > 0 && matches!(ty, 133 | 134 | 135 | 136 | 137 | 145 | 147) {
-        w!(ctx, ", length {length}");
+        ctx.put(", length ");
+        ctx.num(length);
     }
     let code = u8_at(bp, 1)?;
     // The quoted packet of error messages starts after the 8-byte header.
@@ -150,7 +151,9 @@ pub(crate) fn print(
                 ctx.put(" v2");
                 mldv2_query(ctx, bp, length)?;
             } else {
-                w!(ctx, " unknown-version (len {length}) ");
+                ctx.put(" unknown-version (len ");
+                ctx.num(length);
+                ctx.put(") ");
             }
         }
         131 | 132 => mld6(ctx, bp)?,
@@ -265,7 +268,8 @@ pub(crate) fn print(
             // Router renumbering, node information, RPL and the rest:
             // not decoded by podcap; length and hex, as tcpdump does for
             // types it does not know.
-            w!(ctx, ", length {length}");
+            ctx.put(", length ");
+            ctx.num(length);
             if v <= 1 {
                 unknown_data(ctx, bp, "\n\t", length);
             }
@@ -273,7 +277,8 @@ pub(crate) fn print(
         }
     }
     if v == 0 {
-        w!(ctx, ", length {length}");
+        ctx.put(", length ");
+        ctx.num(length);
     }
     Ok(())
 }
@@ -339,11 +344,15 @@ fn mld6(ctx: &mut Ctx<'_>, bp: &[u8]) -> R {
 
 fn mldv2_report(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     if len < 8 {
-        w!(ctx, " [invalid len {len}]");
+        ctx.put(" [invalid len ");
+        ctx.num(len);
+        ctx.put("]");
         return Ok(());
     }
     let ngroups = be16(bp, 6)?;
-    w!(ctx, ", {ngroups} group record(s)");
+    ctx.put(", ");
+    ctx.num(ngroups);
+    ctx.put(" group record(s)");
     if ctx.v() > 0 {
         let mut group = 8usize;
         for _ in 0..ngroups {
@@ -364,11 +373,15 @@ fn mldv2_report(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
             }
             let nsrcs = usize::from(be16(bp, group + 2)?);
             if len < group + 20 + nsrcs * 16 {
-                w!(ctx, " [invalid number of sources {nsrcs}]");
+                ctx.put(" [invalid number of sources ");
+                ctx.num(nsrcs);
+                ctx.put("]");
                 return Ok(());
             }
             if ctx.v() == 1 {
-                w!(ctx, ", {nsrcs} source(s)");
+                ctx.put(", ");
+                ctx.num(nsrcs);
+                ctx.put(" source(s)");
             } else {
                 ctx.put(" {");
                 for j in 0..nsrcs {
@@ -385,7 +398,9 @@ fn mldv2_report(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
 
 fn mldv2_query(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     if len < 28 {
-        w!(ctx, " [invalid len {len}]");
+        ctx.put(" [invalid len ");
+        ctx.num(len);
+        ctx.put("]");
         return Ok(());
     }
     let mrc = u32::from(be16(bp, 4)?);
@@ -395,7 +410,9 @@ fn mldv2_query(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         ((mrc & 0x0fff) | 0x1000) << (((mrc & 0x7000) >> 12) + 3)
     };
     if ctx.v() > 0 {
-        w!(ctx, " [max resp delay={mrt}]");
+        ctx.put(" [max resp delay=");
+        ctx.num(mrt);
+        ctx.put("]");
     }
     ctx.ip6_after(" [gaddr ", bp, 8)?;
     if ctx.v() > 0 {
@@ -412,7 +429,8 @@ fn mldv2_query(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         } else {
             ((b25 & 0x0f) | 0x10) << (((b25 & 0x70) >> 4) + 3)
         };
-        w!(ctx, " qqi={qqi}");
+        ctx.put(" qqi=");
+        ctx.num(qqi);
     }
     let nsrcs = usize::from(be16(bp, 26)?);
     if nsrcs > 0 {
@@ -425,7 +443,9 @@ fn mldv2_query(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
             }
             ctx.put(" }");
         } else {
-            w!(ctx, ", {nsrcs} source(s)");
+            ctx.put(", ");
+            ctx.num(nsrcs);
+            ctx.put(" source(s)");
         }
     }
     ctx.put("]");

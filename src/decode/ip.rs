@@ -74,7 +74,8 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         if ver == 6 {
             ctx.put("IP6, wrong link-layer encapsulation");
         } else {
-            w!(ctx, "IP{ver}");
+            ctx.put("IP");
+            ctx.num(ver);
         }
         ctx.invalid();
         return Ok(());
@@ -86,12 +87,14 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         return ctx.local_trunc();
     }
     if length < 20 {
-        w!(ctx, "truncated-ip {length}");
+        ctx.put("truncated-ip ");
+        ctx.num(length);
         return Ok(());
     }
     let hlen = usize::from(vhl & 0x0f) * 4;
     if hlen < 20 {
-        w!(ctx, "bad-hlen {hlen}");
+        ctx.put("bad-hlen ");
+        ctx.num(hlen);
         return Ok(());
     }
     let mut len = usize::from(be16(bp, 2)?);
@@ -100,7 +103,8 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     }
     if len < hlen {
         if len != 0 {
-            w!(ctx, "bad-len {len}");
+            ctx.put("bad-len ");
+            ctx.num(len);
             return Ok(());
         }
         // A zero total length is what TSO sends look like.
@@ -122,22 +126,19 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         }
         let ttl = u8_at(bp, 8)?;
         if ttl >= 1 {
-            w!(ctx, ", ttl {ttl}");
+            ctx.put(", ttl ");
+            ctx.num(ttl);
         }
-        let mut flags = Vec::new();
-        if off & 0x2000 != 0 {
-            flags.push("+");
-        }
-        if off & 0x4000 != 0 {
-            flags.push("DF");
-        }
-        if off & 0x8000 != 0 {
-            flags.push("rsvd");
-        }
-        let flags = if flags.is_empty() {
-            "none".to_string()
-        } else {
-            flags.join(", ")
+        // tcpdump's bittok2str order: MF, DF, reserved.
+        let flags = match (off & 0x2000 != 0, off & 0x4000 != 0, off & 0x8000 != 0) {
+            (false, false, false) => "none",
+            (true, false, false) => "+",
+            (false, true, false) => "DF",
+            (true, true, false) => "+, DF",
+            (false, false, true) => "rsvd",
+            (true, false, true) => "+, rsvd",
+            (false, true, true) => "DF, rsvd",
+            (true, true, true) => "+, DF, rsvd",
         };
         w!(
             ctx,
@@ -198,7 +199,8 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     } else {
         ipv4_at(ctx.s, bp, 12)?;
         ctx.ip4_after(" > ", bp, 16)?;
-        w!(ctx, ": ip-proto-{proto}");
+        ctx.put(": ip-proto-");
+        ctx.num(proto);
         Ok(())
     }
 }
@@ -227,13 +229,17 @@ fn options(ctx: &mut Ctx<'_>, mut cp: &[u8], mut length: usize) -> R<bool> {
         } else {
             let l = usize::from(u8_at(cp, 1)?);
             if l < 2 {
-                w!(ctx, " [bad length {l}]");
+                ctx.put(" [bad length ");
+                ctx.num(l);
+                ctx.put("]");
                 return Ok(true);
             }
             l
         };
         if olen > length {
-            w!(ctx, " [bad length {olen}]");
+            ctx.put(" [bad length ");
+            ctx.num(olen);
+            ctx.put("]");
             return Ok(true);
         }
         let Ok(opt) = slice(cp, 0, olen) else {
@@ -245,11 +251,14 @@ fn options(ctx: &mut Ctx<'_>, mut cp: &[u8], mut length: usize) -> R<bool> {
             7 | 137 | 131 if !route_opt(ctx, opt)? => return Ok(false),
             148 => {
                 if olen < 4 {
-                    w!(ctx, " [bad length {olen}]");
+                    ctx.put(" [bad length ");
+                    ctx.num(olen);
+                    ctx.put("]");
                 } else {
                     let v = be16(opt, 2)?;
                     if v != 0 {
-                        w!(ctx, " value {v}");
+                        ctx.put(" value ");
+                        ctx.num(v);
                     }
                 }
             }
@@ -264,16 +273,22 @@ fn options(ctx: &mut Ctx<'_>, mut cp: &[u8], mut length: usize) -> R<bool> {
 fn route_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
     let length = cp.len();
     if length < 3 {
-        w!(ctx, " [bad length {length}]");
+        ctx.put(" [bad length ");
+        ctx.num(length);
+        ctx.put("]");
         return Ok(true);
     }
     if (length + 1) & 3 != 0 {
-        w!(ctx, " [bad length {length}]");
+        ctx.put(" [bad length ");
+        ctx.num(length);
+        ctx.put("]");
     }
     let raw = u8_at(cp, 2)?;
     let ptr = usize::from(raw).wrapping_sub(1);
     if !(3..=length + 1).contains(&ptr) || (ptr + 1) & 3 != 0 {
-        w!(ctx, " [bad ptr {raw}]");
+        ctx.put(" [bad ptr ");
+        ctx.num(raw);
+        ctx.put("]");
     }
     let mut len = 3;
     while len < length {
@@ -293,19 +308,25 @@ fn route_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
 fn timestamp_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
     let length = cp.len();
     if length < 4 {
-        w!(ctx, "[bad length {length}]");
+        ctx.put("[bad length ");
+        ctx.num(length);
+        ctx.put("]");
         return Ok(true);
     }
     ctx.put(" TS{");
     let flg = u8_at(cp, 3)?;
     let hoplen = if flg & 0xf != 0 { 8 } else { 4 };
     if (length - 4) & (hoplen - 1) != 0 {
-        w!(ctx, "[bad length {length}]");
+        ctx.put("[bad length ");
+        ctx.num(length);
+        ctx.put("]");
     }
     let raw = u8_at(cp, 2)?;
     let ptr = usize::from(raw).wrapping_sub(1);
     if ptr < 4 || ptr == usize::MAX || (ptr - 4) & (hoplen - 1) != 0 || ptr > length + 1 {
-        w!(ctx, "[bad ptr {raw}]");
+        ctx.put("[bad ptr ");
+        ctx.num(raw);
+        ctx.put("]");
     }
     let mut len = 0;
     match flg & 0xf {
@@ -313,7 +334,9 @@ fn timestamp_opt(ctx: &mut Ctx<'_>, cp: &[u8]) -> R<bool> {
         1 => ctx.put("TS+ADDR"),
         3 => ctx.put("PRESPEC"),
         t => {
-            w!(ctx, "[bad ts type {t}]");
+            ctx.put("[bad ts type ");
+            ctx.num(t);
+            ctx.put("]");
             ts_done(ctx, ptr, len, flg);
             return Ok(true);
         }
@@ -392,7 +415,9 @@ pub(crate) fn demux(
             let sport = be16(bp, 0)?;
             let dport = be16(bp, 2)?;
             net.src(ctx.s);
-            w!(ctx, ".{sport} > ");
+            ctx.put(".");
+            ctx.num(sport);
+            ctx.put(" > ");
             net.dst(ctx.s);
             w!(ctx, ".{dport}: {name}, length {length}");
             Ok(())
@@ -410,7 +435,8 @@ pub(crate) fn demux(
         4 => nested(ctx, |ctx| print(ctx, bp, length)),
         41 => nested(ctx, |ctx| ip6::print(ctx, bp, length)),
         77 => {
-            w!(ctx, " nd {length}");
+            ctx.put(" nd ");
+            ctx.num(length);
             Ok(())
         }
         59 => {

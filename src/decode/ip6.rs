@@ -11,7 +11,8 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         return ctx.local_trunc();
     }
     if length < 40 {
-        w!(ctx, "truncated-ip6 {length}");
+        ctx.put("truncated-ip6 ");
+        ctx.num(length);
         return Ok(());
     }
     if !ctx.o.link_header {
@@ -19,7 +20,9 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     }
     let ver = u8_at(bp, 0)? >> 4;
     if ver != 6 {
-        w!(ctx, "version error: {ver} != 6");
+        ctx.put("version error: ");
+        ctx.num(ver);
+        ctx.put(" != 6");
         return Ok(());
     }
     let mut payload_len = u32::from(be16(bp, 4)?);
@@ -237,7 +240,9 @@ fn opts(ctx: &mut Ctx<'_>, bp: &[u8], mut hbh: Option<(&mut bool, &mut u32)>) ->
                 }
                 let l = u8_at(bp, i + 1)?;
                 if l != 2 {
-                    w!(ctx, "(rtalert: invalid len {l})");
+                    ctx.put("(rtalert: invalid len ");
+                    ctx.num(l);
+                    ctx.put(")");
                     return Ok(None);
                 }
                 if v {
@@ -251,37 +256,49 @@ fn opts(ctx: &mut Ctx<'_>, bp: &[u8], mut hbh: Option<(&mut bool, &mut u32)>) ->
                 }
                 let l = u8_at(bp, i + 1)?;
                 if l != 4 {
-                    w!(ctx, "(jumbo: invalid len {l})");
+                    ctx.put("(jumbo: invalid len ");
+                    ctx.num(l);
+                    ctx.put(")");
                     return Ok(None);
                 }
                 let jl = be32(bp, i + 2)?;
                 if found {
                     if v {
-                        w!(ctx, "(jumbo: {jl} - already seen) ");
+                        ctx.put("(jumbo: ");
+                        ctx.num(jl);
+                        ctx.put(" - already seen) ");
                     }
                 } else {
                     found = true;
                     match hbh.as_mut() {
                         None => {
                             if v {
-                                w!(ctx, "(jumbo: {jl} - not a hop-by-hop option) ");
+                                ctx.put("(jumbo: ");
+                                ctx.num(jl);
+                                ctx.put(" - not a hop-by-hop option) ");
                             }
                         }
                         Some((_, pl)) if **pl != 0 => {
                             if v {
-                                w!(ctx, "(jumbo: {jl} - payload len != 0) ");
+                                ctx.put("(jumbo: ");
+                                ctx.num(jl);
+                                ctx.put(" - payload len != 0) ");
                             }
                         }
                         Some((fj, pl)) => {
                             if jl < 65536 {
                                 if v {
-                                    w!(ctx, "(jumbo: {jl} - < 65536) ");
+                                    ctx.put("(jumbo: ");
+                                    ctx.num(jl);
+                                    ctx.put(" - < 65536) ");
                                 }
                             } else {
                                 **fj = true;
                                 **pl = jl;
                                 if v {
-                                    w!(ctx, "(jumbo: {jl}) ");
+                                    ctx.put("(jumbo: ");
+                                    ctx.num(jl);
+                                    ctx.put(") ");
                                 }
                             }
                         }
@@ -295,7 +312,9 @@ fn opts(ctx: &mut Ctx<'_>, bp: &[u8], mut hbh: Option<(&mut bool, &mut u32)>) ->
                 }
                 let l = u8_at(bp, i + 1)?;
                 if l < 16 {
-                    w!(ctx, "(homeaddr: invalid len {l})");
+                    ctx.put("(homeaddr: invalid len ");
+                    ctx.num(l);
+                    ctx.put(")");
                     return Ok(None);
                 }
                 if v {
@@ -311,7 +330,9 @@ fn opts(ctx: &mut Ctx<'_>, bp: &[u8], mut hbh: Option<(&mut bool, &mut u32)>) ->
             }
             _ => {
                 if len - i < 2 {
-                    w!(ctx, "(type {t}: trunc)");
+                    ctx.put("(type ");
+                    ctx.num(t);
+                    ctx.put(": trunc)");
                     return Ok(None);
                 }
                 if v {
@@ -353,7 +374,9 @@ fn sub_opts(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<()>> {
             }
             _ => {
                 if len - i < 2 {
-                    w!(ctx, ", sopt_type {t}: trunc)");
+                    ctx.put(", sopt_type ");
+                    ctx.num(t);
+                    ctx.put(": trunc)");
                     return Ok(None);
                 }
                 w!(ctx, ", sopt_type 0x{t:02x}: len={}", u8_at(bp, i + 1)?);
@@ -387,9 +410,11 @@ fn routing(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
     ctx.proto = "rt6";
     ctx.put("RT6");
     let mut len = u8_at(bp, 1)?;
-    w!(ctx, " (len={len}");
+    ctx.put(" (len=");
+    ctx.num(len);
     let ty = u8_at(bp, 2)?;
-    w!(ctx, ", type={ty}");
+    ctx.put(", type=");
+    ctx.num(ty);
     if ty == 0 {
         ctx.put(" [Deprecated]");
     }
@@ -410,7 +435,9 @@ fn routing(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
                 }
             }
             if len % 2 == 1 {
-                w!(ctx, " (invalid length {len})");
+                ctx.put(" (invalid length ");
+                ctx.num(len);
+                ctx.put(")");
                 ctx.invalid();
                 return Ok(None);
             }

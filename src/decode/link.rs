@@ -82,7 +82,8 @@ fn pkttype_str(t: u16) -> &'static str {
 pub(crate) fn ip_n(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     ctx.proto = "ipn";
     if length < 1 {
-        w!(ctx, "truncated-ip {length}");
+        ctx.put("truncated-ip ");
+        ctx.num(length);
         return Ok(());
     }
     match u8_at(p, 0)? & 0xf0 {
@@ -182,7 +183,9 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
             let tag = be16(data, off)?;
             ether_type_print(ctx, length_type);
             if !printed_length {
-                w!(ctx, ", length {orig_length}: ");
+                ctx.put(", length ");
+                ctx.num(orig_length);
+                ctx.put(": ");
                 printed_length = true;
             } else {
                 ctx.put(", ");
@@ -207,11 +210,15 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
         if ctx.o.link_header {
             ctx.put("802.3");
             if !printed_length {
-                w!(ctx, ", length {len}: ");
+                ctx.put(", length ");
+                ctx.num(len);
+                ctx.put(": ");
             }
         } else {
             addresses(ctx, data);
-            w!(ctx, "802.3, length {len}: ");
+            ctx.put("802.3, length ");
+            ctx.num(len);
+            ctx.put(": ");
         }
         ctx.put("LLC");
         default_print(ctx, p);
@@ -233,7 +240,9 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
     if ctx.o.link_header {
         ether_type_print(ctx, length_type);
         if !printed_length {
-            w!(ctx, ", length {orig_length}: ");
+            ctx.put(", length ");
+            ctx.num(orig_length);
+            ctx.put(": ");
         } else {
             ctx.put(", ");
         }
@@ -242,7 +251,9 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
         if !ctx.o.link_header {
             addresses(ctx, data);
             ether_type_print(ctx, length_type);
-            w!(ctx, ", length {orig_length}: ");
+            ctx.put(", length ");
+            ctx.num(orig_length);
+            ctx.put(": ");
         }
         default_print(ctx, p);
     }
@@ -300,7 +311,9 @@ fn sll(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usiz
         }
         if !ctx.o.quiet {
             sll_ethertype_desc(ctx, proto);
-            w!(ctx, ", length {length}: ");
+            ctx.put(", length ");
+            ctx.num(length);
+            ctx.put(": ");
         }
     };
     if ctx.o.link_header {
@@ -332,14 +345,18 @@ fn sll2(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usi
     };
     w!(ctx, "{name:<5} {:<3} ", pkttype_str(u16::from(pkttype)));
     let sll2_print = |ctx: &mut Ctx<'_>, length: usize| {
-        w!(ctx, "ifindex {ifindex} ");
+        ctx.put("ifindex ");
+        ctx.num(ifindex);
+        ctx.put(" ");
         if halen == 6 {
             mac(ctx.s, &data[12..18]);
             ctx.put(" ");
         }
         if !ctx.o.quiet {
             sll_ethertype_desc(ctx, proto);
-            w!(ctx, ", length {length}: ");
+            ctx.put(", length ");
+            ctx.num(length);
+            ctx.put(": ");
         }
     };
     if ctx.o.link_header {

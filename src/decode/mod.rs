@@ -178,6 +178,11 @@ impl Ctx<'_> {
         let _ = self.s.write_fmt(args);
     }
 
+    /// Appends a number in decimal (faster than `w!` on hot paths).
+    pub fn num(&mut self, v: impl Num) {
+        bytes::dec(self.s, v.as_u64());
+    }
+
     pub fn v(&self) -> u8 {
         self.o.verbose
     }
@@ -219,6 +224,22 @@ impl Ctx<'_> {
         self.put(" (invalid)");
     }
 }
+
+/// Unsigned integers [`Ctx::num`] prints.
+pub(crate) trait Num {
+    fn as_u64(self) -> u64;
+}
+
+macro_rules! num_impl {
+    ($($t:ty),*) => {
+        $(impl Num for $t {
+            fn as_u64(self) -> u64 {
+                self as u64
+            }
+        })*
+    };
+}
+num_impl!(u8, u16, u32, u64, usize);
 
 /// `w!(ctx, "fmt", args..)` appends formatted text to the line.
 macro_rules! w {

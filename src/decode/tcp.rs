@@ -11,7 +11,9 @@ use std::collections::HashMap;
 /// matches it packet for packet).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SeqTable {
-    map: HashMap<(Vec<u8>, u32), (u32, u32)>,
+    /// (IP version, source, destination, zero-padded; ports) to the
+    /// (seq, ack) bases, as tcpdump's separate IPv4 and IPv6 tables.
+    map: HashMap<([u8; 33], u32), (u32, u32)>,
 }
 
 /// Never grow without bound on a long capture of many connections.
@@ -26,9 +28,13 @@ const URG: u8 = 0x20;
 fn port_pair(ctx: &mut Ctx<'_>, net: Net<'_>, sport: u16, dport: u16) {
     if net.proto() == 6 {
         net.src(ctx.s);
-        w!(ctx, ".{sport} > ");
+        ctx.put(".");
+        ctx.num(sport);
+        ctx.put(" > ");
         net.dst(ctx.s);
-        w!(ctx, ".{dport}: ");
+        ctx.put(".");
+        ctx.num(dport);
+        ctx.put(": ");
     } else {
         w!(ctx, "{sport} > {dport}: ");
     }
@@ -104,17 +110,15 @@ pub(crate) fn print(
             Net::V6(h) => (&h[8..24], &h[24..40]),
         };
         rev = sport > dport || (sport == dport && src > dst);
-        let (key, ports) = if rev {
-            (
-                [dst, src].concat(),
-                (u32::from(dport) << 16) | u32::from(sport),
-            )
+        let (a, b, ports) = if rev {
+            (dst, src, (u32::from(dport) << 16) | u32::from(sport))
         } else {
-            (
-                [src, dst].concat(),
-                (u32::from(sport) << 16) | u32::from(dport),
-            )
+            (src, dst, (u32::from(sport) << 16) | u32::from(dport))
         };
+        let mut key = [0u8; 33];
+        key[0] = a.len() as u8;
+        key[1..1 + a.len()].copy_from_slice(a);
+        key[17..17 + b.len()].copy_from_slice(b);
         let table = &mut ctx.tcp.map;
         let k = (key, ports);
         let entry = match table.get(&k) {
@@ -160,17 +164,21 @@ pub(crate) fn print(
     }
     let length = length - hlen;
     if ctx.v() > 1 || length > 0 || flags & (SYN | FIN | RST) != 0 {
-        w!(ctx, ", seq {seq}");
+        ctx.put(", seq ");
+        ctx.num(seq);
         if length > 0 {
             w!(ctx, ":{}", seq.wrapping_add(length as u32));
         }
     }
     if flags & ACK != 0 {
-        w!(ctx, ", ack {ack}");
+        ctx.put(", ack ");
+        ctx.num(ack);
     }
-    w!(ctx, ", win {win}");
+    ctx.put(", win ");
+    ctx.num(win);
     if flags & URG != 0 {
-        w!(ctx, ", urg {urp}");
+        ctx.put(", urg ");
+        ctx.num(urp);
     }
     if hlen > 20 {
         ctx.put(", options [");
@@ -196,7 +204,8 @@ pub(crate) fn print(
             Err(OptEnd::Jump) => return Err(Trunc),
         }
     }
-    w!(ctx, ", length {length}");
+    ctx.put(", length ");
+    ctx.num(length);
     if length == 0 {
         return Ok(());
     }
@@ -303,7 +312,8 @@ fn options(
             _ => "",
         };
         if name.is_empty() && opt != 13 {
-            w!(ctx, "unknown-{opt}");
+            ctx.put("unknown-");
+            ctx.num(opt);
         } else {
             ctx.put(name);
         }
@@ -404,7 +414,8 @@ fn options(
                 } else {
                     v >>= 1;
                 }
-                w!(ctx, " {v}");
+                ctx.put(" ");
+                ctx.num(v);
             }
             34 => {
                 datalen = len - 2;
@@ -446,7 +457,9 @@ fn options(
             seen += 1;
         }
         if seen != len {
-            w!(ctx, "[len {len}]");
+            ctx.put("[len ");
+            ctx.num(len);
+            ctx.put("]");
         }
         sep = true;
         if opt == 0 {

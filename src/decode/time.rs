@@ -1,5 +1,6 @@
 //! Time stamps as tcpdump's `-t` family prints them (UTC).
 
+use super::bytes::dec_pad;
 use super::{PrintOptions, TimeFormat};
 use std::fmt::Write as _;
 
@@ -59,20 +60,20 @@ pub(crate) fn print(
 
 fn frac(s: &mut String, ns: u32, nanos: bool) {
     if nanos {
-        let _ = write!(s, "{ns:09}");
+        dec_pad(s, u64::from(ns), 9);
     } else {
-        let _ = write!(s, "{:06}", ns / 1000);
+        dec_pad(s, u64::from(ns / 1000), 6);
     }
 }
 
 fn hms(s: &mut String, secs_of_day: i64, ns: u32, nanos: bool) {
-    let _ = write!(
-        s,
-        "{:02}:{:02}:{:02}.",
-        secs_of_day / 3600,
-        (secs_of_day / 60) % 60,
-        secs_of_day % 60
-    );
+    let t = secs_of_day.unsigned_abs();
+    dec_pad(s, t / 3600, 2);
+    s.push(':');
+    dec_pad(s, (t / 60) % 60, 2);
+    s.push(':');
+    dec_pad(s, t % 60, 2);
+    s.push('.');
     frac(s, ns, nanos);
 }
 

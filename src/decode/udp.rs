@@ -9,12 +9,14 @@ fn addrs(ctx: &mut Ctx<'_>, net: Net<'_>, ports: Option<(u16, u16)>) {
     if net.proto() == 17 {
         net.src(ctx.s);
         if let Some((s, _)) = ports {
-            w!(ctx, ".{s}");
+            ctx.put(".");
+            ctx.num(s);
         }
         ctx.put(" > ");
         net.dst(ctx.s);
         if let Some((_, d)) = ports {
-            w!(ctx, ".{d}");
+            ctx.put(".");
+            ctx.num(d);
         }
         ctx.put(": ");
     } else if let Some((s, d)) = ports {
@@ -38,7 +40,8 @@ pub(crate) fn print(
     let dport = be16(bp, 2)?;
     if length < 8 {
         addrs(ctx, net, Some((sport, dport)));
-        w!(ctx, "truncated-udp {length}");
+        ctx.put("truncated-udp ");
+        ctx.num(length);
         return Ok(());
     }
     if !has(bp, 4, 2) {
@@ -51,7 +54,8 @@ pub(crate) fn print(
     }
     if ulen < 8 {
         addrs(ctx, net, Some((sport, dport)));
-        w!(ctx, "truncated-udplength {ulen}");
+        ctx.put("truncated-udplength ");
+        ctx.num(ulen);
         return Ok(());
     }
     ulen -= 8;
@@ -108,7 +112,8 @@ pub(crate) fn print(
     if ulen > length && !fragmented {
         w!(ctx, "UDP, bad length {ulen} > {length}");
     } else {
-        w!(ctx, "UDP, length {ulen}");
+        ctx.put("UDP, length ");
+        ctx.num(ulen);
     }
     Ok(())
 }

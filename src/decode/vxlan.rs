@@ -19,7 +19,9 @@ pub(crate) fn vxlan(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     let f = if flags & 0x08 != 0 { "I" } else { "invalid" };
     w!(ctx, ", flags [{f}] (0x{flags:02x}), ");
     let vni = be24(bp, 4)?;
-    w!(ctx, "vni {vni}\n");
+    ctx.put("vni ");
+    ctx.num(vni);
+    ctx.put("\n");
     u8_at(bp, 7)?;
     inner_ether(ctx, from(bp, HDR_LEN), len - HDR_LEN)
 }
@@ -55,7 +57,9 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     ctx.proto = "geneve";
     ctx.put("Geneve");
     if len < 8 {
-        w!(ctx, " [length {len} < 8]");
+        ctx.put(" [length ");
+        ctx.num(len);
+        ctx.put(" < 8]");
         ctx.invalid();
         return Ok(());
     }
@@ -66,7 +70,8 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     let ver_opt = u8_at(bp, 0)?;
     let version = ver_opt >> 6;
     if version != 0 {
-        w!(ctx, " ERROR: unknown-version {version}");
+        ctx.put(" ERROR: unknown-version ");
+        ctx.num(version);
         return Ok(());
     }
     let flags = u8_at(bp, 1)?;
@@ -117,7 +122,8 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         if ctx.v() > 0 {
             geneve_opts(ctx, &bp[8..8 + opts_len])?;
         } else {
-            w!(ctx, "{opts_len} bytes");
+            ctx.num(opts_len);
+            ctx.put(" bytes");
         }
         ctx.put("]");
     }
