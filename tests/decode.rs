@@ -49,8 +49,12 @@ fn read_pcap(path: &Path) -> Pcap {
 }
 
 fn write_pcap(path: &Path, linktype: LinkType, recs: &[Rec]) {
+    write_pcap_magic(path, linktype, recs, 0xa1b2_c3d4);
+}
+
+fn write_pcap_magic(path: &Path, linktype: LinkType, recs: &[Rec], magic: u32) {
     let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    out.extend_from_slice(&magic.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     out.extend_from_slice(&[0; 8]);
@@ -293,6 +297,70 @@ fn every_truncation_matches_tcpdump() {
                 &podcap_text(&pc, options(args)),
             );
         }
+    }
+}
+
+/// Raw IP link type (tun devices, IPIP tunnels): the IP packets of the
+/// Ethernet capture without their Ethernet header, written byte by byte.
+#[test]
+fn raw_ip_link_type_matches_tcpdump() {
+    let p = read_pcap(&world().join("eth.pcap"));
+    let recs: Vec<Rec> = p
+        .recs
+        .iter()
+        .filter(|r| r.data.len() > 14 && matches!(r.data[12..14], [0x08, 0x00] | [0x86, 0xdd]))
+        .map(|r| Rec {
+            orig: r.orig - 14,
+            data: r.data[14..].to_vec(),
+            ..r.clone()
+        })
+        .collect();
+    assert!(recs.len() > 50);
+    let path = world().join("raw.pcap");
+    write_pcap(&path, LinkType::Raw, &recs);
+    let pr = read_pcap(&path);
+    for args in [&[][..], &["-e"], &["-v"], &["-x"], &["-XX"], &["-q"]] {
+        let want = tcpdump_text(&path, args, &[]);
+        assert_same(
+            &format!("raw {args:?}"),
+            &want,
+            &podcap_text(&pr, options(args)),
+        );
+    }
+}
+
+/// A nanosecond-resolution file, printed with and without nanoseconds.
+#[test]
+fn nanosecond_file_matches_tcpdump() {
+    let p = read_pcap(&world().join("eth.pcap"));
+    let recs: Vec<Rec> = p
+        .recs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| Rec {
+            frac: r.frac * 1000 + (i as u32 % 1000),
+            ..r.clone()
+        })
+        .collect();
+    let path = world().join("nano.pcap");
+    write_pcap_magic(&path, LinkType::En10mb, &recs, 0xa1b2_3c4d);
+    let pn = read_pcap(&path);
+    assert!(pn.nano);
+    for args in [
+        &["-tt", "--nano"][..],
+        &["--nano"],
+        &["-ttt", "--nano"],
+        &["-tttt", "--nano"],
+        &["-ttttt", "--nano"],
+        &["-tt"],
+        &["-ttt"],
+    ] {
+        let want = tcpdump_text(&path, args, &[]);
+        assert_same(
+            &format!("nano {args:?}"),
+            &want,
+            &podcap_text(&pn, options(args)),
+        );
     }
 }
 

@@ -3,8 +3,6 @@
 //! Every read returns [`Trunc`] past the captured end, so a protocol
 //! printer stops where tcpdump's `GET_*` macros would longjmp out.
 
-use std::fmt::Write as _;
-
 /// The captured bytes ended before the field being read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Trunc;
@@ -162,7 +160,15 @@ pub(crate) fn ipv6(s: &mut String, a: &[u8]) {
             ipv4(s, &a[12..16]);
             return;
         }
-        let _ = write!(s, "{:x}", w[i]);
+        let x = w[i];
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (x >> shift) & 15;
+            if d != 0 || started || shift == 0 {
+                s.push(HEX[usize::from(d)] as char);
+                started = true;
+            }
+        }
         i += 1;
     }
     if best != usize::MAX && best + best_len == 8 {

@@ -180,7 +180,7 @@ impl Ctx<'_> {
 
     /// Appends a number in decimal (faster than `w!` on hot paths).
     pub fn num(&mut self, v: impl Num) {
-        bytes::dec(self.s, v.as_u64());
+        bytes::dec(self.s, v.to_u64());
     }
 
     pub fn v(&self) -> u8 {
@@ -227,13 +227,13 @@ impl Ctx<'_> {
 
 /// Unsigned integers [`Ctx::num`] prints.
 pub(crate) trait Num {
-    fn as_u64(self) -> u64;
+    fn to_u64(self) -> u64;
 }
 
 macro_rules! num_impl {
     ($($t:ty),*) => {
         $(impl Num for $t {
-            fn as_u64(self) -> u64 {
+            fn to_u64(self) -> u64 {
                 self as u64
             }
         })*

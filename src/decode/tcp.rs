@@ -5,6 +5,7 @@ use super::bytes::{R, be16, be32, cksum_shouldbe, from, has, slice, u8_at};
 use super::ip::Net;
 use super::{Ctx, Trunc, dns, text, w};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// First sequence numbers seen per connection, for relative numbering
 /// (tcpdump's tcp_seq_hash, keyed the same way so `-S`-less output
@@ -13,7 +14,33 @@ use std::collections::HashMap;
 pub(crate) struct SeqTable {
     /// (IP version, source, destination, zero-padded; ports) to the
     /// (seq, ack) bases, as tcpdump's separate IPv4 and IPv6 tables.
-    map: HashMap<([u8; 33], u32), (u32, u32)>,
+    map: HashMap<ConnKey, (u32, u32), BuildHasherDefault<Fnv>>,
+}
+
+type ConnKey = ([u8; 33], u32);
+
+/// FNV-1a: the table is keyed by addresses seen on the wire, and a
+/// capture is not an adversary worth SipHash's cost per packet.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Never grow without bound on a long capture of many connections.
@@ -357,7 +384,11 @@ fn options(
             8 => {
                 datalen = 8;
                 lencheck(datalen, hlen)?;
-                w!(ctx, " val {} ecr {}", be32(cp, pos)?, be32(cp, pos + 4)?);
+                let (val, ecr) = (be32(cp, pos)?, be32(cp, pos + 4)?);
+                ctx.put(" val ");
+                ctx.num(val);
+                ctx.put(" ecr ");
+                ctx.num(ecr);
             }
             19 => {
                 datalen = 16;
