@@ -367,9 +367,9 @@ fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
 /// The hops of `loc`'s path, from the pod outwards, with their roles.
 fn hops(loc: &Location) -> Vec<Hop> {
     let remote = loc.remote.is_some();
+    let shared_parent = matches!(loc.method, Method::Macvlan | Method::Ipvlan);
     let mut v: Vec<Hop> = Vec::new();
-    let n = loc.path.len();
-    for (i, h) in loc.path.iter().enumerate() {
+    for h in &loc.path {
         let role = if h.netns.is_some() {
             Role::Pod
         } else if matches!(
@@ -379,7 +379,7 @@ fn hops(loc: &Location) -> Vec<Hop> {
             Role::Tunnel
         } else if h.kind == "bridge" {
             Role::Bridge
-        } else if !remote && h.ifindex == loc.ifindex && i + 1 < n {
+        } else if !remote && !shared_parent && h.ifindex == loc.ifindex {
             Role::HostVeth
         } else {
             Role::Underlay
@@ -494,6 +494,19 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
         vxlan_ports.push(p);
     }
     let tunnel_is_vxlan = port.is_some();
+    if !tunnel_is_vxlan && hops.iter().any(|h| h.role == Role::Tunnel) {
+        // IPIP, Geneve, WireGuard: the kernel filter cannot look inside
+        // them for the pod, so their underlay copies are not followed.
+        let before = hops.len();
+        hops.retain(|h| h.role != Role::Underlay);
+        if hops.len() != before {
+            let _ = writeln!(
+                std::io::stderr(),
+                "podcap: the tunnel is not VXLAN: its encapsulated copies on the underlay are \
+                 not followed, only the packets on the tunnel device"
+            );
+        }
+    }
     let filters: Vec<String> = hops
         .iter()
         .map(|h| match (h.role, &loc.remote) {
@@ -581,6 +594,100 @@ mod tests {
         let (ip, f) = pod_ip_and_filter("fd00::15 tcp port 80").unwrap();
         assert!(ip.is_ipv6());
         assert_eq!(f, "tcp port 80");
+    }
+
+    fn loc(method: Method, ifindex: u32, path: &[(&str, u32, &str, bool)]) -> Location {
+        Location {
+            ip: "10.244.0.2".parse().unwrap(),
+            ifname: "x".into(),
+            ifindex,
+            method,
+            steps: Vec::new(),
+            remote: None,
+            pod: None,
+            bridge: None,
+            mac: None,
+            filter: None,
+            path: path
+                .iter()
+                .map(|&(name, idx, kind, pod)| locate::Hop {
+                    netns: pod.then(|| PathBuf::from("/run/netns/p")),
+                    ns_label: if pod { "p".into() } else { "node".into() },
+                    ifname: name.into(),
+                    ifindex: idx,
+                    kind: kind.into(),
+                })
+                .collect(),
+            disagreement: None,
+        }
+    }
+
+    fn roles(l: &Location) -> Vec<(String, Role)> {
+        hops(l).into_iter().map(|h| (h.label, h.role)).collect()
+    }
+
+    #[test]
+    fn hop_roles() {
+        let flannel = loc(
+            Method::Bridge,
+            5,
+            &[
+                ("eth0", 2, "veth", true),
+                ("veth1", 5, "veth", false),
+                ("cni0", 4, "bridge", false),
+                ("flannel.1", 3, "vxlan", false),
+                ("eth0", 2, "veth", false),
+            ],
+        );
+        assert_eq!(
+            roles(&flannel),
+            vec![
+                ("pod:eth0".to_string(), Role::Pod),
+                ("veth1".to_string(), Role::HostVeth),
+                ("cni0".to_string(), Role::Bridge),
+                ("flannel.1".to_string(), Role::Tunnel),
+                ("eth0".to_string(), Role::Underlay),
+            ]
+        );
+        // A routed pod on a node without a way out: its veth is still the
+        // host veth.
+        let routed = loc(
+            Method::Routed,
+            7,
+            &[("eth0", 2, "veth", true), ("cali1", 7, "veth", false)],
+        );
+        assert_eq!(roles(&routed)[1], ("cali1".to_string(), Role::HostVeth));
+        // macvlan: the parent is where its packets leave.
+        let mv = loc(
+            Method::Macvlan,
+            2,
+            &[("eth0", 3, "macvlan", true), ("eth0", 2, "veth", false)],
+        );
+        assert_eq!(roles(&mv)[1], ("eth0".to_string(), Role::Underlay));
+        // A remote pod: from where its packets enter this node.
+        let mut remote = loc(
+            Method::VxlanRemote,
+            3,
+            &[("flannel.1", 3, "vxlan", false), ("eth0", 2, "veth", false)],
+        );
+        remote.remote = Some(locate::Remote {
+            tunnel: "flannel.1".into(),
+            tunnel_ifindex: 3,
+            vni: Some(1),
+            port: Some(8472),
+            node: Some("192.168.56.12".parse().unwrap()),
+            vtep_mac: None,
+            underlay: Some("eth0".into()),
+            underlay_ifindex: Some(2),
+            local: None,
+        });
+        assert_eq!(
+            roles(&remote),
+            vec![
+                ("eth0".to_string(), Role::Underlay),
+                ("flannel.1".to_string(), Role::Tunnel),
+            ]
+        );
     }
 
     #[test]

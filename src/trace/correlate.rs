@@ -218,7 +218,8 @@ pub struct Record {
 pub struct Summary {
     /// Sightings per hop (packets each hop's capture delivered).
     pub seen: Vec<u64>,
-    /// Frames per hop that have no identity (not IP or ARP).
+    /// Frames per hop not followed: no identity (not IP or ARP), or not
+    /// the pod's.
     pub untracked: Vec<u64>,
     /// Packets expected at a hop, not seen there, but seen further on.
     pub missed: Vec<u64>,
@@ -390,7 +391,7 @@ impl<E: Expect> Correlator<E> {
         wm.saturating_sub(JITTER).min(pending)
     }
 
-    /// A frame at `hop` that has no identity: counted only.
+    /// A frame at `hop` that is not followed: counted only.
     pub fn untracked(&mut self, hop: usize, ts: Nanos) {
         if hop < self.st.hops {
             self.st.summary.untracked[hop] += 1;

@@ -259,6 +259,7 @@ impl Ord for Held {
 
 /// Everything the tasks share (one thread: `Rc<RefCell<_>>`).
 struct Shared {
+    pod: IpAddr,
     corr: Correlator<PathExpect>,
     icfg: IdentityConfig,
     file: Option<Output>,
@@ -328,7 +329,9 @@ impl Shared {
                 let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
                 let data = p.bytes(&mut self.buf);
                 match identify(data, p.linktype, &self.icfg) {
-                    Some(id) => {
+                    // The kernel filter keeps the pod's packets; this also
+                    // holds where it cannot look (inside other tunnels).
+                    Some(id) if id.flow.src == self.pod || id.flow.dst == self.pod => {
                         self.corr.observe(
                             hop,
                             ts,
@@ -337,7 +340,7 @@ impl Shared {
                             &mut self.records,
                         );
                     }
-                    None => self.corr.untracked(hop, ts),
+                    _ => self.corr.untracked(hop, ts),
                 }
                 if let Some(out) = &mut self.file {
                     let r = out.packet(&OutPacket {
@@ -519,6 +522,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         ..IdentityConfig::default()
     };
     let shared = Rc::new(RefCell::new(Shared {
+        pod: pc.pod_ip,
         corr: Correlator::new(n, cfg, expect)?,
         icfg,
         file,
