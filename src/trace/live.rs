@@ -307,9 +307,11 @@ impl Shared {
     fn print_record(&mut self, r: &Record) -> io::Result<()> {
         match &r.frame {
             Some(f) => {
+                // The time it first appeared on this node (the order
+                // packets print in), whichever hop's copy is shown.
                 let meta = Meta {
-                    ts_sec: (f.ts / 1_000_000_000) as i64,
-                    ts_nsec: (f.ts % 1_000_000_000) as u32,
+                    ts_sec: (r.ts / 1_000_000_000) as i64,
+                    ts_nsec: (r.ts % 1_000_000_000) as u32,
                     wirelen: f.wirelen,
                     linktype: f.linktype,
                     ifname: None,
