@@ -1058,3 +1058,54 @@ fn awsvpc_path_follows_policy_routing_out_of_the_pods_eni() {
         "{o}\n{err}"
     );
 }
+
+/// A Service IP, DNAT'd by the node (as kube-proxy does) to a pod on the
+/// other node: the addresses change between cni0 and flannel.1, the
+/// packet is still recognised on every hop.
+#[test]
+fn flannel_path_through_service_dnat() {
+    let w = World::flannel(1, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let rule = format!(
+        "table ip podcap_svc {{ chain pre {{ type nat hook prerouting priority -100; \
+         ip daddr 10.96.0.10 dnat to {}; }}; }}",
+        p2.ip
+    );
+    let nft = w.exec("node1", &["nft", &rule]);
+    assert!(nft.status.success(), "nft: {}", text(&nft));
+    let _guard = NftTable(&w, "node1", "podcap_svc", "ip");
+    let veth = p1.host_if.clone().unwrap();
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-nn", "-c", "2", "icmp"],
+        5,
+        || ping(&w, "pod1", "10.96.0.10", 1),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let hops = strs(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"]);
+    let mut back = hops.clone();
+    back.reverse();
+    let line = |dir: &str, hops: Vec<String>| PathLine {
+        dir: dir.into(),
+        hops,
+        lost: None,
+        vxlan: true,
+    };
+    assert_eq!(
+        path_lines(&o),
+        vec![line("out", hops), line("in", back)],
+        "{o}\n{err}"
+    );
+    // The pod's own view: the Service address.
+    assert!(
+        o.contains(&format!("IP {ip1} > 10.96.0.10: ICMP echo request")),
+        "{o}"
+    );
+    assert!(
+        o.contains(&format!("IP 10.96.0.10 > {ip1}: ICMP echo reply")),
+        "{o}"
+    );
+}
