@@ -31,19 +31,32 @@ with open(dst, "wb") as f:
 PY
 cargo build --release --example decode_pcap >/dev/null 2>&1
 bin=target/x86_64-unknown-linux-musl/release/examples/decode_pcap
-lines() { wc -l | tr -d ' '; }
-t0=$(date +%s.%N)
-tl=$(TZ=UTC tcpdump -nn -r "$work/big.pcap" "${opts[@]}" 2>/dev/null | lines)
-t1=$(date +%s.%N)
-pl=$("$bin" "${opts[@]}" "$work/big.pcap" | lines)
-t2=$(date +%s.%N)
-python3 - "$n" "$tl" "$pl" "$t0" "$t1" "$t2" "${opts[*]:-}" <<'PY'
-import sys
-n, tl, pl = map(int, sys.argv[1:4])
-t0, t1, t2 = map(float, sys.argv[4:7])
-td, pd = t1 - t0, t2 - t1
-print(f"packets {n}, options [{sys.argv[7]}]")
-print(f"tcpdump -nn -r: {tl} lines in {td:.2f} s = {tl / td:,.0f} lines/s")
-print(f"podcap printer: {pl} lines in {pd:.2f} s = {pl / pd:,.0f} lines/s")
-print(f"ratio podcap/tcpdump: {td / pd:.2f}x")
+python3 - "$work/big.pcap" "$bin" "$n" "${opts[@]}" <<'PY'
+import os, resource, subprocess, sys, time
+pcap, binary, n, opts = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+env = dict(os.environ, TZ="UTC")
+cmds = {
+    "tcpdump -nn -r": ["tcpdump", "-nn", "-r", pcap] + opts,
+    "podcap printer": [binary] + opts + [pcap],
+}
+def lines(cmd):
+    out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return out.count(b"\n")
+def timed(cmd):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    t1 = time.monotonic()
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t1 - t0, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+print(f"packets {n}, options [{' '.join(opts)}], output to /dev/null, best of 3 runs (CPU time)")
+best = {}
+for name, cmd in cmds.items():
+    nl = lines(cmd)
+    runs = [timed(cmd) for _ in range(3)]
+    wall, cpu = min(runs, key=lambda r: r[1])
+    best[name] = (nl, wall, cpu)
+    print(f"{name}: {nl} lines, {cpu:.2f} s CPU ({wall:.2f} s wall) = {nl / cpu:,.0f} lines/s")
+t, p = best["tcpdump -nn -r"], best["podcap printer"]
+print(f"ratio podcap/tcpdump (lines per CPU second): {(p[0] / p[2]) / (t[0] / t[2]):.2f}x")
 PY

@@ -300,6 +300,94 @@ fn every_truncation_matches_tcpdump() {
     }
 }
 
+fn hexb(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Malformed and unusual packets written byte by byte: TSO super-packets
+/// (IPv4 total length 0), a bad header length, the wrong IP version, a
+/// TCP data offset below 5, UDP lengths that disagree, a runt Ethernet
+/// frame, an ARP without hardware addresses, an IPv6 payload length of 0, a large packet past 64 KiB.
+#[test]
+fn handcrafted_edge_cases_match_tcpdump() {
+    let eth = "02020202020204040404040408 00";
+    let ip = "45 00 0000 0001 4000 4006 0000 0a000001 0a000002";
+    let mut big = hexb(&format!("{eth}{ip}"));
+    big.extend(hexb("9c40 b26e 00000001 00000001 5018 0064 0000 0000"));
+    big.extend((0..76_800u32).map(|i| i as u8));
+    let frames: Vec<Vec<u8>> = vec![
+        big,
+        hexb(&format!(
+            "{eth}4f00 0014 0001 0000 4006 0000 0a000001 0a000002"
+        )),
+        hexb(&format!(
+            "{eth}4300 0014 0001 0000 4006 0000 0a000001 0a000002"
+        )),
+        hexb(&format!(
+            "{eth}6000 0014 0001 0000 4006 0000 0a000001 0a000002"
+        )),
+        hexb(&format!(
+            "{eth}4500 0028 0001 0000 4006 0000 0a000001 0a000002 9c40 0050 00000001 00000000 3002 0000 0000 0000"
+        )),
+        hexb(&format!(
+            "{eth}4500 0020 0001 0000 4011 0000 0a000001 0a000002 9c40 b26e 0004 0000 0102 0304"
+        )),
+        hexb(&format!(
+            "{eth}4500 0020 0001 0000 4011 0000 0a000001 0a000002 9c40 b26e 0040 0000 0102 0304"
+        )),
+        hexb("020202020202 0404040404"),
+        hexb("ffffffffffff 040404040404 0806 0001 0800 00 04 0001 0a000001 0a000002"),
+        hexb(
+            "ffffffffffff 040404040404 0806 0001 0800 06 04 0009 040404040404 0a000001 000000000000 0a000002",
+        ),
+        hexb(&format!(
+            "{}86dd 6000 0000 0000 3a40 fd770000000000000000000000000001 fd770000000000000000000000000002 8000 0000 0001 0001",
+            &eth[..24]
+        )),
+        hexb(&format!(
+            "{}86dd 6000 0000 0008 2c40 fd770000000000000000000000000001 fd770000000000000000000000000002 3a00 0010 0000 abcd",
+            &eth[..24]
+        )),
+        hexb(&format!(
+            "{eth}4500 0024 0001 0000 4001 0000 0a000001 0a000002 0304 0000 0000 05dc 4500 0014"
+        )),
+    ];
+    let recs: Vec<Rec> = frames
+        .into_iter()
+        .enumerate()
+        .map(|(i, data)| Rec {
+            sec: 1_700_000_000,
+            frac: i as u32,
+            orig: data.len() as u32,
+            data,
+        })
+        .collect();
+    let path = world().join("handcrafted.pcap");
+    write_pcap(&path, LinkType::En10mb, &recs);
+    let p = read_pcap(&path);
+    for args in [
+        &[][..],
+        &["-e"],
+        &["-v"],
+        &["-vv"],
+        &["-x"],
+        &["-X"],
+        &["-A"],
+        &["-q"],
+    ] {
+        let want = tcpdump_text(&path, args, &[]);
+        assert_same(
+            &format!("handcrafted {args:?}"),
+            &want,
+            &podcap_text(&p, options(args)),
+        );
+    }
+}
+
 /// Raw IP link type (tun devices, IPIP tunnels): the IP packets of the
 /// Ethernet capture without their Ethernet header, written byte by byte.
 #[test]

@@ -2,7 +2,7 @@
 //! (print-ascii.c): `\n\t0x0000:  4500 0054 ...  E..T...`.
 
 use super::Dump;
-use std::fmt::Write as _;
+use super::bytes::hex2;
 
 /// Appends the dump of `data` (skipping a link header of `hdr` bytes
 /// unless the style includes it) to the line.
@@ -21,6 +21,20 @@ pub(crate) fn print(s: &mut String, style: Dump, data: &[u8], hdr: usize) {
     }
 }
 
+/// `0x%04x`: at least 4 digits, more past 64 KiB as printf does.
+fn offset(s: &mut String, off: usize) {
+    s.push_str("0x");
+    let mut digits = 4;
+    while digits < 16 && off >> (4 * digits) != 0 {
+        digits += 1;
+    }
+    for i in (0..digits).rev() {
+        s.push(HEX[(off >> (4 * i)) & 15] as char);
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 fn graph(c: u8) -> bool {
     (0x21..=0x7e).contains(&c)
 }
@@ -29,16 +43,13 @@ fn graph(c: u8) -> bool {
 /// with `ident`.
 pub(crate) fn hex(s: &mut String, ident: &str, d: &[u8]) {
     for (line, chunk) in d.chunks(16).enumerate() {
-        let _ = write!(s, "{ident}0x{:04x}: ", line * 16);
+        s.push_str(ident);
+        offset(s, line * 16);
+        s.push_str(": ");
         for w in chunk.chunks(2) {
-            match w {
-                [a, b] => {
-                    let _ = write!(s, " {a:02x}{b:02x}");
-                }
-                [a] => {
-                    let _ = write!(s, " {a:02x}");
-                }
-                _ => {}
+            s.push(' ');
+            for &b in w {
+                hex2(s, b);
             }
         }
     }
@@ -49,15 +60,17 @@ pub(crate) fn hex(s: &mut String, ident: &str, d: &[u8]) {
 /// print of payloads it cannot decode.
 pub(crate) fn hex_ascii(s: &mut String, d: &[u8]) {
     for (line, chunk) in d.chunks(16).enumerate() {
-        let _ = write!(s, "\n\t0x{:04x}:  ", line * 16);
+        s.push_str("\n\t");
+        offset(s, line * 16);
+        s.push_str(":  ");
         let mut width = 0;
         for w in chunk.chunks(2) {
             if width > 0 {
                 s.push(' ');
                 width += 1;
             }
-            for b in w {
-                let _ = write!(s, "{b:02x}");
+            for &b in w {
+                hex2(s, b);
                 width += 2;
             }
         }
@@ -111,6 +124,10 @@ mod tests {
             "\n\t0x0000:  4041 4243 4445 4647 4849 4a4b 4c4d 4e4f  @ABCDEFGHIJKLMNO\
              \n\t0x0010:  5051 52                                  PQR"
         );
+        let mut s = String::new();
+        offset(&mut s, 0x1_0010);
+        offset(&mut s, 0x10);
+        assert_eq!(s, "0x100100x0010");
         let mut s = String::new();
         ascii(&mut s, b"GET /\r\nx\ryz\0\r\0");
         assert_eq!(s, "\nGET /\nx.yz..");

@@ -97,18 +97,16 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         ctx.num(hlen);
         return Ok(());
     }
-    let mut len = usize::from(be16(bp, 2)?);
+    let len = usize::from(be16(bp, 2)?);
     if length < len {
         w!(ctx, "truncated-ip - {} bytes missing! ", len - length);
     }
     if len < hlen {
-        if len != 0 {
-            ctx.put("bad-len ");
-            ctx.num(len);
-            return Ok(());
-        }
-        // A zero total length is what TSO sends look like.
-        len = length;
+        // Debian's tcpdump is built without GUESS_TSO: a zero total
+        // length (a TSO/GRO super-packet) is reported, not guessed.
+        ctx.put("bad-len ");
+        ctx.num(len);
+        return Ok(());
     }
     let bp = &bp[..bp.len().min(len)];
     let hdr = &bp[..20];
