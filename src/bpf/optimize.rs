@@ -468,7 +468,7 @@ impl Cfg {
                 match *slot {
                     Slot::Tramp(t) => {
                         let here = out.len();
-                        out.push(Insn::stmt(JA, (block_start[t] - here - 1) as u32));
+                        out.push(Insn::stmt(JA, fwd(block_start[t], here)?));
                     }
                     Slot::Block(b) => {
                         let blk = &self.blocks[b];
@@ -477,19 +477,17 @@ impl Cfg {
                         match blk.term {
                             Term::Ret(r) => out.push(r),
                             Term::Goto(t) if next_block(idx) == Some(t) => {}
-                            Term::Goto(t) => {
-                                out.push(Insn::stmt(JA, (block_start[t] - here - 1) as u32))
-                            }
+                            Term::Goto(t) => out.push(Insn::stmt(JA, fwd(block_start[t], here)?)),
                             Term::Cond { code, k, t, f } => {
-                                let dt = block_start[t] - here - 1;
-                                let df = block_start[f] - here - 1;
+                                let dt = fwd(block_start[t], here)? as usize;
+                                let df = fwd(block_start[f], here)? as usize;
                                 // A trampoline right after this jump may
                                 // already serve the far target.
                                 let tramp = |target: BlockId| -> Option<usize> {
                                     let mut j = idx + 1;
                                     while let Some(Slot::Tramp(x)) = layout.get(j) {
                                         if *x == target {
-                                            return Some(start[j] - here - 1);
+                                            return start[j].checked_sub(here + 1);
                                         }
                                         j += 1;
                                     }
@@ -516,6 +514,12 @@ impl Cfg {
         }
         None
     }
+}
+
+/// The relative offset of a forward jump from `here` to `target`; `None`
+/// (the caller then keeps the input program) if it would go backwards.
+fn fwd(target: usize, here: usize) -> Option<u32> {
+    u32::try_from(target.checked_sub(here + 1)?).ok()
 }
 
 fn succs(term: &Term) -> impl Iterator<Item = BlockId> {
