@@ -30,7 +30,7 @@ use podcap::linktype::LinkType;
 
 /// Passing accept cases must not drop below this (raise it as the
 /// compiler improves; the goal is every in-scope case).
-const FLOOR_ACCEPT: usize = 1158;
+const FLOOR_ACCEPT: usize = 1161;
 const FLOOR_REJECT: usize = 2294;
 const FLOOR_APPLY: usize = 180;
 
@@ -57,6 +57,9 @@ struct Tally {
     other_dlts: std::collections::BTreeSet<String>,
     /// Passed cases whose libpcap program loops (length not compared).
     looping: usize,
+    /// Passed cases where libpcap's optimized program disagrees with its
+    /// own unoptimized one and ours agrees with the unoptimized one.
+    libpcap_optimizer_changed: usize,
 }
 
 impl Tally {
@@ -94,6 +97,14 @@ impl Tally {
                 "    ({} passed cases: libpcap's program jumps backwards (protochain loop, refused by \
                  the kernel); verdicts compared with the test-only interpreter, length not compared)",
                 self.looping
+            );
+        }
+        if self.libpcap_optimizer_changed > 0 {
+            let _ = writeln!(
+                s,
+                "    ({} passed cases: libpcap's optimizer changes the verdicts of libpcap's own \
+                 unoptimized program; ours keeps the unoptimized verdicts)",
+                self.libpcap_optimizer_changed
             );
         }
         if !self.other_dlts.is_empty() {
@@ -174,8 +185,26 @@ fn show(prog: &[Insn]) -> String {
     format(prog, Style::D)
 }
 
+type CaseKey = (String, String, Option<u32>, Option<String>, bool);
+
+fn key(c: &Case) -> CaseKey {
+    (
+        c.dlt.clone().unwrap_or_default(),
+        c.expr.clone(),
+        c.snaplen,
+        c.netmask.clone(),
+        c.linuxext,
+    )
+}
+
 fn check_accept(suite: &Suite, corpora: &mut Corpora) -> Tally {
     let mut t = Tally::default();
+    let unoptimized: HashMap<CaseKey, Vec<Insn>> = suite
+        .accept
+        .iter()
+        .filter(|c| !c.optimize)
+        .filter_map(|c| parse_d(&c.expected).ok().map(|p| (key(c), p)))
+        .collect();
     for c in &suite.accept {
         let dlt = c.dlt.as_deref().unwrap_or("");
         let Some(lt) = suite::linktype_for_dlt(dlt) else {
@@ -215,6 +244,20 @@ fn check_accept(suite: &Suite, corpora: &mut Corpora) -> Tally {
         }
         let corpus = corpora.get(lt, c.linuxext);
         if let Some((s, want, got)) = suite::first_difference(&expected, &ours, corpus) {
+            // libpcap's optimizer sometimes changes the verdicts of its own
+            // unoptimized program (it drops a load whose value is unused but
+            // which rejects short packets). Keeping the unoptimized
+            // semantics is not a failure.
+            let unopt = c.optimize.then(|| unoptimized.get(&key(c))).flatten();
+            if let Some(u) = unopt {
+                if suite::first_difference(u, &expected, corpus).is_some()
+                    && suite::first_difference(u, &ours, corpus).is_none()
+                {
+                    t.libpcap_optimizer_changed += 1;
+                    t.passed += 1;
+                    continue;
+                }
+            }
             t.fail(
                 "verdict",
                 c,
@@ -669,6 +712,7 @@ fn bench_report() {
     let (mut n_deb, mut ours_insns_deb, mut deb_insns) = (0usize, 0usize, 0usize);
     let (mut ours_ns, mut deb_ns, mut n_time) = (0f64, 0f64, 0usize);
     let mut not_compiled = 0;
+    let (mut n_noloop, mut ours_noloop, mut master_noloop) = (0usize, 0usize, 0usize);
     let mut longer = Vec::new();
     for lt in LinkType::ALL {
         let these: Vec<&Case> = cases
@@ -696,6 +740,11 @@ fn bench_report() {
             }
             let ns = started.elapsed().as_nanos() as f64 / f64::from(reps);
             if let Ok(master) = parse_d(&c.expected) {
+                if !corpus::refinterp::has_backward_jump(&master) {
+                    n_noloop += 1;
+                    ours_noloop += ours.len();
+                    master_noloop += master.len();
+                }
                 n_both += 1;
                 ours_insns += ours.len();
                 master_insns += master.len();
@@ -745,6 +794,10 @@ fn bench_report() {
     println!(
         "BENCH instructions vs libpcap master (suite's expected), {n_both} cases: ours {ours_insns}, libpcap {master_insns}, ratio {:.3}",
         ratio(ours_insns, master_insns)
+    );
+    println!(
+        "BENCH instructions vs libpcap master, without protochain (libpcap loops, we unroll), {n_noloop} cases: ours {ours_noloop}, libpcap {master_noloop}, ratio {:.3}",
+        ratio(ours_noloop, master_noloop)
     );
     println!(
         "BENCH instructions vs Debian libpcap 1.10.3 pcap_compile, {n_deb} cases: ours {ours_insns_deb}, libpcap {deb_insns}, ratio {:.3}",
