@@ -120,11 +120,12 @@ fn any_writes_linux_sll_by_default_and_sll2_on_request() {
 fn ksniff_command_streams_live_into_tshark() {
     let p = Pair::new("ksniff");
     // ksniff uploads the binary as /tmp/static-tcpdump and runs it in the
-    // pod's namespace (here B) as `-i any -U -w - FILTER`.
+    // pod's namespace (here B) as `-i any -U -w - FILTER`, the filter one
+    // argument with spaces in it.
     let exe = p.path("static-tcpdump");
     std::os::unix::fs::symlink(podcap(), &exe).unwrap();
     let mut cap = Proc::spawn(
-        p.cmd(&p.b, &exe, &["-i", "any", "-U", "-w", "-"]),
+        p.cmd(&p.b, &exe, &["-i", "any", "-U", "-w", "-", "udp port 9999"]),
         Stdio::piped(),
     );
     let out = cap.child.stdout.take().unwrap();
