@@ -407,6 +407,77 @@ mod tests {
     }
 
     #[test]
+    fn huge_lengths_are_errors_not_allocations() {
+        let mut s = sample(Precision::Micro)[..24].to_vec();
+        for v in [0u32, 0, u32::MAX, u32::MAX] {
+            s.extend_from_slice(&v.to_ne_bytes());
+        }
+        s.extend_from_slice(&[0; 64]);
+        let e = read_all(&s).unwrap_err();
+        assert!(
+            e.to_string().contains("maximum") || e.to_string().contains("exceeds"),
+            "{e}"
+        );
+        // pcapng: an EPB claiming 4 GiB of packet data.
+        let mut ng = crate::pcap::writer::PcapNgWriter::new(Vec::new(), Precision::Micro).unwrap();
+        ng.add_interface(&crate::pcap::writer::NgInterface {
+            name: "x".into(),
+            description: None,
+            linktype: LinkType::En10mb,
+            snaplen: 100,
+        })
+        .unwrap();
+        let mut b = ng.get_ref().clone();
+        for v in [6u32, 0xffff_fff0, 0, 0, 0, 0xffff_ff00, 0xffff_ff00] {
+            b.extend_from_slice(&v.to_ne_bytes());
+        }
+        b.extend_from_slice(&[0; 64]);
+        assert!(read_all(&b).is_err());
+    }
+
+    /// Structured garbage: valid section and interface headers followed by
+    /// blocks of random type, length and contents.
+    #[test]
+    fn random_pcapng_blocks_never_panic() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        let mut rnd = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ng = crate::pcap::writer::PcapNgWriter::new(Vec::new(), Precision::Nano).unwrap();
+        ng.add_interface(&crate::pcap::writer::NgInterface {
+            name: "eth0".into(),
+            description: Some("d".into()),
+            linktype: LinkType::LinuxSll,
+            snaplen: 262144,
+        })
+        .unwrap();
+        let base = ng.get_ref().clone();
+        for _ in 0..400 {
+            let mut f = base.clone();
+            for _ in 0..(1 + rnd() % 4) {
+                let kinds = [1u32, 2, 3, 4, 5, 6, 0x0a0d_0d0a, 0xbad, rnd() as u32];
+                let t = kinds[(rnd() % kinds.len() as u64) as usize];
+                let body = (rnd() % 96) as usize & !3;
+                let len = if rnd() % 4 == 0 {
+                    rnd() as u32
+                } else {
+                    (12 + body) as u32
+                };
+                f.extend_from_slice(&t.to_ne_bytes());
+                f.extend_from_slice(&len.to_ne_bytes());
+                for _ in 0..body {
+                    f.push(rnd() as u8);
+                }
+                f.extend_from_slice(&len.to_ne_bytes());
+            }
+            let _ = read_all(&f);
+        }
+    }
+
+    #[test]
     fn bad_version_and_reserved_bits() {
         let mut s = sample(Precision::Micro);
         s[4] = 3;
