@@ -101,7 +101,6 @@ fn unsupported_short(c: char) -> Option<&'static str> {
         'j' | 'J' => "time stamp types",
         'm' => "SMI MIB modules",
         'M' => "TCP-MD5 secrets",
-        'S' => "absolute TCP sequence numbers",
         'T' => "forced packet interpretation (-T type)",
         'u' => "undecoded NFS handles",
         'V' => "reading a list of files",
@@ -161,6 +160,7 @@ fn apply_short(o: &mut Options, c: char, arg: Option<&str>) -> Result<()> {
         'q' => o.print.quiet = true,
         'Q' => o.direction = Direction::parse(a())?,
         'r' => o.read = Some(a().to_string()),
+        'S' => o.print.absolute_seq = true,
         's' => {
             let s: u32 = num(&opt, a())?;
             // tcpdump: 0 (and anything out of range) means the default.
@@ -284,7 +284,7 @@ fn apply_long(o: &mut Options, name: &str, arg: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Parses tcpdump's arguments (without argv[0]).
+/// Parses tcpdump's arguments (without `argv[0]`).
 pub fn parse(args: &[String]) -> Result<Options> {
     let mut o = Options::default();
     let mut words: Vec<&str> = Vec::new();
@@ -352,7 +352,7 @@ pub fn parse(args: &[String]) -> Result<Options> {
 }
 
 const HELP: &str = "\
-Usage: tcpdump [-AdDeflLnNOpqStuUvxX#] [-B size] [-c count] [-F file] [-i interface]...
+Usage: tcpdump [-AdDeflKLnNOpqSUvxX#] [-B size] [-c count] [-F file] [-i interface]...
                [-Q in|out|inout] [-r file] [-s snaplen] [-w file] [-y datalinktype]
                [-Z user] [--immediate-mode] [--time-stamp-precision=micro|nano]
                [--pcapng] [--netns PATH|PID] [--vxlan-port PORT] [--print] [expression]
@@ -835,7 +835,8 @@ mod tests {
         assert!(o.print.link_header && o.print.quiet && !o.promisc);
         assert_eq!(o.direction, Direction::In);
         assert_eq!(o.buffer_kib, Some(64));
-        let o = p(&["-xx", "-ddd", "-#", "-y", "LINUX_SLL2"]).unwrap();
+        let o = p(&["-xx", "-ddd", "-#", "-S", "-y", "LINUX_SLL2"]).unwrap();
+        assert!(o.print.absolute_seq);
         assert_eq!(o.print.dump, Dump::HexLink);
         assert_eq!(o.dump_program, 3);
         assert!(o.number);
@@ -879,7 +880,7 @@ mod tests {
             (&["-C", "10"][..], "-C"),
             (&["-G", "5"][..], "-G"),
             (&["-I"][..], "-I"),
-            (&["-S"][..], "-S"),
+            (&["-E", "spi@1.2.3.4"][..], "-E"),
             (&["--lengths"][..], "--lengths"),
         ] {
             let e = p(args).unwrap_err();
