@@ -1109,3 +1109,46 @@ fn flannel_path_through_service_dnat() {
         "{o}"
     );
 }
+
+/// A Service IP DNAT'd to the pod beside it on the same bridge: the node
+/// routes the packet back out of cni0; its way ends there, no loss.
+#[test]
+fn flannel_path_service_dnat_back_onto_the_bridge() {
+    let w = World::flannel(2, 1);
+    let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
+    let rule = format!(
+        "table ip podcap_svc {{ chain pre {{ type nat hook prerouting priority -100; \
+         ip daddr 10.96.0.10 dnat to {}; }}; }}",
+        p2.ip
+    );
+    let nft = w.exec("node1", &["nft", &rule]);
+    assert!(nft.status.success(), "nft: {}", text(&nft));
+    let _guard = NftTable(&w, "node1", "podcap_svc", "ip");
+    let veth = p1.host_if.clone().unwrap();
+    let ip1 = p1.ip.to_string();
+    let out = capture(
+        &w,
+        "node1",
+        &["capture", &ip1, "--path", "-c", "2", "icmp[icmptype] == 8"],
+        5,
+        || {
+            ping(&w, "pod1", "10.96.0.10", 1);
+            ping(&w, "pod1", "10.96.0.10", 1);
+        },
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let (o, err) = (stdout(&out), stderr(&out));
+    let line = PathLine {
+        dir: "out".into(),
+        hops: strs(&["pod:eth0", &veth, "cni0"]),
+        lost: None,
+        vxlan: false,
+    };
+    assert_eq!(path_lines(&o), vec![line.clone(), line], "{o}\n{err}");
+    assert_eq!(o.matches("cni0").count(), 2, "{o}");
+    assert_eq!(o.matches("(and back out)").count(), 2, "{o}");
+    assert!(
+        err.contains("2 packets followed, 2 complete, 0 lost"),
+        "{err}"
+    );
+}

@@ -152,6 +152,10 @@ pub struct Config {
     /// Bytes of one sighting's frame kept for printing (0: none). The
     /// sighting closest to the pod is kept: it shows the pod's own view.
     pub keep_frame: usize,
+    /// Hops a packet can be routed back out of (the bridge): seen there
+    /// twice at once, it went in and out again and its way ends there.
+    /// At other hops a second copy at once (a flooded frame) is ignored.
+    pub turn_hops: HopMask,
 }
 
 impl Default for Config {
@@ -162,6 +166,7 @@ impl Default for Config {
             max_entries: 1 << 18,
             pod_addrs: Vec::new(),
             keep_frame: 0,
+            turn_hops: HopMask(u32::MAX),
         }
     }
 }
@@ -211,6 +216,10 @@ pub struct Record {
     /// The tunnel headers, and the hop that saw the encapsulated copy.
     pub outer: Option<(usize, Encap)>,
     pub frame: Option<Frame>,
+    /// The hop it was seen at a second time, going back out of it (routed
+    /// back onto the bridge: NAT to a pod behind it, hairpin): its way
+    /// ends there.
+    pub turned: Option<usize>,
 }
 
 /// Counters for the summary on exit.
@@ -272,6 +281,7 @@ struct Entry {
     frame: Option<Frame>,
     /// Printed already; kept until decidable to absorb late sightings.
     emitted: bool,
+    turned: Option<usize>,
 }
 
 impl Entry {
@@ -464,6 +474,24 @@ impl<E: Expect> Correlator<E> {
                 }
                 return;
             }
+            // Seen here again at once: the node routed it back out of
+            // this interface (to a pod behind the bridge, after NAT). Its
+            // way ends here.
+            let at_once = ts.abs_diff(e.seen[hop]) <= self.st.cfg.transit;
+            if at_once && (e.turned.is_some() || !self.st.cfg.turn_hops.contains(hop)) {
+                self.st.summary.late += 1;
+                return;
+            }
+            if at_once {
+                e.turned = Some(hop);
+                e.last_ts = e.last_ts.max(ts);
+                if !e.emitted && self.st.ready(e) {
+                    e.emitted = true;
+                    self.undecided.remove(&(e.first_ts, e.serial));
+                    out.push(self.st.conclude(e, None));
+                }
+                return;
+            }
             // Seen here already: this is another packet with the same
             // identity. The old one's story ends now.
             self.st.summary.repeats += 1;
@@ -491,6 +519,7 @@ impl<E: Expect> Correlator<E> {
             last_ts: ts,
             frame: None,
             emitted: false,
+            turned: None,
         };
         e.mask.insert(hop);
         e.seen[hop] = ts;
@@ -605,7 +634,17 @@ impl<E: Expect> State<E> {
             Dir::In if from >= 31 => HopMask(u32::MAX),
             Dir::In => HopMask((1u32 << (from + 1)) - 1),
         };
-        let rel = exp.and(onwards);
+        let mut rel = exp.and(onwards);
+        let mut exp = exp;
+        if let Some(t) = e.turned {
+            let upto = match dir {
+                Dir::Out if t >= 31 => HopMask(u32::MAX),
+                Dir::Out => HopMask((1u32 << (t + 1)) - 1),
+                Dir::In => HopMask(!((1u32 << t) - 1)),
+            };
+            rel = rel.and(upto);
+            exp = exp.and(upto);
+        }
         (exp, rel)
     }
 
@@ -687,6 +726,7 @@ impl<E: Expect> State<E> {
             outcome,
             outer: e.outer,
             frame: e.frame.clone(),
+            turned: e.turned,
         }
     }
 }

@@ -270,18 +270,39 @@ fn same_identity_twice_at_one_hop_is_two_packets() {
     let mut k = Correlator::new(2, cfg(), AllHops(2)).unwrap();
     let mut out = Vec::new();
     let p = pkt(1, true);
+    // A second later: not the same packet coming back, another one.
     k.observe(0, T0, &p, NOFRAME, &mut out);
-    k.observe(0, T0 + 10, &p, NOFRAME, &mut out);
+    k.observe(0, T0 + 1_000 * MS, &p, NOFRAME, &mut out);
     assert_eq!(
         out.len(),
         1,
         "the first one is decided: lost before the veth"
     );
     assert_eq!(out[0].outcome, Outcome::Lost { from: 0, to: 1 });
-    k.observe(1, T0 + 20, &p, NOFRAME, &mut out);
+    k.observe(1, T0 + 1_001 * MS, &p, NOFRAME, &mut out);
     assert_eq!(out.len(), 2);
     assert_eq!(out[1].outcome, Outcome::Complete);
     assert_eq!(k.summary().repeats, 1);
+}
+
+#[test]
+fn routed_back_out_of_the_bridge_ends_there() {
+    // DNAT to a pod behind the same bridge: cni0 sees the packet come in
+    // and, routed, go out again; it never reaches flannel.1.
+    let mut k = Correlator::new(5, cfg(), AllHops(5)).unwrap();
+    let mut out = Vec::new();
+    let p = pkt(1, true);
+    for (hop, t) in [(0, 0), (1, 1_000), (2, 2_000), (2, 9_000)] {
+        k.observe(hop, T0 + t, &p, NOFRAME, &mut out);
+    }
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].outcome, Outcome::Complete);
+    assert_eq!(out[0].turned, Some(2));
+    assert_eq!(
+        path_line(&out[0], &labels()),
+        "  out pod:eth0 > veth1a2b +1.0us > cni0 +1.0us (and back out)"
+    );
+    assert_eq!(k.summary().repeats, 0);
 }
 
 #[test]

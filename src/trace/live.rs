@@ -502,6 +502,14 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             .max(10_000_000_000),
         pod_addrs: vec![pc.pod_ip],
         keep_frame: snaplen.min(2048) as usize,
+        turn_hops: HopMask::of(
+            &pc.hops
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.role == Role::Bridge)
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>(),
+        ),
         ..Config::default()
     };
     let mut print = pc.print.clone();

@@ -68,6 +68,9 @@ pub fn path_line(rec: &Record, labels: &[String]) -> String {
         if let Some(ts) = st.ts {
             prev = Some(ts);
         }
+        if rec.turned == Some(st.hop) {
+            s.push_str(" (and back out)");
+        }
         if let Some((hop, outer)) = &rec.outer {
             if *hop == st.hop {
                 let _ = write!(s, " [{outer}]");
@@ -148,7 +151,7 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io:
     if s.repeats > 0 || s.late > 0 {
         writeln!(
             out,
-            "  {} packets repeated an identity already seen, {} sightings arrived after their packet was printed",
+            "  {} packets repeated an identity already seen; {} extra copies (flooded frames, or late after their packet was printed) ignored",
             s.repeats, s.late
         )?;
     }
