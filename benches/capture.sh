@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Capture benchmarks for BENCHMARKS.md, podcap against tcpdump in one run:
 #  1. the same UDP flood over a veth captured by both at once (-w to tmpfs):
-#     packets captured / dropped by kernel as each reports them;
-#  2. the same flood at a lower, fixed count (lossless check);
-#  3. text output rate: `-nn -r` on the same file, to /dev/null;
-#  4. peak RSS of each (GNU time's "Maximum resident set size").
-# Run as root on an idle machine: benches/capture.sh [COUNT] [SIZE]
+#     packets captured / dropped by kernel as each reports them, with
+#     default rings, equal 2 MiB rings, small 256 KiB rings, and with -U;
+#  2. text output rate: `-r` on the same file with -nn, -nn -v, -nn -e -X,
+#     to /dev/null;
+#  3. peak RSS of each (GNU time's "Maximum resident set size").
+# Run as root on an idle machine (scripts/setup --bench installs GNU time):
+#   benches/capture.sh [COUNT] [SIZE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-1000000}
