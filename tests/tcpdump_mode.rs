@@ -318,3 +318,22 @@ fn read_text_matches_tcpdump() {
         assert_eq!(err, String::from_utf8_lossy(&t.stderr), "{f}");
     }
 }
+
+/// `--print` prints while writing; `-#` numbers the lines as tcpdump does.
+#[test]
+fn print_while_writing_and_numbered() {
+    let Some(d) = savefiles() else { return };
+    let src = d.join("geneve.pcap").display().to_string();
+    let out = std::env::temp_dir().join(format!("podcap-print-{}.pcap", std::process::id()));
+    let out_s = out.display().to_string();
+    let (code, text, err) = run(&["-nn", "-#", "--print", "-c", "3", "-r", &src, "-w", &out_s]);
+    assert_eq!(code, 0, "{err}");
+    let t = Command::new("tcpdump")
+        .args(["-nn", "-#", "-c", "3", "-r", &src])
+        .output()
+        .unwrap();
+    assert_eq!(text, String::from_utf8_lossy(&t.stdout));
+    assert!(text.starts_with("    1  "), "{text}");
+    assert_eq!(tshark_fields(&out_s, &["frame.len"]).len(), 3);
+    let _ = std::fs::remove_file(&out);
+}
