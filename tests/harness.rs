@@ -254,6 +254,32 @@ fn calico_wired_like_calico() {
     }
 }
 
+/// A dead address inside Calico's blackholed /26 block (and one behind a
+/// prohibit route): the kernel refuses the route lookup itself, and locate
+/// must say "not a pod" rather than pass on EINVAL/EACCES.
+#[test]
+fn calico_blackholed_address_is_not_a_pod() {
+    let w = World::up("calico", 1);
+    let out = w.podcap("node1", &["locate", "192.168.252.230"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let e = common::stderr(&out);
+    assert!(
+        e.contains("not a pod on this node") && e.contains("blackhole"),
+        "{e}"
+    );
+    w.exec("node1", &["ip", "route", "add", "prohibit", "10.98.0.0/16"]);
+    let out = w.podcap("node1", &["locate", "10.98.1.1"]);
+    let e = common::stderr(&out);
+    assert!(
+        e.contains("not a pod on this node") && e.contains("prohibit"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("CAP_"),
+        "a prohibit route is no capability problem: {e}"
+    );
+}
+
 #[test]
 fn awsvpc_needs_policy_routing() {
     let w = World::up("awsvpc", 2);

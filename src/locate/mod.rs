@@ -276,10 +276,23 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         namespaces: None,
     };
     let route = cx.nl.route_get(ip, true).map_err(|e| {
-        if e.kind == Kind::NotFound {
-            not_a_pod(ip, format!("the kernel has no route to it ({})", e.why))
-        } else {
-            e
+        // The kernel refuses RTM_GETROUTE for a blackhole route with
+        // EINVAL and for a prohibit route with EACCES (`ip route get`
+        // prints "Invalid argument" / "Permission denied"): Calico
+        // blackholes each of its /26 blocks, so a dead pod IP lands here.
+        match e.errno {
+            _ if e.kind == Kind::NotFound => {
+                not_a_pod(ip, format!("the kernel has no route to it ({})", e.why))
+            }
+            Some(libc::EINVAL) => not_a_pod(
+                ip,
+                "the kernel drops packets to it (a blackhole route, as Calico installs for its address blocks)".to_string(),
+            ),
+            Some(libc::EACCES) => not_a_pod(
+                ip,
+                "the kernel rejects packets to it (a prohibit route)".to_string(),
+            ),
+            _ => e,
         }
     })?;
     let Some(oif) = route.oif else {
