@@ -2,7 +2,7 @@
 //! (print-ip-demux.c) shared with IPv6.
 
 use super::bytes::{R, be16, cksum_shouldbe, has, in_cksum, ipv4, ipv4_at, slice, u8_at};
-use super::{Ctx, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
+use super::{Ctx, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
 
 /// The network header a transport printer was carried in, for its
 /// addresses and the checksum pseudo-header.
@@ -392,6 +392,7 @@ pub(crate) fn demux(
         1 if !v6 => icmp::print(ctx, bp, length, fragmented),
         58 if v6 => icmp6::print(ctx, bp, length, net, fragmented),
         2 if !v6 => igmp::print(ctx, bp, length),
+        47 => nested(ctx, |ctx| gre::print(ctx, bp, length)),
         50 => {
             ctx.proto = "esp";
             if bp.len() <= 8 {

@@ -9,6 +9,7 @@ mod arp;
 mod bytes;
 mod dns;
 mod dump;
+mod gre;
 mod icmp;
 mod icmp6;
 mod igmp;
