@@ -681,3 +681,79 @@ fn optimized_and_unoptimized_agree() {
         wrong.len()
     );
 }
+
+/// Flannel's VXLAN port: with `Options::vxlan_ports = [8472]`, `vxlan ...`
+/// decides a frame on UDP 8472 exactly as the default `vxlan ...` decides
+/// the same frame with its port rewritten to 4789 (libpcap's VXLAN port),
+/// and still matches 4789.
+#[test]
+fn vxlan_port_8472_behaves_as_4789() {
+    const EXPRS: &[&str] = &[
+        "vxlan",
+        "vxlan 100",
+        "vxlan 12345",
+        "vxlan and tcp port 80",
+        "vxlan and icmp",
+        "vxlan and host 10.244.0.21",
+        "vxlan and arp",
+        "udp and vxlan and ip6",
+        "not vxlan",
+    ];
+    let exprs: Vec<String> = K8S_EXPRS.iter().map(|s| s.to_string()).collect();
+    let (mut compared, mut accepted) = (0usize, 0usize);
+    for lt in LinkType::ALL {
+        let samples = build_corpus(&exprs, lt);
+        let hdr = lt.header_len();
+        for e in EXPRS {
+            let with = Options {
+                linktype: lt,
+                vxlan_ports: vec![8472],
+                ..Default::default()
+            };
+            let plain = Options {
+                linktype: lt,
+                ..Default::default()
+            };
+            let (Ok(p8472), Ok(p4789)) = (compile(e, &with), compile(e, &plain)) else {
+                panic!("{e:?} does not compile for {}", lt.name());
+            };
+            for s in samples.iter().filter(|s| s.name.starts_with("tunnel")) {
+                let d = &s.data;
+                // The UDP port 8472 (0x2118) after the link and IP headers.
+                let Some(at) = (hdr + 20..d.len().saturating_sub(1))
+                    .find(|&i| d[i] == 0x21 && d[i + 1] == 0x18)
+                else {
+                    // A 4789 frame: both programs must agree on it as is.
+                    let a = interp_run(&p8472, s);
+                    let b = interp_run(&p4789, s);
+                    assert_eq!(a, b, "{} {e:?} on {:?} (port 4789)", lt.name(), s.name);
+                    continue;
+                };
+                let mut r = s.clone();
+                r.data[at] = 0x12;
+                r.data[at + 1] = 0xb5;
+                let a = interp_run(&p8472, s);
+                let b = interp_run(&p4789, &r);
+                assert_eq!(
+                    a,
+                    b,
+                    "{} {e:?} on {:?}: with vxlan_ports [8472] {a}, same frame on 4789 without {b}\n{}",
+                    lt.name(),
+                    s.name,
+                    format(&p8472, Style::D)
+                );
+                compared += 1;
+                accepted += usize::from(a != 0);
+            }
+        }
+    }
+    println!("{compared} 8472 frames compared, {accepted} accepted");
+    assert!(
+        accepted > 0 && accepted < compared,
+        "vacuous: {accepted} of {compared} accepted"
+    );
+}
+
+fn interp_run(p: &[Insn], s: &Sample) -> u32 {
+    suite::run(p, s)
+}
