@@ -122,19 +122,6 @@ fn and(a: &str, b: &str) -> String {
     }
 }
 
-fn read_filter_file(path: &str) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::os(format!("read filter file {path}"), e, None))?;
-    Ok(text
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or(""))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
 pub fn main(args: &[String]) -> Result<i32> {
     let (own, rest) = split_own(args)?;
     let mut o = tcpdump::parse(&rest)?;
@@ -147,7 +134,7 @@ pub fn main(args: &[String]) -> Result<i32> {
     }
     let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
     if let Some(f) = o.filter_file.take() {
-        user = read_filter_file(&f)?;
+        user = tcpdump::read_filter_file(&f)?;
     }
     for (set, opt) in [
         (o.read.is_some(), "-r"),

@@ -363,7 +363,8 @@ fn program_name(prog: &str) -> &str {
     prog.split_whitespace().next().unwrap_or("podcap")
 }
 
-fn read_filter_file(path: &str) -> Result<String> {
+/// Reads a `-F` filter file; `podcap capture` reads it the same way.
+pub(crate) fn read_filter_file(path: &str) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::os(format!("read filter file {path}"), e, None))?;
     // tcpdump treats `#` to end of line as a comment.
