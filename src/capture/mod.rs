@@ -641,6 +641,42 @@ impl AsFd for Source {
     }
 }
 
+/// A [`Source`]'s socket registered with the async reactor. A duplicate fd
+/// is registered so that the `Source` itself stays borrowable (`RefCell`)
+/// by the task that pumps it while the reactor holds the fd.
+pub struct Readiness(smol::Async<OwnedFd>);
+
+impl Readiness {
+    pub fn new(src: &Source) -> Result<Self> {
+        let fd = src
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::os("duplicate the packet socket", e, None))?;
+        smol::Async::new(fd)
+            .map(Self)
+            .map_err(|e| Error::os("register the packet socket", e, None))
+    }
+
+    /// Waits until `src` is readable. A wake-up with no block in the ring
+    /// may be the socket reporting an error (its interface was deleted or
+    /// went down); that fd stays readable forever, so it is returned as an
+    /// error rather than leaving the caller to spin on it.
+    pub async fn wait(&self, src: &RefCell<Source>) -> Result<()> {
+        self.0
+            .readable()
+            .await
+            .map_err(|e| Error::os("wait for packets", e, None))?;
+        let s = src.borrow();
+        if s.ready() {
+            return Ok(());
+        }
+        sys::poll_in(s.as_raw_fd(), 0).map(drop).map_err(|e| {
+            Error::os(format!("capture on {}", s.name()), e, None)
+                .hint("the interface was probably deleted or went down")
+        })
+    }
+}
+
 /// Looks up interface names in a source's namespace while its packets are
 /// borrowed.
 #[derive(Debug, Clone, Copy)]

@@ -3,13 +3,13 @@
 //! arrives, or the reader of the output goes away.
 
 use super::output::{OutPacket, Output};
-use super::{Source, Stats, signals};
+use super::{Readiness, Source, Stats, signals};
 use crate::{Error, Result};
 use smol::Async;
 use smol::future;
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 /// Why the capture ended.
@@ -143,13 +143,7 @@ pub fn run(
         if stop.is_some() {
             break;
         }
-        let fd: OwnedFd = src
-            .borrow()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| Error::os("duplicate the packet socket", e, None))?;
-        let readable =
-            Async::new(fd).map_err(|e| Error::os("register the packet socket", e, None))?;
+        let readable = Readiness::new(&src.borrow())?;
         let src = src.clone();
         let out = output.clone();
         let captured = captured.clone();
@@ -168,25 +162,8 @@ pub fn run(
                 if signals::stop_requested() {
                     return;
                 }
-                if let Err(e) = readable.readable().await {
-                    let _ = tx
-                        .send(Event::Failed(Error::os("wait for packets", e, None)))
-                        .await;
-                    return;
-                }
-                let failed = {
-                    let s = src.borrow();
-                    if s.ready() {
-                        None
-                    } else {
-                        super::sys::poll_in(s.as_raw_fd(), 0).err().map(|e| {
-                            Error::os(format!("capture on {}", s.name()), e, None)
-                                .hint("the interface was probably deleted or went down")
-                        })
-                    }
-                };
-                if let Some(err) = failed {
-                    let _ = tx.send(Event::Failed(err)).await;
+                if let Err(e) = readable.wait(&src).await {
+                    let _ = tx.send(Event::Failed(e)).await;
                     return;
                 }
             }

@@ -26,7 +26,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -555,13 +555,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     let (tx, rx) = smol::channel::unbounded::<Event>();
     let ex = smol::LocalExecutor::new();
     for (hop, src) in sources.iter().enumerate() {
-        let fd: OwnedFd = src
-            .borrow()
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| Error::os("duplicate the packet socket", e, None))?;
-        let readable =
-            Async::new(fd).map_err(|e| Error::os("register the packet socket", e, None))?;
+        let readable = capture::Readiness::new(&src.borrow())?;
         let (src, shared, tx) = (src.clone(), shared.clone(), tx.clone());
         ex.spawn(async move {
             loop {
@@ -573,24 +567,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
                     let _ = tx.send(ev).await;
                     return;
                 }
-                if let Err(e) = readable.readable().await {
-                    let _ = tx
-                        .send(Event::Failed(Error::os("wait for packets", e, None)))
-                        .await;
-                    return;
-                }
-                let failed = {
-                    let s = src.borrow();
-                    if s.ready() {
-                        None
-                    } else {
-                        capture::sys::poll_in(s.as_raw_fd(), 0).err().map(|e| {
-                            Error::os(format!("capture on {}", s.name()), e, None)
-                                .hint("the interface was probably deleted or went down")
-                        })
-                    }
-                };
-                if let Some(e) = failed {
+                if let Err(e) = readable.wait(&src).await {
                     let _ = tx.send(Event::Failed(e)).await;
                     return;
                 }
