@@ -150,6 +150,24 @@ impl Socket {
         })
     }
 
+    /// Sends a dump request and parses every reply message of type `want`.
+    fn dump<T>(
+        &mut self,
+        what: &str,
+        req: Request,
+        want: u16,
+        parse: impl Fn(&[u8]) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        self.transact(what, req, true, |t, p| {
+            if t == want {
+                out.push(parse(p)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Every neighbour entry of `family`: AF_UNSPEC for ARP and NDP,
     /// AF_BRIDGE for the bridge/VXLAN forwarding databases.
     pub fn neighbours(&mut self, family: u8) -> Result<Vec<Neigh>> {
@@ -158,14 +176,7 @@ impl Socket {
             wire::NLM_F_DUMP,
             &wire::fixed::ndmsg(family, 0),
         );
-        let mut out = Vec::new();
-        self.transact("neighbour dump", req, true, |t, p| {
-            if t == wire::RTM_NEWNEIGH {
-                out.push(Neigh::parse(p)?);
-            }
-            Ok(())
-        })?;
-        Ok(out)
+        self.dump("neighbour dump", req, wire::RTM_NEWNEIGH, Neigh::parse)
     }
 
     /// ARP/NDP entries on one device (`ip neigh show dev X`): the kernel
@@ -178,13 +189,7 @@ impl Socket {
             &wire::fixed::ndmsg(AF_UNSPEC, 0),
         )
         .attr(neigh::NDA_IFINDEX, &ifindex.to_ne_bytes());
-        let mut out = Vec::new();
-        self.transact("neighbour dump", req, true, |t, p| {
-            if t == wire::RTM_NEWNEIGH {
-                out.push(Neigh::parse(p)?);
-            }
-            Ok(())
-        })?;
+        let mut out = self.dump("neighbour dump", req, wire::RTM_NEWNEIGH, Neigh::parse)?;
         out.retain(|n| n.ifindex == ifindex);
         Ok(out)
     }
@@ -204,14 +209,7 @@ impl Socket {
             wire::NLM_F_DUMP,
             &wire::fixed::ifinfomsg(AF_UNSPEC, 0),
         );
-        let mut out = Vec::new();
-        self.transact("link dump", req, true, |t, p| {
-            if t == wire::RTM_NEWLINK {
-                out.push(Link::parse(p)?);
-            }
-            Ok(())
-        })?;
-        Ok(out)
+        self.dump("link dump", req, wire::RTM_NEWLINK, Link::parse)
     }
 
     /// One interface by index.
@@ -278,13 +276,7 @@ impl Socket {
             inner.resize(wire::align(inner.len()), 0);
             req = req.attr(link::IFLA_LINKINFO, &inner);
         }
-        let mut out = Vec::new();
-        self.transact("link dump", req, true, |t, p| {
-            if t == wire::RTM_NEWLINK {
-                out.push(Link::parse(p)?);
-            }
-            Ok(())
-        })?;
+        let mut out = self.dump("link dump", req, wire::RTM_NEWLINK, Link::parse)?;
         // Old kernels ignore the filter: apply it here too.
         out.retain(|l| {
             master.is_none_or(|m| l.master == Some(m)) && kind.is_none_or(|k| l.kind_is(k))
