@@ -305,6 +305,75 @@ fn routed_back_out_of_the_bridge_ends_there() {
     assert_eq!(k.summary().repeats, 0);
 }
 
+/// Every order of `0..n`, for delivering one packet's sightings in each
+/// order the rings can hand them over.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut all = Vec::new();
+    for p in permutations(n - 1) {
+        for i in 0..=p.len() {
+            let mut q = p.clone();
+            q.insert(i, n - 1);
+            all.push(q);
+        }
+    }
+    all
+}
+
+#[test]
+fn service_dnat_to_a_remote_pod_expects_the_tunnel_in_any_delivery_order() {
+    // The pod pings a Service address; the node DNATs it to a pod on the
+    // other node. The pod side (pod:eth0, veth, cni0) sees the Service
+    // address, the tunnel side (flannel.1, eth0) the remote pod's; the
+    // Service address itself routes by the default route, the underlay
+    // only. Whichever ring hands its copy over first, both ways cross all
+    // five hops: the node forwarded them on the remote pod's address.
+    let svc: IpAddr = "10.96.0.10".parse().unwrap();
+    let expect = move |f: &Flow, dir: Dir| {
+        let peer = if dir == Dir::Out { f.dst } else { f.src };
+        if peer == svc {
+            HopMask::of(&[0, 1, 2, 4])
+        } else {
+            HopMask::all(5)
+        }
+    };
+    for (n, order) in permutations(5).into_iter().enumerate() {
+        for out_bound in [true, false] {
+            let mut k = Correlator::new(5, cfg(), expect).unwrap();
+            let mut out = Vec::new();
+            let p = pkt(n as u16, out_bound);
+            let mut nat = p;
+            if out_bound {
+                nat.flow.dst = svc;
+            } else {
+                nat.flow.src = svc;
+            }
+            for (i, &hop) in order.iter().enumerate() {
+                let id = if hop < 3 { &nat } else { &p };
+                let t = if out_bound { hop } else { 4 - hop } as u64;
+                k.observe(hop, T0 + t * 1_000, id, NOFRAME, &mut out);
+                if i < 4 {
+                    assert!(
+                        out.is_empty(),
+                        "{order:?} {out_bound}: printed early: {out:?}"
+                    );
+                }
+            }
+            assert_eq!(out.len(), 1, "{order:?} {out_bound}");
+            let r = &out[0];
+            assert_eq!(r.outcome, Outcome::Complete, "{order:?} {out_bound}");
+            let mut hops = vec![0, 1, 2, 3, 4];
+            if !out_bound {
+                hops.reverse();
+            }
+            assert_eq!(seen_hops(r), hops, "{order:?} {out_bound}");
+            assert_eq!(k.summary().late, 0);
+        }
+    }
+}
+
 #[test]
 fn late_sighting_after_print_is_absorbed() {
     let mut k = Correlator::new(3, cfg(), |_: &Flow, _: Dir| HopMask::of(&[0, 1])).unwrap();
