@@ -26,10 +26,6 @@ use podcap::linktype::LinkType;
 
 /// Expressions (per link type) that must agree with libpcap; raise as the
 /// compiler improves.
-/// Known optimizer bugs found by `optimized_and_unoptimized_agree` (reported
-/// in /work/wt/notes/verify-status.md); lower to 0 as they are fixed.
-const MAX_OPTIMIZER_DISAGREEMENTS: usize = 3;
-
 const FLOOR_AGREE: usize = 2259;
 
 /// libpcap master's optimized programs from the conformance suite, by
@@ -675,9 +671,10 @@ fn optimized_and_unoptimized_agree() {
             println!("cannot write {p}: {e}");
         }
     }
+    // No tolerance: any disagreement is an optimizer bug.
     assert!(
-        wrong.len() <= MAX_OPTIMIZER_DISAGREEMENTS,
-        "{} random expressions where the optimizer changes verdicts (known: {MAX_OPTIMIZER_DISAGREEMENTS}); see OPTIMIZER lines",
+        wrong.is_empty(),
+        "{} random expressions where the optimizer changes verdicts; see OPTIMIZER lines",
         wrong.len()
     );
 }

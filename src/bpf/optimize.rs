@@ -531,6 +531,19 @@ fn succs(term: &Term) -> impl Iterator<Item = BlockId> {
     a.into_iter().chain(b)
 }
 
+/// How `term` reaches block `to`, if it still does. A test whose two
+/// targets are the same block proves nothing on arrival.
+fn edge_into(term: &Term, to: BlockId) -> Option<Edge> {
+    match *term {
+        Term::Ret(_) => None,
+        Term::Goto(t) => (t == to).then_some(Edge::Always),
+        Term::Cond { t, f, .. } if t == to && f == to => Some(Edge::Always),
+        Term::Cond { t, .. } if t == to => Some(Edge::True),
+        Term::Cond { f, .. } if f == to => Some(Edge::False),
+        Term::Cond { .. } => None,
+    }
+}
+
 fn remap(term: &mut Term, map: &[BlockId]) {
     match term {
         Term::Ret(_) => {}
@@ -1311,8 +1324,18 @@ impl Cfg {
             return State::entry(&mut self.vals);
         }
         let mut acc: Option<State> = None;
-        for &(p, edge) in preds {
-            let s = out[p].along(&self.blocks[p].term, edge, &mut self.vals);
+        for &(p, _) in preds {
+            // The edge as the predecessor's term is now, not as it was
+            // when `preds` was computed: `simplify` rewrites terms as it
+            // goes (a fused `and #m; jeq #0` becomes `jset #m` with its
+            // targets swapped, a decided test becomes a goto), and a stale
+            // label would learn the opposite of what the branch proves.
+            let term = &self.blocks[p].term;
+            let Some(edge) = edge_into(term, i) else {
+                // That edge no longer exists: no run arrives this way.
+                continue;
+            };
+            let s = out[p].along(term, edge, &mut self.vals);
             match &mut acc {
                 None => acc = Some(s),
                 Some(a) => a.meet(&s, &mut self.vals),
