@@ -855,35 +855,12 @@ fn bad_command_lines_are_explained() {
     assert!(stderr(&out).contains("10.99.0.7"), "{}", text(&out));
 }
 
-/// An IPv6 pod (the harness is IPv4 only, so the world is built here): the
+/// An IPv6 pod (`common::Ipv6Bridge`, since simnode is IPv4 only): the
 /// identity of an ICMPv6 echo (no IP ID in IPv6) holds across the hops.
 #[test]
 fn ipv6_pod_on_a_bridge_path() {
-    struct Ns(Vec<String>);
-    impl Drop for Ns {
-        fn drop(&mut self) {
-            for n in &self.0 {
-                let _ = Command::new("ip").args(["netns", "del", n]).status();
-            }
-        }
-    }
-    let id = std::process::id();
-    let (node, pod) = (format!("pc6c-{id}-node"), format!("pc6c-{id}-pod"));
-    let _g = Ns(vec![node.clone(), pod.clone()]);
-    let sh = |cmd: &str| {
-        let st = Command::new("sh").args(["-ec", cmd]).status().unwrap();
-        assert!(st.success(), "{cmd}");
-    };
-    sh(&format!("ip netns add {node}; ip netns add {pod}"));
-    sh(&format!(
-        "ip -n {node} link add br6 type bridge
-         ip -n {node} link add veth6host type veth peer name eth0 netns {pod}
-         ip -n {node} link set veth6host master br6
-         ip -n {node} addr add fd00:6::1/64 dev br6 nodad
-         ip -n {pod} addr add fd00:6::2/64 dev eth0 nodad
-         ip -n {node} link set br6 up; ip -n {node} link set veth6host up
-         ip -n {pod} link set lo up; ip -n {pod} link set eth0 up"
-    ));
+    let w = common::Ipv6Bridge::up("pc6c");
+    let node = w.node.clone();
     let mut cmd = Command::new("ip");
     cmd.args(["netns", "exec", &node, common::podcap_bin()]);
     cmd.args(["capture", "fd00:6::2", "--path", "-c", "4"]);

@@ -306,36 +306,13 @@ fn disagreement_between_fdb_and_pod_side_is_reported() {
     assert!(stdout(&out).contains("WARNING:   node side and pod side disagree"));
 }
 
-/// A dual-stack pod, built here without the harness (it is IPv4 only):
+/// A dual-stack pod (`common::Ipv6Bridge`, since simnode is IPv4 only):
 /// node namespace with a bridge, pod namespace with eth0, IPv6 on both.
 #[test]
 fn ipv6_pod_on_a_bridge() {
     use std::process::Command;
-    struct Ns(Vec<String>);
-    impl Drop for Ns {
-        fn drop(&mut self) {
-            for n in &self.0 {
-                let _ = Command::new("ip").args(["netns", "del", n]).status();
-            }
-        }
-    }
-    let id = std::process::id();
-    let (node, pod) = (format!("pc6-{id}-node"), format!("pc6-{id}-pod"));
-    let _g = Ns(vec![node.clone(), pod.clone()]);
-    let sh = |cmd: &str| {
-        let st = Command::new("sh").args(["-ec", cmd]).status().unwrap();
-        assert!(st.success(), "{cmd}");
-    };
-    sh(&format!("ip netns add {node}; ip netns add {pod}"));
-    sh(&format!(
-        "ip -n {node} link add br6 type bridge
-         ip -n {node} link add veth6host type veth peer name eth0 netns {pod}
-         ip -n {node} link set veth6host master br6
-         ip -n {node} addr add fd00:6::1/64 dev br6 nodad
-         ip -n {pod} addr add fd00:6::2/64 dev eth0 nodad
-         ip -n {node} link set br6 up; ip -n {node} link set veth6host up
-         ip -n {pod} link set lo up; ip -n {pod} link set eth0 up"
-    ));
+    let w = common::Ipv6Bridge::up("pc6");
+    let node = w.node.clone();
     let out = Command::new("ip")
         .args([
             "netns",

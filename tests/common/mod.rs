@@ -550,3 +550,49 @@ pub fn netns_names() -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// A dual-stack node with one IPv6 pod on a bridge, built without
+/// `scripts/simnode` (which is IPv4 only): node namespace with `br6`
+/// (fd00:6::1/64) and port `veth6host`, pod namespace with eth0
+/// (fd00:6::2/64). Both namespaces are deleted on drop.
+pub struct Ipv6Bridge {
+    pub node: String,
+    pub pod: String,
+}
+
+impl Ipv6Bridge {
+    /// `tag` keeps the names of different tests apart; the pid keeps
+    /// concurrent runs apart.
+    pub fn up(tag: &str) -> Ipv6Bridge {
+        let id = std::process::id();
+        let w = Ipv6Bridge {
+            node: format!("{tag}-{id}-node"),
+            pod: format!("{tag}-{id}-pod"),
+        };
+        let (node, pod) = (&w.node, &w.pod);
+        let script = format!(
+            "ip netns add {node}; ip netns add {pod}
+             ip -n {node} link add br6 type bridge
+             ip -n {node} link add veth6host type veth peer name eth0 netns {pod}
+             ip -n {node} link set veth6host master br6
+             ip -n {node} addr add fd00:6::1/64 dev br6 nodad
+             ip -n {pod} addr add fd00:6::2/64 dev eth0 nodad
+             ip -n {node} link set br6 up; ip -n {node} link set veth6host up
+             ip -n {pod} link set lo up; ip -n {pod} link set eth0 up"
+        );
+        let st = Command::new("sh")
+            .args(["-ec", &script])
+            .status()
+            .expect("run sh");
+        assert!(st.success(), "{script}");
+        w
+    }
+}
+
+impl Drop for Ipv6Bridge {
+    fn drop(&mut self) {
+        for n in [&self.node, &self.pod] {
+            let _ = Command::new("ip").args(["netns", "del", n]).status();
+        }
+    }
+}
