@@ -244,6 +244,21 @@ struct PathLine {
     vxlan: bool,
 }
 
+/// The path lines of one packet out of the pod along `hops` and its answer
+/// back along the same hops reversed, neither lost.
+fn out_and_back(hops: &[&str], vxlan: bool) -> (PathLine, PathLine) {
+    let line = |dir: &str, hops: Vec<String>| PathLine {
+        dir: dir.into(),
+        hops,
+        lost: None,
+        vxlan,
+    };
+    let out = strs(hops);
+    let mut back = out.clone();
+    back.reverse();
+    (line("out", out), line("in", back))
+}
+
 fn path_lines(out: &str) -> Vec<PathLine> {
     out.lines()
         .filter(|l| l.starts_with("  out ") || l.starts_with("  in  "))
@@ -453,28 +468,13 @@ fn flannel_path_every_hop_once_with_pcapng_per_hop() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let (o, err) = (stdout(&out), stderr(&out));
-    let all = strs(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"]);
-    let mut back = all.clone();
-    back.reverse();
-    let lines = path_lines(&o);
-    let expect = |dir: &str, hops: &[String], vxlan: bool| PathLine {
-        dir: dir.into(),
-        hops: hops.to_vec(),
-        lost: None,
-        vxlan,
-    };
+    let (out_l, in_l) = out_and_back(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"], true);
+    // Same bridge: the packet never goes further than cni0, and the reply
+    // enters the path there.
+    let (near_out, near_in) = out_and_back(&["pod:eth0", &veth, "cni0"], false);
     assert_eq!(
-        lines,
-        vec![
-            expect("out", &all, true),
-            expect("in", &back, true),
-            expect("out", &all, true),
-            expect("in", &back, true),
-            // Same bridge: the packet never goes further than cni0, and
-            // the reply enters the path there.
-            expect("out", &all[..3], false),
-            expect("in", &strs(&["cni0", &veth, "pod:eth0"]), false),
-        ],
+        path_lines(&o),
+        vec![out_l.clone(), in_l.clone(), out_l, in_l, near_out, near_in],
         "{o}\n{err}"
     );
     assert!(
@@ -733,27 +733,8 @@ fn bridge_plugin_path_and_loss_before_the_way_out() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let (o, err) = (stdout(&out), stderr(&out));
-    let hops = strs(&["pod:eth0", &veth, "cbr0", "eth0"]);
-    let mut back = hops.clone();
-    back.reverse();
-    assert_eq!(
-        path_lines(&o),
-        vec![
-            PathLine {
-                dir: "out".into(),
-                hops,
-                lost: None,
-                vxlan: false
-            },
-            PathLine {
-                dir: "in".into(),
-                hops: back,
-                lost: None,
-                vxlan: false
-            },
-        ],
-        "{o}\n{err}"
-    );
+    let (out_l, in_l) = out_and_back(&["pod:eth0", &veth, "cbr0", "eth0"], false);
+    assert_eq!(path_lines(&o), vec![out_l, in_l], "{o}\n{err}");
 
     // The node's way out drops echo requests (an nft egress hook on eth0,
     // which runs before the capture tap): the bridge saw it, eth0 never.
@@ -886,17 +867,8 @@ fn ipv6_pod_on_a_bridge_path() {
     });
     assert!(out.status.success(), "{}", text(&out));
     let (o, log) = (stdout(&out), stderr(&out));
-    let hops = strs(&["pod:eth0", "veth6host", "br6"]);
-    let mut back = hops.clone();
-    back.reverse();
-    let line = |dir: &str, hops: &[String]| PathLine {
-        dir: dir.into(),
-        hops: hops.to_vec(),
-        lost: None,
-        vxlan: false,
-    };
     // The node pings its pod: the request enters the path at br6.
-    let (req, rep) = (line("in", &back), line("out", &hops));
+    let (rep, req) = out_and_back(&["pod:eth0", "veth6host", "br6"], false);
     assert_eq!(
         path_lines(&o),
         vec![req.clone(), rep.clone(), req, rep],
@@ -1020,20 +992,8 @@ fn awsvpc_path_follows_policy_routing_out_of_the_pods_eni() {
         err.contains(&format!("packets leave this node by {eni}")),
         "{err}"
     );
-    let hops = strs(&["pod:eth0", &host_if, &eni]);
-    let mut back = hops.clone();
-    back.reverse();
-    let line = |dir: &str, hops: Vec<String>| PathLine {
-        dir: dir.into(),
-        hops,
-        lost: None,
-        vxlan: false,
-    };
-    assert_eq!(
-        path_lines(&o),
-        vec![line("out", hops), line("in", back)],
-        "{o}\n{err}"
-    );
+    let (out_l, in_l) = out_and_back(&["pod:eth0", &host_if, &eni], false);
+    assert_eq!(path_lines(&o), vec![out_l, in_l], "{o}\n{err}");
 }
 
 /// A Service IP, DNAT'd by the node (as kube-proxy does) to a pod on the
@@ -1062,20 +1022,8 @@ fn flannel_path_through_service_dnat() {
     );
     assert!(out.status.success(), "{}", text(&out));
     let (o, err) = (stdout(&out), stderr(&out));
-    let hops = strs(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"]);
-    let mut back = hops.clone();
-    back.reverse();
-    let line = |dir: &str, hops: Vec<String>| PathLine {
-        dir: dir.into(),
-        hops,
-        lost: None,
-        vxlan: true,
-    };
-    assert_eq!(
-        path_lines(&o),
-        vec![line("out", hops), line("in", back)],
-        "{o}\n{err}"
-    );
+    let (out_l, in_l) = out_and_back(&["pod:eth0", &veth, "cni0", "flannel.1", "eth0"], true);
+    assert_eq!(path_lines(&o), vec![out_l, in_l], "{o}\n{err}");
     // The pod's own view: the Service address.
     assert!(
         o.contains(&format!("IP {ip1} > 10.96.0.10: ICMP echo request")),
