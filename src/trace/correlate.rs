@@ -275,11 +275,6 @@ struct Entry {
     seen: [Nanos; MAX_HOPS],
     mask: HopMask,
     flow: Flow,
-    /// The outermost hop that saw it, and the addresses there: those the
-    /// node forwarded it on. NAT on the node (a Service's DNAT going out,
-    /// its reversal coming back) rewrites them between the bridge and the
-    /// tunnel, so the pod side's addresses may route elsewhere.
-    routed: (usize, Flow),
     outer: Option<(usize, Encap)>,
     first_ts: Nanos,
     last_ts: Nanos,
@@ -458,9 +453,6 @@ impl<E: Expect> Correlator<E> {
             if !e.mask.contains(hop) {
                 e.mask.insert(hop);
                 e.seen[hop] = ts;
-                if hop > e.routed.0 {
-                    e.routed = (hop, id.flow);
-                }
                 if ts < e.first_ts && !e.emitted {
                     self.undecided.remove(&(e.first_ts, e.serial));
                     self.undecided.insert((ts, e.serial));
@@ -522,7 +514,6 @@ impl<E: Expect> Correlator<E> {
             seen: [0; MAX_HOPS],
             mask: HopMask::default(),
             flow: id.flow,
-            routed: (hop, id.flow),
             outer: id.outer.map(|o| (hop, o)),
             first_ts: ts,
             last_ts: ts,
@@ -625,14 +616,11 @@ impl<E: Expect> State<E> {
     }
 
     /// The hops this packet is expected at, and those of them from where
-    /// it was first seen on. Asked with the addresses the node forwarded
-    /// it on (the outermost sighting's), whichever sighting came first:
-    /// the rings deliver in any order, and the answer must not depend on
-    /// it.
+    /// it was first seen on.
     fn expected(&mut self, e: &Entry, dir: Dir) -> (HopMask, HopMask) {
         let exp = self
             .expect
-            .expected(&e.routed.1, dir)
+            .expected(&e.flow, dir)
             .and(HopMask::all(self.hops));
         let from = match dir {
             Dir::Out => e.mask.lowest().unwrap_or(0),
