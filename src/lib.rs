@@ -15,6 +15,7 @@
 //! - [`pcap`]: pcap/pcapng writing and reading.
 //! - [`decode`]: tcpdump-style text lines for packets.
 //! - [`trace`]: one packet followed across every hop of a pod's path.
+//! - [`wire`]: EtherTypes, IP protocols, packet types and ports, named once.
 //! - [`cli`]: command lines (argh subcommands, tcpdump-compatible mode).
 
 pub mod bpf;
@@ -30,5 +31,6 @@ pub mod netns;
 pub mod pcap;
 pub mod ping;
 pub mod trace;
+pub mod wire;
 
 pub use error::{Error, Result};

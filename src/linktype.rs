@@ -3,6 +3,20 @@
 
 use crate::{Error, Result};
 
+/// `ARPHRD_*` interface hardware types (`<linux/if_arp.h>`), as
+/// SIOCGIFHWADDR, IFLA's `ifi_type` and `sll_hatype` report them.
+pub mod arphrd {
+    pub const ETHER: u16 = 1;
+    pub const PPP: u16 = 512;
+    pub const RAWIP: u16 = 519;
+    pub const TUNNEL: u16 = 768;
+    pub const TUNNEL6: u16 = 769;
+    pub const LOOPBACK: u16 = 772;
+    pub const SIT: u16 = 776;
+    pub const IPGRE: u16 = 778;
+    pub const NONE: u16 = 0xfffe;
+}
+
 /// The link types podcap captures, writes and compiles filters for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkType {
@@ -73,6 +87,23 @@ impl LinkType {
         }
     }
 
+    /// The link type a raw (SOCK_RAW) packet socket delivers on an
+    /// interface of ARPHRD type `hatype`, as libpcap maps it
+    /// (`linux_map_arphrd_to_dlt`); `None` where podcap captures cooked.
+    pub fn from_arphrd(hatype: u16) -> Option<Self> {
+        match hatype {
+            arphrd::ETHER | arphrd::LOOPBACK => Some(LinkType::En10mb),
+            arphrd::NONE
+            | arphrd::TUNNEL
+            | arphrd::TUNNEL6
+            | arphrd::SIT
+            | arphrd::IPGRE
+            | arphrd::PPP
+            | arphrd::RAWIP => Some(LinkType::Raw),
+            _ => None,
+        }
+    }
+
     /// From a `-y` name, case-insensitive, with or without `DLT_`.
     pub fn from_name(s: &str) -> Result<Self> {
         let up = s.to_ascii_uppercase();
@@ -115,5 +146,14 @@ mod tests {
             Some(LinkType::LinuxSll)
         );
         assert!(LinkType::from_name("IEEE802_11").is_err());
+    }
+
+    #[test]
+    fn link_types_from_arphrd() {
+        assert_eq!(LinkType::from_arphrd(1), Some(LinkType::En10mb));
+        assert_eq!(LinkType::from_arphrd(772), Some(LinkType::En10mb));
+        assert_eq!(LinkType::from_arphrd(0xfffe), Some(LinkType::Raw));
+        assert_eq!(LinkType::from_arphrd(768), Some(LinkType::Raw));
+        assert_eq!(LinkType::from_arphrd(801), None);
     }
 }

@@ -5,6 +5,7 @@
 //! namespace, that index is in the peer's namespace.
 
 use crate::Result;
+use crate::netlink::LinkKind;
 
 /// One interface as `-D` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,8 +15,7 @@ pub struct Iface {
     pub up: bool,
     pub running: bool,
     pub loopback: bool,
-    /// `veth`, `bridge`, `vxlan`, `vlan`, ... (`None`: a plain device).
-    pub kind: Option<String>,
+    pub kind: LinkKind,
     pub master: Option<String>,
     /// For a veth: the peer's ifindex (in its own namespace).
     pub peer_ifindex: Option<u32>,
@@ -37,7 +37,7 @@ pub fn list() -> Result<Vec<Iface>> {
     let mut out: Vec<Iface> = links
         .iter()
         .map(|l| {
-            let veth = l.kind.as_deref() == Some("veth");
+            let veth = l.kind == LinkKind::Veth;
             Iface {
                 index: l.ifindex,
                 name: l.name.clone(),
@@ -87,8 +87,8 @@ pub fn format_list(ifaces: &[Iface]) -> String {
     };
     let describe = |i: &Iface| {
         let mut d = Vec::new();
-        if let Some(k) = &i.kind {
-            d.push(k.clone());
+        if !i.kind.is_device() {
+            d.push(i.kind.to_string());
         }
         if let Some(m) = &i.master {
             d.push(format!("master {m}"));
@@ -136,7 +136,7 @@ mod tests {
                 up: true,
                 running: true,
                 loopback: true,
-                kind: None,
+                kind: LinkKind::Device,
                 master: None,
                 peer_ifindex: None,
                 carrier: Some(true),
@@ -147,7 +147,7 @@ mod tests {
                 up: true,
                 running: true,
                 loopback: false,
-                kind: Some("veth".into()),
+                kind: LinkKind::Veth,
                 master: Some("cni0".into()),
                 peer_ifindex: Some(4),
                 carrier: Some(true),

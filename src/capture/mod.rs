@@ -315,20 +315,6 @@ fn ring_geometry(buffer: usize, immediate: bool) -> sys::TpacketReq3 {
     }
 }
 
-fn link_type_of(hatype: u16) -> Option<LinkType> {
-    match hatype {
-        sys::ARPHRD_ETHER | sys::ARPHRD_LOOPBACK => Some(LinkType::En10mb),
-        sys::ARPHRD_NONE
-        | sys::ARPHRD_TUNNEL
-        | sys::ARPHRD_TUNNEL6
-        | sys::ARPHRD_SIT
-        | sys::ARPHRD_IPGRE
-        | sys::ARPHRD_PPP
-        | sys::ARPHRD_RAWIP => Some(LinkType::Raw),
-        _ => None,
-    }
-}
-
 /// Accepts everything, keeping `snaplen` bytes.
 fn accept_all(snaplen: u32) -> Vec<Insn> {
     vec![Insn::stmt(op::RET | op::K, snaplen.max(1))]
@@ -381,7 +367,7 @@ impl Source {
         } else {
             let idx = sys::if_index(ctl.as_raw_fd(), &cfg.iface)?;
             let hatype = sys::if_hatype(ctl.as_raw_fd(), &cfg.iface)?;
-            (idx, link_type_of(hatype))
+            (idx, LinkType::from_arphrd(hatype))
         };
         let linktype = match (cfg.linktype, any, native) {
             (Some(l @ (LinkType::LinuxSll | LinkType::LinuxSll2)), _, _) => l,
@@ -719,7 +705,9 @@ impl<'s> Batch<'s> {
             }
             // Loopback delivers every packet twice, leaving and arriving;
             // keep the arriving copy, as libpcap does.
-            if hdr.sll_pkttype() == PACKET_OUTGOING && hdr.sll_hatype() == sys::ARPHRD_LOOPBACK {
+            if hdr.sll_pkttype() == PACKET_OUTGOING
+                && hdr.sll_hatype() == crate::linktype::arphrd::LOOPBACK
+            {
                 continue;
             }
             if let Some((hl, wirelen)) = self.shaper.shape(&hdr) {
@@ -870,14 +858,5 @@ mod tests {
         assert!(u.is_none());
         assert_eq!(k, accept_all(u32::MAX));
         assert!(build_filters(&cfg("tcp port 99999"), LinkType::En10mb).is_err());
-    }
-
-    #[test]
-    fn link_types_from_arphrd() {
-        assert_eq!(link_type_of(1), Some(LinkType::En10mb));
-        assert_eq!(link_type_of(772), Some(LinkType::En10mb));
-        assert_eq!(link_type_of(0xfffe), Some(LinkType::Raw));
-        assert_eq!(link_type_of(768), Some(LinkType::Raw));
-        assert_eq!(link_type_of(801), None);
     }
 }

@@ -22,16 +22,6 @@ pub const PACKET_MR_PROMISC: libc::c_ushort = 1;
 pub const ETH_P_ALL: u16 = 0x0003;
 pub const SO_ATTACH_FILTER: libc::c_int = 26;
 
-pub const ARPHRD_ETHER: u16 = 1;
-pub const ARPHRD_LOOPBACK: u16 = 772;
-pub const ARPHRD_NONE: u16 = 0xfffe;
-pub const ARPHRD_TUNNEL: u16 = 768;
-pub const ARPHRD_TUNNEL6: u16 = 769;
-pub const ARPHRD_SIT: u16 = 776;
-pub const ARPHRD_IPGRE: u16 = 778;
-pub const ARPHRD_PPP: u16 = 512;
-pub const ARPHRD_RAWIP: u16 = 519;
-
 /// `struct tpacket_req3`.
 #[repr(C)]
 #[derive(Debug, Default, Clone, Copy)]

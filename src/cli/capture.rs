@@ -19,7 +19,7 @@
 use super::tcpdump::{self, Options};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
-use crate::netlink::Socket;
+use crate::netlink::{LinkKind, Socket};
 use crate::trace::fib::Fib;
 use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
@@ -359,12 +359,9 @@ fn hops(loc: &Location) -> Vec<Hop> {
     for h in &loc.path {
         let role = if h.netns.is_some() {
             Role::Pod
-        } else if matches!(
-            h.kind.as_str(),
-            "vxlan" | "geneve" | "ipip" | "gre" | "sit" | "wireguard"
-        ) {
+        } else if h.kind.is_tunnel() {
             Role::Tunnel
-        } else if h.kind == "bridge" {
+        } else if h.kind == LinkKind::Bridge {
             Role::Bridge
         } else if !remote && !shared_parent && h.ifindex == loc.ifindex {
             Role::HostVeth
@@ -602,7 +599,7 @@ mod tests {
                     ns_label: if pod { "p".into() } else { "node".into() },
                     ifname: name.into(),
                     ifindex: idx,
-                    kind: kind.into(),
+                    kind: LinkKind::parse(kind),
                 })
                 .collect(),
             disagreement: None,

@@ -371,12 +371,16 @@ fn brctl_cmd(a: BrctlArgs) -> Result<i32> {
 
 fn bridge_link(nl: &mut Socket, br: &str) -> Result<Link> {
     let l = nl.link_by_name(br)?;
-    if !l.kind_is("bridge") {
+    if l.kind != netlink::LinkKind::Bridge {
         return Err(Error::not_found(
             format!("bridge {br}"),
             format!(
                 "{br} is a {} device, not a bridge",
-                l.kind.as_deref().unwrap_or("plain")
+                if l.kind.is_device() {
+                    "plain"
+                } else {
+                    l.kind.as_str()
+                }
             ),
         )
         .hint("list bridges with `podcap link`"));
@@ -637,7 +641,11 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
     }
     let mut rows = Vec::new();
     for l in &links {
-        let kind = l.kind.clone().unwrap_or_else(|| "-".into());
+        let kind = if l.kind.is_device() {
+            "-".to_string()
+        } else {
+            l.kind.to_string()
+        };
         let master = l
             .master
             .map(|m| name_of(&by_idx, m))
@@ -666,8 +674,8 @@ fn link_cmd(a: LinkArgs) -> Result<i32> {
                 v.local.map(|x| format!(" local {x}")).unwrap_or_default()
             );
         } else if let Some(m) = l.mode {
-            detail = match l.kind.as_deref() {
-                Some("ipvlan") | Some("ipvtap") => {
+            detail = match l.kind {
+                netlink::LinkKind::Ipvlan | netlink::LinkKind::Ipvtap => {
                     format!("mode {}", netlink::link::ipvlan_mode_name(m))
                 }
                 _ => format!("mode {}", netlink::link::macvlan_mode_name(m)),

@@ -470,17 +470,7 @@ fn native_linktype(iface: &str) -> Result<LinkType> {
     let ctl = capture::sys::ioctl_socket()?;
     capture::sys::if_index(ctl.as_raw_fd(), iface)?;
     let hatype = capture::sys::if_hatype(ctl.as_raw_fd(), iface)?;
-    Ok(match hatype {
-        capture::sys::ARPHRD_ETHER | capture::sys::ARPHRD_LOOPBACK => LinkType::En10mb,
-        capture::sys::ARPHRD_NONE
-        | capture::sys::ARPHRD_TUNNEL
-        | capture::sys::ARPHRD_TUNNEL6
-        | capture::sys::ARPHRD_SIT
-        | capture::sys::ARPHRD_IPGRE
-        | capture::sys::ARPHRD_PPP
-        | capture::sys::ARPHRD_RAWIP => LinkType::Raw,
-        _ => LinkType::LinuxSll,
-    })
+    Ok(LinkType::from_arphrd(hatype).unwrap_or(LinkType::LinuxSll))
 }
 
 /// Compiles the filter; `snaplen` is the capture's (or, for `-r`, the

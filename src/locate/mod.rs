@@ -37,6 +37,8 @@ pub mod render;
 pub mod sysfs;
 
 use crate::error::Kind;
+use crate::netlink::LinkKind;
+use crate::netlink::route::RouteType;
 use crate::netlink::{self, Link, Neigh, Route, Socket, neigh as nd};
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -116,8 +118,7 @@ pub struct Hop {
     pub ns_label: String,
     pub ifname: String,
     pub ifindex: u32,
-    /// IFLA_INFO_KIND (veth, bridge, vxlan, macvlan, ...), or `device`.
-    pub kind: String,
+    pub kind: LinkKind,
 }
 
 /// Where a remote pod's packets leave this node.
@@ -147,7 +148,7 @@ pub struct PodSide {
     /// The interface holding the IP (eth0).
     pub ifname: String,
     pub ifindex: u32,
-    pub kind: Option<String>,
+    pub kind: LinkKind,
     pub mac: Option<[u8; 6]>,
     /// IFLA_LINK: veth peer or macvlan/ipvlan parent ifindex.
     pub link: Option<u32>,
@@ -238,10 +239,8 @@ impl Ctx<'_> {
             .unwrap_or_else(|| format!("if{ifindex}"))
     }
 
-    fn kind(&mut self, ifindex: u32) -> String {
-        self.link(ifindex)
-            .and_then(|l| l.kind)
-            .unwrap_or_else(|| "device".into())
+    fn kind(&mut self, ifindex: u32) -> LinkKind {
+        self.link(ifindex).map(|l| l.kind).unwrap_or_default()
     }
 
     fn node_hop(&mut self, ifindex: u32) -> Hop {
@@ -300,7 +299,7 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
             ip,
             format!(
                 "the kernel answers with a {} route and no device",
-                netlink::route::type_name(route.rtype)
+                route.rtype.name()
             ),
         ));
     };
@@ -316,32 +315,30 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         render::route_line(&route, &|i| cx.cached_name(i)),
         describe_kind(&dev)
     ));
-    if route.rtype == 2 {
+    if route.rtype == RouteType::Local {
         return Err(not_a_pod(
             ip,
             format!("it is an address of this node itself (dev {})", dev.name),
         ));
     }
-    if route.rtype != netlink::route::RTN_UNICAST {
+    if route.rtype != RouteType::Unicast {
         return Err(not_a_pod(
             ip,
             format!(
                 "the kernel's route for it is {} (table {})",
-                netlink::route::type_name(route.rtype),
+                route.rtype.name(),
                 netlink::route::table_name(route.table)
             ),
         ));
     }
-    let mut loc = match dev.kind.as_deref() {
-        Some("vxlan") => via_vxlan(&mut cx, ip, &route, &dev)?,
-        Some("ipip") | Some("geneve") | Some("gre") | Some("sit") | Some("wireguard") => {
-            via_tunnel(&mut cx, ip, &route, &dev)
-        }
+    let mut loc = match &dev.kind {
+        LinkKind::Vxlan => via_vxlan(&mut cx, ip, &route, &dev)?,
+        k if k.is_tunnel() => via_tunnel(&mut cx, ip, &route, &dev),
         // Through a gateway: not a pod hanging off this device, whatever
         // its kind (a node whose uplink is a bridge routes through it too).
         _ if route.gateway.is_some() => via_gateway(&mut cx, ip, &route, &dev)?,
-        Some("bridge") => via_bridge(&mut cx, ip, &dev)?,
-        Some("veth") | Some("netkit") | Some("tun") => {
+        LinkKind::Bridge => via_bridge(&mut cx, ip, &dev)?,
+        LinkKind::Veth | LinkKind::Netkit | LinkKind::Tun => {
             // A pod's host veth carries a host route (/32, /128) with no
             // gateway. A subnet or gateway route over a veth is the node's
             // own network (kind nodes, macvlan parents) or an eBPF CNI's
@@ -371,15 +368,15 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
 }
 
 fn describe_kind(dev: &Link) -> String {
-    match dev.kind.as_deref() {
-        Some("bridge") => format!(" ({} is a Linux bridge)", dev.name),
-        Some("vxlan") => format!(
+    match &dev.kind {
+        LinkKind::Bridge => format!(" ({} is a Linux bridge)", dev.name),
+        LinkKind::Vxlan => format!(
             " ({} is a VXLAN tunnel: the pod is on another node)",
             dev.name
         ),
-        Some("veth") => format!(" ({} is a veth)", dev.name),
-        Some(k) => format!(" ({} is a {k} device)", dev.name),
-        None => format!(" ({} is a plain device)", dev.name),
+        LinkKind::Veth => format!(" ({} is a veth)", dev.name),
+        LinkKind::Device => format!(" ({} is a plain device)", dev.name),
+        k => format!(" ({} is a {k} device)", dev.name),
     }
 }
 
@@ -724,7 +721,10 @@ fn via_gateway(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Resul
     let Some(gw) = route.gateway else {
         return podside::by_scan(cx, ip, dev);
     };
-    let gw_local = cx.nl.route_get(gw, false).is_ok_and(|r| r.rtype == 2);
+    let gw_local = cx
+        .nl
+        .route_get(gw, false)
+        .is_ok_and(|r| r.rtype == RouteType::Local);
     if gw_local {
         cx.step(format!(
             "{gw} is this node's own address: the pod is behind {} (eBPF-style); looking from the pod side",
@@ -758,7 +758,7 @@ fn via_gateway(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Resul
             loc.path.push(cx.node_hop(dev.ifindex));
             Ok(loc)
         }
-        _ if dev.kind_is("veth") => {
+        _ if dev.kind == LinkKind::Veth => {
             cx.step(format!(
                 "ip route get fibmatch {ip}: {} (the default route); looking from the pod side",
                 line.unwrap_or_default()
@@ -789,7 +789,7 @@ fn via_tunnel(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Locati
     cx.step(format!(
         "{} is a {} tunnel: the pod is on another node{}",
         dev.name,
-        dev.kind.as_deref().unwrap_or("?"),
+        dev.kind,
         node.map(|n| format!(" ({n})")).unwrap_or_default()
     ));
     let mut loc = base(ip, dev, Method::TunnelRemote);
@@ -822,7 +822,7 @@ pub(crate) fn finish_local_path(cx: &mut Ctx<'_>, loc: &mut Location, bridge: Op
             ns_label: p.ns_label.clone(),
             ifname: p.ifname.clone(),
             ifindex: p.ifindex,
-            kind: p.kind.clone().unwrap_or_else(|| "device".into()),
+            kind: p.kind.clone(),
         });
     }
     if !matches!(loc.method, Method::Macvlan | Method::Ipvlan) {
@@ -833,7 +833,7 @@ pub(crate) fn finish_local_path(cx: &mut Ctx<'_>, loc: &mut Location, bridge: Op
     }
     let mut tunnels = cx
         .nl
-        .links_filtered(None, Some("vxlan"))
+        .links_filtered(None, Some(&LinkKind::Vxlan))
         .unwrap_or_default();
     tunnels.sort_by_key(|l| l.ifindex);
     let tunnel = tunnels.first().map(|l| (l.ifindex, l.vxlan.clone()));

@@ -5,7 +5,7 @@
 
 use super::{Ctx, Hop, Location, Method, PodSide, base, finish_local_path, not_a_pod};
 use crate::error::Kind;
-use crate::netlink::{Link, Socket, neigh::format_mac};
+use crate::netlink::{Link, LinkKind, Socket, neigh::format_mac};
 use crate::netns::{self, Namespace};
 use crate::{Error, Result};
 use std::fs::File;
@@ -16,7 +16,7 @@ use std::os::fd::AsRawFd;
 struct Seen {
     ifname: String,
     ifindex: u32,
-    kind: Option<String>,
+    kind: LinkKind,
     mac: Option<[u8; 6]>,
     link: Option<u32>,
     /// IFLA_LINK points into the caller's namespace (checked with
@@ -243,21 +243,34 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
         "namespace {label} ({}) holds {ip} on {} ({})",
         ns.path.display(),
         s.ifname,
-        s.kind.as_deref().unwrap_or("device")
+        s.kind
     ));
     let parent = s.link.and_then(|l| cx.link(l));
-    let kind = s.kind.clone().unwrap_or_default();
-    match (kind.as_str(), parent) {
-        ("macvlan" | "macvtap", Some(p)) => {
-            let mac = s.mac.map(|m| format_mac(&m)).unwrap_or_default();
-            cx.step(format!(
-                "{} is a macvlan on the node's {} (ip -d link: {}@{}): no host-side interface; \
-                 capture on {} with `ether host {mac}`",
-                s.ifname, p.name, s.ifname, p.name, p.name
-            ));
-            let mut loc = base(ip, &p, Method::Macvlan);
+    match (&s.kind, parent) {
+        (k, Some(p)) if k.is_l2_child() => {
+            // macvlan and ipvlan pods share the parent's wire: the parent
+            // is where to capture, isolated by the pod's MAC (macvlan has
+            // one of its own) or its IP (ipvlan shares the parent's MAC).
+            let macvlan = matches!(k, LinkKind::Macvlan | LinkKind::Macvtap);
+            let (method, filter) = if macvlan {
+                let mac = s.mac.map(|m| format_mac(&m)).unwrap_or_default();
+                cx.step(format!(
+                    "{} is a macvlan on the node's {} (ip -d link: {}@{}): no host-side interface; \
+                     capture on {} with `ether host {mac}`",
+                    s.ifname, p.name, s.ifname, p.name, p.name
+                ));
+                (Method::Macvlan, format!("ether host {mac}"))
+            } else {
+                cx.step(format!(
+                    "{} is an ipvlan on the node's {} (shares its MAC): no host-side interface; \
+                     capture on {} with `host {ip}`",
+                    s.ifname, p.name, p.name
+                ));
+                (Method::Ipvlan, format!("host {ip}"))
+            };
+            let mut loc = base(ip, &p, method);
             loc.mac = s.mac;
-            loc.filter = Some(format!("ether host {mac}"));
+            loc.filter = Some(filter);
             loc.pod = Some(pod_side(&ns, &s));
             finish_local_path(cx, &mut loc, None);
             loc.path.insert(
@@ -267,39 +280,14 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
                     ns_label: "node".into(),
                     ifname: p.name.clone(),
                     ifindex: p.ifindex,
-                    kind: p.kind.clone().unwrap_or_else(|| "device".into()),
+                    kind: p.kind.clone(),
                 },
             );
             loc.path
                 .dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
             Ok(loc)
         }
-        ("ipvlan" | "ipvtap", Some(p)) => {
-            cx.step(format!(
-                "{} is an ipvlan on the node's {} (shares its MAC): no host-side interface; \
-                 capture on {} with `host {ip}`",
-                s.ifname, p.name, p.name
-            ));
-            let mut loc = base(ip, &p, Method::Ipvlan);
-            loc.mac = s.mac;
-            loc.filter = Some(format!("host {ip}"));
-            loc.pod = Some(pod_side(&ns, &s));
-            finish_local_path(cx, &mut loc, None);
-            loc.path.insert(
-                1.min(loc.path.len()),
-                Hop {
-                    netns: None,
-                    ns_label: "node".into(),
-                    ifname: p.name.clone(),
-                    ifindex: p.ifindex,
-                    kind: p.kind.clone().unwrap_or_else(|| "device".into()),
-                },
-            );
-            loc.path
-                .dedup_by(|a, b| a.netns == b.netns && a.ifindex == b.ifindex);
-            Ok(loc)
-        }
-        ("veth", Some(h)) => {
+        (LinkKind::Veth, Some(h)) => {
             cx.step(format!(
                 "{}@if{}: if{} here is {} (its veth peer)",
                 s.ifname, h.ifindex, h.ifindex, h.name
@@ -309,7 +297,7 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
             loc.pod = Some(pod_side(&ns, &s));
             let br = h
                 .master
-                .filter(|&m| cx.link(m).is_some_and(|b| b.kind_is("bridge")));
+                .filter(|&m| cx.link(m).is_some_and(|b| b.kind == LinkKind::Bridge));
             loc.bridge = br.map(|m| cx.name(m));
             finish_local_path(cx, &mut loc, br);
             Ok(loc)
@@ -319,8 +307,7 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
             format!(
                 "it lives in namespace {label} on {} (kind {}), which has no interface on this \
                  node's side",
-                s.ifname,
-                if k.is_empty() { "device" } else { k }
+                s.ifname, k
             ),
         )
         .hint(format!(

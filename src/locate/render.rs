@@ -4,14 +4,14 @@
 use super::{Location, Method};
 use crate::netlink::Route;
 use crate::netlink::neigh::format_mac;
-use crate::netlink::route::{RTM_F_CLONED, protocol_name, table_name, type_name};
+use crate::netlink::route::{RTM_F_CLONED, RouteType, protocol_name, table_name};
 
 /// The first line of `ip route get` (without its trailing space):
 /// `10.244.0.21 dev cni0 src 10.244.0.1 uid 0`.
 pub fn route_line(r: &Route, name: &dyn Fn(u32) -> String) -> String {
     let mut s = String::new();
-    if r.rtype != crate::netlink::route::RTN_UNICAST {
-        s += type_name(r.rtype);
+    if r.rtype != RouteType::Unicast {
+        s += r.rtype.name();
         s += " ";
     }
     let host_len = if r.family == crate::netlink::AF_INET6 {
@@ -344,7 +344,7 @@ impl Location {
                     json_str(&p.ns_label),
                     json_str(&p.ifname),
                     p.ifindex,
-                    opt_str(p.kind.clone()),
+                    opt_str((!p.kind.is_device()).then(|| p.kind.to_string())),
                     opt_str(p.mac.map(|m| format_mac(&m))),
                     p.link.map(|l| l.to_string()).unwrap_or_else(|| "null".into()),
                 ),
@@ -362,7 +362,7 @@ impl Location {
                     json_str(&h.ns_label),
                     json_str(&h.ifname),
                     h.ifindex,
-                    json_str(&h.kind)
+                    json_str(h.kind.as_str())
                 )
             })
             .collect();
@@ -393,7 +393,7 @@ mod tests {
             family: 2,
             dst_len: 32,
             table: 254,
-            rtype: 1,
+            rtype: RouteType::Unicast,
             flags: RTM_F_CLONED,
             dst: Some("10.244.0.21".parse().unwrap()),
             oif: Some(5),
@@ -407,7 +407,7 @@ mod tests {
             "10.244.0.21 dev cni0 src 10.244.0.1 uid 0 \n    cache \n"
         );
         let local = Route {
-            rtype: 2,
+            rtype: RouteType::Local,
             flags: RTM_F_CLONED | 0x8000_0000,
             ..r
         };

@@ -41,6 +41,126 @@ pub const IFA_ADDRESS: u16 = 1;
 pub const IFA_LOCAL: u16 = 2;
 pub const IFA_LABEL: u16 = 3;
 
+/// IFLA_INFO_KIND: what an interface is, as `ip -d link` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum LinkKind {
+    /// No IFLA_INFO_KIND: a physical NIC, loopback or another device
+    /// without a link-type driver.
+    #[default]
+    Device,
+    Veth,
+    Bridge,
+    Vxlan,
+    Geneve,
+    Ipip,
+    Ip6tnl,
+    Gre,
+    Gretap,
+    Ip6gre,
+    Sit,
+    Wireguard,
+    Macvlan,
+    Macvtap,
+    Ipvlan,
+    Ipvtap,
+    Vlan,
+    Bond,
+    Dummy,
+    Tun,
+    Vrf,
+    Netkit,
+    /// A kind podcap has no name for, as the kernel spelled it.
+    Other(String),
+}
+
+impl LinkKind {
+    const NAMED: [(&'static str, LinkKind); 21] = [
+        ("veth", LinkKind::Veth),
+        ("bridge", LinkKind::Bridge),
+        ("vxlan", LinkKind::Vxlan),
+        ("geneve", LinkKind::Geneve),
+        ("ipip", LinkKind::Ipip),
+        ("ip6tnl", LinkKind::Ip6tnl),
+        ("gre", LinkKind::Gre),
+        ("gretap", LinkKind::Gretap),
+        ("ip6gre", LinkKind::Ip6gre),
+        ("sit", LinkKind::Sit),
+        ("wireguard", LinkKind::Wireguard),
+        ("macvlan", LinkKind::Macvlan),
+        ("macvtap", LinkKind::Macvtap),
+        ("ipvlan", LinkKind::Ipvlan),
+        ("ipvtap", LinkKind::Ipvtap),
+        ("vlan", LinkKind::Vlan),
+        ("bond", LinkKind::Bond),
+        ("dummy", LinkKind::Dummy),
+        ("tun", LinkKind::Tun),
+        ("vrf", LinkKind::Vrf),
+        ("netkit", LinkKind::Netkit),
+    ];
+
+    /// From IFLA_INFO_KIND's text.
+    pub fn parse(s: &str) -> LinkKind {
+        LinkKind::NAMED
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, k)| k.clone())
+            .unwrap_or_else(|| match s {
+                "" | "device" => LinkKind::Device,
+                _ => LinkKind::Other(s.to_string()),
+            })
+    }
+
+    /// The kernel's name; `device` for one without a kind.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LinkKind::Device => "device",
+            LinkKind::Other(s) => s,
+            k => LinkKind::NAMED
+                .iter()
+                .find(|(_, n)| n == k)
+                .map(|(s, _)| *s)
+                .unwrap_or("device"),
+        }
+    }
+
+    /// Whether IFLA_INFO_KIND was reported at all.
+    pub fn is_device(&self) -> bool {
+        *self == LinkKind::Device
+    }
+
+    /// An overlay or IP tunnel: packets of other nodes' pods leave or
+    /// arrive inside it.
+    pub fn is_tunnel(&self) -> bool {
+        matches!(
+            self,
+            LinkKind::Vxlan
+                | LinkKind::Geneve
+                | LinkKind::Ipip
+                | LinkKind::Ip6tnl
+                | LinkKind::Gre
+                | LinkKind::Gretap
+                | LinkKind::Ip6gre
+                | LinkKind::Sit
+                | LinkKind::Wireguard
+        )
+    }
+
+    /// A device stacked on a parent that shares the parent's wire
+    /// (macvlan/ipvlan and their tap twins): no host-side peer.
+    pub fn is_l2_child(&self) -> bool {
+        matches!(
+            self,
+            LinkKind::Macvlan | LinkKind::Macvtap | LinkKind::Ipvlan | LinkKind::Ipvtap
+        )
+    }
+}
+
+impl std::fmt::Display for LinkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// VXLAN device parameters from IFLA_INFO_DATA.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vxlan {
@@ -72,9 +192,10 @@ pub struct Link {
     /// The bridge (or bond) this interface is a port of.
     pub master: Option<u32>,
     pub operstate: Option<u8>,
-    /// IFLA_INFO_KIND: veth, bridge, vxlan, macvlan, ipvlan, ...
-    pub kind: Option<String>,
-    pub slave_kind: Option<String>,
+    pub kind: LinkKind,
+    /// IFLA_INFO_SLAVE_KIND: what this interface is a port of (bridge,
+    /// bond), when it is one.
+    pub slave_kind: Option<LinkKind>,
     pub vxlan: Option<Vxlan>,
     /// IFLA_MACVLAN_MODE or IFLA_IPVLAN_MODE.
     pub mode: Option<u32>,
@@ -115,16 +236,16 @@ impl Link {
         let mut slave_data = None;
         for a in info.nested() {
             match a.kind {
-                IFLA_INFO_KIND => self.kind = Some(a.string()),
-                IFLA_INFO_SLAVE_KIND => self.slave_kind = Some(a.string()),
+                IFLA_INFO_KIND => self.kind = LinkKind::parse(&a.string()),
+                IFLA_INFO_SLAVE_KIND => self.slave_kind = Some(LinkKind::parse(&a.string())),
                 IFLA_INFO_DATA => data = Some(a),
                 IFLA_INFO_SLAVE_DATA => slave_data = Some(a),
                 _ => {}
             }
         }
         if let Some(d) = data {
-            match self.kind.as_deref() {
-                Some("vxlan") => {
+            match self.kind {
+                LinkKind::Vxlan => {
                     let mut v = Vxlan::default();
                     for a in d.nested() {
                         match a.kind {
@@ -138,10 +259,10 @@ impl Link {
                     }
                     self.vxlan = Some(v);
                 }
-                Some("macvlan") | Some("macvtap") => {
+                LinkKind::Macvlan | LinkKind::Macvtap => {
                     self.mode = d.nested().find(|a| a.kind == 1).and_then(|a| a.u32());
                 }
-                Some("ipvlan") | Some("ipvtap") => {
+                LinkKind::Ipvlan | LinkKind::Ipvtap => {
                     self.mode = d
                         .nested()
                         .find(|a| a.kind == 1)
@@ -151,7 +272,7 @@ impl Link {
                 _ => {}
             }
         }
-        if let (Some(d), Some("bridge")) = (slave_data, self.slave_kind.as_deref()) {
+        if let (Some(d), Some(LinkKind::Bridge)) = (slave_data, &self.slave_kind) {
             for a in d.nested() {
                 match a.kind {
                     IFLA_BRPORT_NO => self.brport_no = a.u16(),
@@ -165,10 +286,6 @@ impl Link {
 
     pub fn mac6(&self) -> Option<[u8; 6]> {
         self.mac.as_deref().and_then(|m| m.try_into().ok())
-    }
-
-    pub fn kind_is(&self, k: &str) -> bool {
-        self.kind.as_deref() == Some(k)
     }
 }
 
@@ -269,7 +386,7 @@ mod tests {
         assert_eq!(l.name, "flannel.1");
         assert_eq!(l.ifindex, 9);
         assert_eq!(l.master, Some(4));
-        assert_eq!(l.kind.as_deref(), Some("vxlan"));
+        assert_eq!(l.kind, LinkKind::Vxlan);
         let v = l.vxlan.unwrap();
         assert_eq!(v.vni, Some(1));
         assert_eq!(v.port, Some(8472));
@@ -293,7 +410,7 @@ mod tests {
         assert_eq!(l.brport_no, Some(7));
         assert_eq!(l.brport_state, Some(3));
         assert_eq!(l.link_netnsid, Some(0));
-        assert!(l.kind_is("veth"));
+        assert_eq!(l.kind, LinkKind::Veth);
     }
 
     #[test]

@@ -17,9 +17,9 @@ pub mod neigh;
 pub mod route;
 pub mod wire;
 
-pub use link::{Address, Link, Vxlan};
+pub use link::{Address, Link, LinkKind, Vxlan};
 pub use neigh::Neigh;
-pub use route::Route;
+pub use route::{Route, RouteType};
 
 use crate::{Error, Result};
 use neli::consts::socket::{Msg, NlFamily};
@@ -257,7 +257,11 @@ impl Socket {
     /// Interfaces filtered by the kernel: ports of `master` and/or devices
     /// of `kind` (IFLA_MASTER / IFLA_LINKINFO.IFLA_INFO_KIND in the dump
     /// request), so a node with thousands of veths is not dumped whole.
-    pub fn links_filtered(&mut self, master: Option<u32>, kind: Option<&str>) -> Result<Vec<Link>> {
+    pub fn links_filtered(
+        &mut self,
+        master: Option<u32>,
+        kind: Option<&LinkKind>,
+    ) -> Result<Vec<Link>> {
         let mut req = Request::new(
             wire::RTM_GETLINK,
             wire::NLM_F_DUMP,
@@ -268,7 +272,7 @@ impl Socket {
         }
         if let Some(k) = kind {
             let mut inner = Vec::new();
-            let v = k.as_bytes();
+            let v = k.as_str().as_bytes();
             inner.extend_from_slice(&((4 + v.len() + 1) as u16).to_ne_bytes());
             inner.extend_from_slice(&link::IFLA_INFO_KIND.to_ne_bytes());
             inner.extend_from_slice(v);
@@ -279,7 +283,7 @@ impl Socket {
         let mut out = self.dump("link dump", req, wire::RTM_NEWLINK, Link::parse)?;
         // Old kernels ignore the filter: apply it here too.
         out.retain(|l| {
-            master.is_none_or(|m| l.master == Some(m)) && kind.is_none_or(|k| l.kind_is(k))
+            master.is_none_or(|m| l.master == Some(m)) && kind.is_none_or(|k| l.kind == *k)
         });
         Ok(out)
     }
@@ -574,7 +578,7 @@ mod tests {
         );
         let r = nl.route_get("127.0.0.1".parse().unwrap(), false).unwrap();
         assert_eq!(r.oif, Some(lo.ifindex));
-        assert_eq!(r.rtype, 2); // RTN_LOCAL
+        assert_eq!(r.rtype, route::RouteType::Local);
         let e = nl.link_by_name("podcap-nope0").unwrap_err();
         assert_eq!(e.kind, crate::error::Kind::NotFound);
     }

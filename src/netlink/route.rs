@@ -29,7 +29,53 @@ pub const RTCF_LOCAL: u32 = 0x8000_0000;
 pub const RT_TABLE_MAIN: u32 = 254;
 pub const RT_TABLE_LOCAL: u32 = 255;
 
-pub const RTN_UNICAST: u8 = 1;
+crate::wire::enum_with_unknown! {
+    /// `rtm_type`: what the kernel does with a packet the route matches.
+    #[derive(Default)]
+    pub enum RouteType(u8) {
+        #[default]
+        Unspec = 0,
+        /// Forwarded to a gateway or a directly connected host.
+        Unicast = 1,
+        /// Delivered to this host (an address of its own).
+        Local = 2,
+        Broadcast = 3,
+        Anycast = 4,
+        Multicast = 5,
+        /// Dropped silently.
+        Blackhole = 6,
+        /// Dropped, EHOSTUNREACH / ICMP unreachable.
+        Unreachable = 7,
+        /// Dropped, EACCES / ICMP administratively prohibited.
+        Prohibit = 8,
+        /// Lookup continues in the next rule's table.
+        Throw = 9,
+        Nat = 10,
+        Xresolve = 11,
+    }
+}
+
+impl RouteType {
+    /// iproute2's name for it (`rtnl_rtntype_n2a`).
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteType::Unspec => "none",
+            RouteType::Unicast => "unicast",
+            RouteType::Local => "local",
+            RouteType::Broadcast => "broadcast",
+            RouteType::Anycast => "anycast",
+            RouteType::Multicast => "multicast",
+            RouteType::Blackhole => "blackhole",
+            RouteType::Unreachable => "unreachable",
+            RouteType::Prohibit => "prohibit",
+            RouteType::Throw => "throw",
+            RouteType::Nat => "nat",
+            RouteType::Xresolve => "xresolve",
+            RouteType::Unknown(_) => "unknown",
+        }
+    }
+}
+
 
 /// One route, as the kernel reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,8 +87,7 @@ pub struct Route {
     pub table: u32,
     pub protocol: u8,
     pub scope: u8,
-    /// RTN_UNICAST, RTN_LOCAL, RTN_UNREACHABLE, ...
-    pub rtype: u8,
+    pub rtype: RouteType,
     pub flags: u32,
     pub dst: Option<IpAddr>,
     pub src: Option<IpAddr>,
@@ -68,7 +113,7 @@ impl Route {
             table: u32::from(h[4]),
             protocol: h[5],
             scope: h[6],
-            rtype: h[7],
+            rtype: RouteType::from(h[7]),
             flags: u32::from_ne_bytes([h[8], h[9], h[10], h[11]]),
             ..Route::default()
         };
@@ -97,25 +142,6 @@ impl Route {
                 _ => {}
             }
         }
-    }
-}
-
-/// iproute2's name for a route type (`rtnl_rtntype_n2a`).
-pub fn type_name(t: u8) -> &'static str {
-    match t {
-        0 => "none",
-        1 => "unicast",
-        2 => "local",
-        3 => "broadcast",
-        4 => "anycast",
-        5 => "multicast",
-        6 => "blackhole",
-        7 => "unreachable",
-        8 => "prohibit",
-        9 => "throw",
-        10 => "nat",
-        11 => "xresolve",
-        _ => "unknown",
     }
 }
 
@@ -186,7 +212,7 @@ mod tests {
         assert_eq!(r.prefsrc, Some("10.244.0.1".parse().unwrap()));
         assert_eq!(r.table, 254);
         assert_eq!(r.uid, Some(0));
-        assert_eq!(r.rtype, RTN_UNICAST);
+        assert_eq!(r.rtype, RouteType::Unicast);
         assert!(r.flags & RTM_F_CLONED != 0);
         assert!(Route::parse(&b[..5]).is_err());
     }

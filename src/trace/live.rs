@@ -17,6 +17,7 @@ use crate::capture::output::{FileFormat, OutIface, OutPacket, Output, OutputConf
 use crate::capture::{self, Source, SourceConfig, Stats, signals};
 use crate::decode::{Meta, PrintOptions, Printer};
 use crate::netlink::Socket;
+use crate::netlink::route::RouteType;
 use crate::pcap::writer::Precision;
 use crate::{Error, Result};
 use smol::{Async, Timer, future};
@@ -169,7 +170,7 @@ impl RouteExpect {
             });
             match (dir, route.as_ref().map(|r| r.rtype), role) {
                 // To or from the node itself.
-                (_, Some(2), _) => local,
+                (_, Some(RouteType::Local), _) => local,
                 (_, Some(_), Some(Role::Tunnel)) => local.or(tunnel),
                 (Dir::Out, Some(_), Some(Role::Underlay)) => local.or(underlay),
                 // Out via the bridge (a pod on it), another pod's veth
