@@ -22,6 +22,11 @@
 //! 6. macvlan/ipvlan pods have no host-side interface: the parent
 //!    interface plus an `ether host MAC` filter.
 //!
+//! One file per kind of answer: [`bridge`] (step 2), `routed` (step 3),
+//! `remote` (step 4), `podside` (steps 5 and 6); this file holds the
+//! types, the per-lookup context and the dispatch on the route's device;
+//! [`render`] prints a [`Location`], [`sysfs`] reads bridge-utils' files.
+//!
 //! ```no_run
 //! use podcap::locate::{locate, Options};
 //! let loc = locate("10.244.0.21".parse().unwrap(), &Options::default())?;
@@ -32,14 +37,19 @@
 //! # Ok::<(), podcap::Error>(())
 //! ```
 
+pub mod bridge;
 mod podside;
+mod remote;
 pub mod render;
+mod routed;
 pub mod sysfs;
+
+pub use bridge::fdb_from_sysfs;
 
 use crate::error::Kind;
 use crate::netlink::LinkKind;
 use crate::netlink::route::RouteType;
-use crate::netlink::{self, Link, Neigh, Route, Socket, neigh as nd};
+use crate::netlink::{self, Link, Neigh, Socket};
 use crate::{Error, Result};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -332,34 +342,14 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         ));
     }
     let mut loc = match &dev.kind {
-        LinkKind::Vxlan => via_vxlan(&mut cx, ip, &route, &dev)?,
-        k if k.is_tunnel() => via_tunnel(&mut cx, ip, &route, &dev),
+        LinkKind::Vxlan => remote::via_vxlan(&mut cx, ip, &route, &dev)?,
+        k if k.is_tunnel() => remote::via_tunnel(&mut cx, ip, &route, &dev),
         // Through a gateway: not a pod hanging off this device, whatever
         // its kind (a node whose uplink is a bridge routes through it too).
-        _ if route.gateway.is_some() => via_gateway(&mut cx, ip, &route, &dev)?,
-        LinkKind::Bridge => via_bridge(&mut cx, ip, &dev)?,
+        _ if route.gateway.is_some() => remote::via_gateway(&mut cx, ip, &route, &dev)?,
+        LinkKind::Bridge => bridge::via_bridge(&mut cx, ip, &dev)?,
         LinkKind::Veth | LinkKind::Netkit | LinkKind::Tun => {
-            // A pod's host veth carries a host route (/32, /128) with no
-            // gateway. A subnet or gateway route over a veth is the node's
-            // own network (kind nodes, macvlan parents) or an eBPF CNI's
-            // cilium_host: only the pod side can tell.
-            let fib = cx.nl.route_fib_match(ip).ok();
-            let host_len = if ip.is_ipv4() { 32 } else { 128 };
-            match fib {
-                Some(f) if f.dst_len == host_len && route.gateway.is_none() => {
-                    let f = render::route_line(&f, &|i| cx.cached_name(i));
-                    cx.step(format!("ip route get fibmatch {ip}: {f} (a host route)"));
-                    via_routed(&mut cx, ip, &dev)?
-                }
-                Some(f) => {
-                    let line = render::route_line(&f, &|i| cx.cached_name(i));
-                    cx.step(format!(
-                        "ip route get fibmatch {ip}: {line} (a network route, not a pod's host route)"
-                    ));
-                    podside::by_scan(&mut cx, ip, &dev)?
-                }
-                None => via_routed(&mut cx, ip, &dev)?,
-            }
+            routed::via_veth(&mut cx, ip, &route, &dev)?
         }
         _ => podside::by_scan(&mut cx, ip, &dev)?,
     };
@@ -402,413 +392,6 @@ fn base(ip: IpAddr, host: &Link, method: Method) -> Location {
         path: Vec::new(),
         disagreement: None,
     }
-}
-
-/// Step 2: bridge, neighbour, FDB port, port number.
-fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Location> {
-    let mut n = cx.neigh(ip, br.ifindex)?;
-    let mut ping_err = None;
-    let fresh = |n: &Option<Neigh>| {
-        n.as_ref().is_some_and(|n| {
-            n.is_resolved() && n.state & (nd::NUD_STALE | nd::NUD_FAILED | nd::NUD_INCOMPLETE) == 0
-        })
-    };
-    if !fresh(&n) {
-        let why = match &n {
-            None => "no neighbour entry".to_string(),
-            Some(e) => format!("neighbour entry is {}", nd::state_names(e.state)),
-        };
-        if cx.opts.ping {
-            match crate::ping::ping_once(ip, cx.opts.timeout) {
-                Ok(Some(r)) => cx.step(format!(
-                    "ping {ip} -c1 ({why} on {}): 64 bytes from {ip}: icmp_seq=1 time={:.3} ms",
-                    br.name,
-                    r.rtt.as_secs_f64() * 1e3
-                )),
-                Ok(None) => cx.step(format!(
-                    "ping {ip} -c1 ({why} on {}): no reply within {:.1} s",
-                    br.name,
-                    cx.opts.timeout.as_secs_f64()
-                )),
-                Err(e) => {
-                    cx.step(format!("ping {ip} -c1 ({why} on {}): {}", br.name, e.why));
-                    ping_err = Some(e);
-                }
-            }
-            n = cx.neigh(ip, br.ifindex)?;
-        } else {
-            cx.step(format!("{why} on {}; not pinging (--no-ping)", br.name));
-        }
-    }
-    let mac = n.as_ref().filter(|n| n.is_resolved()).and_then(|n| n.mac());
-    let Some(mac) = mac else {
-        if let Some(n) = &n {
-            cx.step(format!(
-                "neighbour: {ip} dev {} {}",
-                br.name,
-                nd::state_names(n.state)
-            ));
-        }
-        // No MAC from this side: the pod's own namespace may still tell.
-        let state = n
-            .as_ref()
-            .map(|n| nd::state_names(n.state))
-            .unwrap_or_else(|| "missing".into());
-        return podside::by_scan(cx, ip, br).map_err(|e| {
-            if !matches!(e.kind, Kind::NotFound | Kind::Permission) {
-                return e;
-            }
-            match ping_err {
-                Some(pe) if pe.kind == Kind::Permission => {
-                    let mut p = Error::os(
-                        format!("locate {ip}"),
-                        std::io::Error::from_raw_os_error(pe.errno.unwrap_or(libc::EPERM)),
-                        Some("CAP_NET_RAW"),
-                    );
-                    p.why = format!(
-                        "its neighbour entry on bridge {} is {state}, and the ping that would \
-                         resolve it was refused ({}); CAP_NET_RAW is needed (CAP_SYS_ADMIN to \
-                         look inside pod namespaces instead)",
-                        br.name, pe.why
-                    );
-                    p
-                }
-                _ if e.kind == Kind::Permission => e,
-                Some(pe) if pe.kind != Kind::NotFound => pe,
-                _ => not_a_pod(
-                    ip,
-                    format!(
-                        "the kernel routes it to bridge {}, but nothing answered ARP \
-                         (neighbour {state}) and no network namespace here holds it",
-                        br.name
-                    ),
-                ),
-            }
-        });
-    };
-    if let Some(n) = &n {
-        cx.step(format!(
-            "ip neigh: {ip} dev {} lladdr {} {}",
-            br.name,
-            nd::format_mac(&mac),
-            nd::state_names(n.state)
-        ));
-    }
-    let port = fdb_port(cx, br, mac)?;
-    let Some(port) = port else {
-        cx.step(format!(
-            "bridge fdb: {} not in {}'s forwarding table",
-            nd::format_mac(&mac),
-            br.name
-        ));
-        return podside::by_scan(cx, ip, br);
-    };
-    let host = cx.link(port).ok_or_else(|| {
-        Error::format(
-            format!("bridge {} port {port}", br.name),
-            "the port vanished during the lookup",
-        )
-    })?;
-    let mut loc = base(ip, &host, Method::Bridge);
-    loc.bridge = Some(br.name.clone());
-    loc.mac = Some(mac);
-    podside::cross_check(cx, &mut loc, &host);
-    finish_local_path(cx, &mut loc, Some(br.ifindex));
-    Ok(loc)
-}
-
-/// The bridge port (ifindex) that `mac` was learned on: netlink FDB first,
-/// brforward as fallback; records brctl-style evidence.
-fn fdb_port(cx: &mut Ctx<'_>, br: &Link, mac: [u8; 6]) -> Result<Option<u32>> {
-    let via_nl = if fdb_from_sysfs() {
-        None
-    } else {
-        cx.nl
-            .fdb_get(mac, br.ifindex)
-            .ok()
-            .flatten()
-            .filter(|e| e.ifindex != br.ifindex)
-    };
-    if let Some(e) = via_nl {
-        let Some(port) = cx.link(e.ifindex) else {
-            return Ok(None);
-        };
-        let by_sysfs = sysfs::port_attr(&br.name, &port.name, "port_no")
-            .and_then(|s| u16::from_str_radix(s.trim_start_matches("0x"), 16).ok());
-        let no = port.brport_no.or(by_sysfs);
-        let age = e
-            .cache
-            .map(|c| format!(", ageing {}.{:02} s", c.updated / 100, c.updated % 100))
-            .unwrap_or_default();
-        let no_s = no.map(|n| n.to_string()).unwrap_or_else(|| "?".into());
-        cx.step(format!(
-            "bridge fdb: {} dev {} master {} (brctl showmacs {}: port {no_s}{age})",
-            nd::format_mac(&mac),
-            port.name,
-            br.name,
-            br.name,
-        ));
-        let source = if by_sysfs.is_some() {
-            format!("/sys/class/net/{}/brif/{}/port_no", br.name, port.name)
-        } else {
-            "IFLA_BRPORT_NO".to_string()
-        };
-        cx.step(format!(
-            "brctl showstp {}: port {no_s} is {} ({source})",
-            br.name, port.name
-        ));
-        return Ok(Some(e.ifindex));
-    }
-    // Fallback, the article's way: brforward gives the port number, the
-    // port number names the interface (`brctl showstp BR | grep "(7)"`).
-    let Ok(v) = sysfs::brforward(&br.name) else {
-        return Ok(None);
-    };
-    let Some(e) = v.into_iter().find(|e| e.mac == mac && !e.is_local) else {
-        return Ok(None);
-    };
-    let no = e.port_no;
-    cx.step(format!(
-        "brctl showmacs {}: {} on port {no} (from /sys/class/net/{}/brforward)",
-        br.name,
-        nd::format_mac(&mac),
-        br.name
-    ));
-    let by_sysfs = sysfs::ports(&br.name)
-        .ok()
-        .and_then(|v| v.into_iter().find(|(_, n)| *n == no))
-        .map(|(name, _)| name);
-    let idx = match by_sysfs {
-        Some(name) => {
-            cx.step(format!(
-                "brctl showstp {}: port {no} is {name} (/sys/class/net/{}/brif/{name}/port_no)",
-                br.name, br.name
-            ));
-            cx.link_named(&name).map(|l| l.ifindex)
-        }
-        None => cx
-            .nl
-            .links_filtered(Some(br.ifindex), None)?
-            .into_iter()
-            .find(|l| l.brport_no == Some(no))
-            .map(|l| l.ifindex),
-    };
-    Ok(idx)
-}
-
-/// `PODCAP_FDB=sysfs` skips the netlink FDB and reads
-/// `/sys/class/net/BR/brforward` as bridge-utils does (the fallback for
-/// kernels or sandboxes without AF_BRIDGE neighbour dumps, forced).
-pub fn fdb_from_sysfs() -> bool {
-    std::env::var_os("PODCAP_FDB").is_some_and(|v| v == "sysfs")
-}
-
-/// Step 3: the route's device is the pod's host-side interface.
-fn via_routed(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Location> {
-    cx.step(format!(
-        "{} carries {ip} directly: a routed pod veth (Calico, Cilium, kindnet/ptp, AWS VPC CNI style)",
-        dev.name
-    ));
-    let mut loc = base(ip, dev, Method::Routed);
-    podside::cross_check(cx, &mut loc, dev);
-    finish_local_path(cx, &mut loc, None);
-    Ok(loc)
-}
-
-/// Step 4: VXLAN to another node.
-fn via_vxlan(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<Location> {
-    let vx = dev.vxlan.clone().unwrap_or_default();
-    let next = route.gateway.unwrap_or(ip);
-    let mut n = cx.neigh(next, dev.ifindex)?;
-    if !n.as_ref().is_some_and(|n| n.is_resolved()) && cx.opts.ping {
-        // Calico/flannel program these entries; a ping triggers the
-        // kernel's L3 miss path for CNIs that resolve on demand.
-        let _ = crate::ping::ping_once(ip, cx.opts.timeout);
-        n = cx.neigh(next, dev.ifindex)?;
-    }
-    let vtep_mac = n.as_ref().and_then(|n| n.mac());
-    match (&n, vtep_mac) {
-        (Some(e), Some(m)) => cx.step(format!(
-            "ip neigh: {next} dev {} lladdr {} {} (the remote VTEP's MAC)",
-            dev.name,
-            nd::format_mac(&m),
-            nd::state_names(e.state)
-        )),
-        _ => cx.step(format!(
-            "ip neigh: no entry for {next} on {}; the remote VTEP is unknown",
-            dev.name
-        )),
-    }
-    let fdb = cx.nl.neighbours(netlink::AF_BRIDGE).unwrap_or_default();
-    let entry = fdb
-        .iter()
-        .filter(|e| e.ifindex == dev.ifindex && e.dst.is_some())
-        .find(|e| vtep_mac.is_some() && e.mac() == vtep_mac)
-        .or_else(|| {
-            fdb.iter()
-                .find(|e| e.ifindex == dev.ifindex && e.dst.is_some() && e.mac() == Some([0; 6]))
-        })
-        .cloned();
-    let node = entry.as_ref().and_then(|e| e.dst).or(vx.group);
-    let port = entry.as_ref().and_then(|e| e.port).or(vx.port);
-    let vni = entry.as_ref().and_then(|e| e.vni).or(vx.vni);
-    if let Some(e) = &entry {
-        cx.step(format!(
-            "bridge fdb: {} dev {} dst {}{} self permanent (the other node's underlay IP)",
-            e.lladdr.as_deref().map(nd::format_mac).unwrap_or_default(),
-            dev.name,
-            e.dst.map(|d| d.to_string()).unwrap_or_default(),
-            e.port.map(|p| format!(" port {p}")).unwrap_or_default()
-        ));
-    } else {
-        cx.step(format!(
-            "bridge fdb: no forwarding entry on {} for that MAC (eBPF-driven CNIs keep it elsewhere)",
-            dev.name
-        ));
-    }
-    // Underlay: the device VXLAN is pinned to, else the route to the node.
-    let mut underlay = match vx.link {
-        Some(i) if cx.link(i).is_some() => Some(i),
-        _ => None,
-    };
-    let mut local = vx.local;
-    if underlay.is_none() {
-        if let Some(node_ip) = node {
-            if let Ok(r) = cx.nl.route_get(node_ip, false) {
-                underlay = r.oif;
-                local = local.or(r.prefsrc);
-            }
-        }
-    }
-    let underlay_name = underlay.map(|u| cx.name(u));
-    cx.step(format!(
-        "ip -d link show {}: vxlan id {} dstport {}{}{}",
-        dev.name,
-        vni.map(|v| v.to_string()).unwrap_or_else(|| "?".into()),
-        port.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-        local.map(|l| format!(" local {l}")).unwrap_or_default(),
-        underlay_name
-            .as_ref()
-            .map(|u| format!(" dev {u}"))
-            .unwrap_or_default()
-    ));
-    let mut loc = base(ip, dev, Method::VxlanRemote);
-    loc.remote = Some(Remote {
-        tunnel: dev.name.clone(),
-        tunnel_ifindex: dev.ifindex,
-        vni,
-        port,
-        node,
-        vtep_mac,
-        underlay: underlay_name,
-        underlay_ifindex: underlay,
-        local,
-    });
-    loc.path.push(cx.node_hop(dev.ifindex));
-    if let Some(u) = underlay {
-        loc.path.push(cx.node_hop(u));
-    }
-    Ok(loc)
-}
-
-/// A route via a gateway on a device that is no tunnel. A more specific
-/// route than the default, via a neighbour's address, is another node's
-/// pod subnet (Calico BGP, flannel host-gw, kind): the pod is remote,
-/// reached unencapsulated. A gateway that is this node's own address is an
-/// eBPF CNI's (cilium_host): only the pod side can tell. The default route
-/// leads out of the cluster: not a pod.
-fn via_gateway(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Result<Location> {
-    let Some(gw) = route.gateway else {
-        return podside::by_scan(cx, ip, dev);
-    };
-    let gw_local = cx
-        .nl
-        .route_get(gw, false)
-        .is_ok_and(|r| r.rtype == RouteType::Local);
-    if gw_local {
-        cx.step(format!(
-            "{gw} is this node's own address: the pod is behind {} (eBPF-style); looking from the pod side",
-            dev.name
-        ));
-        return podside::by_scan(cx, ip, dev);
-    }
-    let fib = cx.nl.route_fib_match(ip).ok();
-    let line = fib
-        .as_ref()
-        .map(|f| render::route_line(f, &|i| cx.cached_name(i)));
-    match fib {
-        Some(f) if f.dst_len > 0 => {
-            cx.step(format!(
-                "ip route get fibmatch {ip}: {} (a route to another node's pod subnet: the pod \
-                 is on node {gw}, reached without encapsulation)",
-                line.unwrap_or_default()
-            ));
-            let mut loc = base(ip, dev, Method::RoutedRemote);
-            loc.remote = Some(Remote {
-                tunnel: dev.name.clone(),
-                tunnel_ifindex: dev.ifindex,
-                vni: None,
-                port: None,
-                node: Some(gw),
-                vtep_mac: None,
-                underlay: Some(dev.name.clone()),
-                underlay_ifindex: Some(dev.ifindex),
-                local: route.prefsrc,
-            });
-            loc.path.push(cx.node_hop(dev.ifindex));
-            Ok(loc)
-        }
-        _ if dev.kind == LinkKind::Veth => {
-            cx.step(format!(
-                "ip route get fibmatch {ip}: {} (the default route); looking from the pod side",
-                line.unwrap_or_default()
-            ));
-            podside::by_scan(cx, ip, dev)
-        }
-        _ => Err(not_a_pod(
-            ip,
-            format!(
-                "the kernel sends it to the default gateway {gw} via {}, out of this node",
-                dev.name
-            ),
-        )),
-    }
-}
-
-/// Another tunnel kind (IPIP, GENEVE, WireGuard): remote, less detail.
-fn via_tunnel(cx: &mut Ctx<'_>, ip: IpAddr, route: &Route, dev: &Link) -> Location {
-    let node = route.gateway;
-    let mut underlay = None;
-    let mut local = None;
-    if let Some(g) = node {
-        if let Ok(r) = cx.nl.route_get(g, false) {
-            underlay = r.oif.filter(|&o| o != dev.ifindex);
-            local = r.prefsrc;
-        }
-    }
-    cx.step(format!(
-        "{} is a {} tunnel: the pod is on another node{}",
-        dev.name,
-        dev.kind,
-        node.map(|n| format!(" ({n})")).unwrap_or_default()
-    ));
-    let mut loc = base(ip, dev, Method::TunnelRemote);
-    loc.remote = Some(Remote {
-        tunnel: dev.name.clone(),
-        tunnel_ifindex: dev.ifindex,
-        vni: None,
-        port: None,
-        node,
-        vtep_mac: None,
-        underlay: underlay.map(|u| cx.name(u)),
-        underlay_ifindex: underlay,
-        local,
-    });
-    loc.path.push(cx.node_hop(dev.ifindex));
-    if let Some(u) = underlay {
-        loc.path.push(cx.node_hop(u));
-    }
-    loc
 }
 
 /// Completes `loc.path` for a pod on this node: pod eth0, host interface,
