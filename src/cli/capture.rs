@@ -19,8 +19,7 @@
 use super::tcpdump::{self, Options};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
-use crate::netlink::{LinkKind, Socket};
-use crate::trace::fib::Fib;
+use crate::netlink::{LinkKind, RouteQuery, Socket};
 use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
 use crate::{Error, Result};
@@ -408,7 +407,12 @@ fn pod_egress(loc: &Location, hops: &mut Vec<Hop>) {
     } else {
         IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
     };
-    let Ok(route) = Fib::open().and_then(|mut f| f.forward(probe, Some(loc.ip), iif)) else {
+    let q = RouteQuery {
+        src: Some(loc.ip),
+        iif,
+        ..RouteQuery::to(probe)
+    };
+    let Ok(route) = Socket::open().and_then(|mut nl| nl.route(&q)) else {
         return;
     };
     let Some(oif) = route.oif else {
