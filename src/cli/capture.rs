@@ -316,21 +316,24 @@ fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Options, user: &str) -> Re
 /// /proc/*/ns/net: (path, label, interface with the address).
 fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
     let found = crate::netns::discover()?;
-    for ns in found.namespaces.iter().filter(|n| !n.current) {
-        let holder = crate::netns::run_in(&ns.path, || {
-            let mut nl = Socket::open()?;
-            let Some(a) = nl.addresses()?.into_iter().find(|a| a.addr == ip) else {
-                return Ok(None);
-            };
-            Ok(nl
-                .links()?
-                .into_iter()
-                .find(|l| l.ifindex == a.ifindex)
-                .map(|l| l.name))
-        });
-        if let Ok(Some(ifname)) = holder {
-            return Ok((ns.path.clone(), ns.label(), ifname));
-        }
+    let candidates: Vec<_> = found.namespaces.iter().filter(|n| !n.current).collect();
+    let paths: Vec<&std::path::Path> = candidates.iter().map(|n| n.path.as_path()).collect();
+    // Namespaces that cannot be entered or read are skipped: the error
+    // below says what was searched.
+    let (hit, _) = crate::netns::find_in_each(&paths, |_| {
+        let mut nl = Socket::open()?;
+        let Some(a) = nl.addresses()?.into_iter().find(|a| a.addr == ip) else {
+            return Ok(None);
+        };
+        Ok(nl
+            .links()?
+            .into_iter()
+            .find(|l| l.ifindex == a.ifindex)
+            .map(|l| l.name))
+    });
+    if let Some((i, ifname)) = hit {
+        let ns = candidates[i];
+        return Ok((ns.path.clone(), ns.label(), ifname));
     }
     let mut e = Error::not_found(
         format!("the network namespace of pod {ip}"),
