@@ -26,7 +26,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -394,7 +394,7 @@ fn write_io(r: io::Result<()>) -> std::result::Result<(), Event> {
 fn netns_description(hop: &Hop) -> String {
     match &hop.netns {
         Some(p) => {
-            let ino = capture::sys::netns_inode(&p.display().to_string())
+            let ino = crate::netns::inode(&p.display().to_string())
                 .map(|i| format!(" (net:[{i}])"))
                 .unwrap_or_default();
             format!("{}: netns {}{ino}", hop.label, p.display())
@@ -611,7 +611,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
                     return Ok(false);
                 }
                 let _ = wake.readable().await;
-                signals::drain(wake.get_ref().as_raw_fd());
+                signals::drain(wake.get_ref());
             }
         },
     )));
