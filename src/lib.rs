@@ -17,6 +17,10 @@
 //! - [`trace`]: one packet followed across every hop of a pod's path.
 //! - [`wire`]: EtherTypes, IP protocols, packet types and ports, named once.
 //! - [`cli`]: command lines (argh subcommands, tcpdump-compatible mode).
+//! - [`sys`]: the system calls, wrapped once; the only module allowed
+//!   `unsafe` (denied everywhere else by the attribute below).
+
+#![deny(unsafe_code)]
 
 pub mod bpf;
 pub mod capture;
@@ -30,6 +34,8 @@ pub mod netlink;
 pub mod netns;
 pub mod pcap;
 pub mod ping;
+#[allow(unsafe_code)]
+pub mod sys;
 pub mod trace;
 pub mod wire;
 

@@ -6,9 +6,10 @@
 //! unprivileged ICMP datagram socket (`net.ipv4.ping_group_range`) is the
 //! fallback. When both are refused the error names CAP_NET_RAW.
 
+use crate::sys::socket::{recv_nonblocking, send_to, socket};
 use crate::{Error, Result};
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 /// Bytes of ICMP payload, as iputils ping sends by default.
@@ -34,51 +35,6 @@ pub struct Reply {
     /// TTL / hop limit, when the socket type reports it.
     pub ttl: Option<u8>,
     pub rtt: Duration,
-}
-
-fn socket(domain: i32, ty: i32, proto: i32) -> std::io::Result<OwnedFd> {
-    // SAFETY: plain socket(2); the returned fd is owned by OwnedFd below.
-    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: fd is a fresh, valid descriptor nobody else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn sockaddr(ip: IpAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: sockaddr_storage is plain data; all-zero is a valid value.
-    let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = match ip {
-        IpAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: 0,
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.octets()),
-                },
-                sin_zero: [0; 8],
-            };
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in, sin) };
-            std::mem::size_of::<libc::sockaddr_in>()
-        }
-        IpAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: 0,
-                sin6_flowinfo: 0,
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.octets(),
-                },
-                sin6_scope_id: 0,
-            };
-            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
-            unsafe { std::ptr::write(&mut ss as *mut _ as *mut libc::sockaddr_in6, sin6) };
-            std::mem::size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as libc::socklen_t)
 }
 
 /// The Internet checksum (RFC 1071).
@@ -161,20 +117,7 @@ impl Pinger {
     /// Sends echo request `seq`.
     pub fn send(&self, seq: u16) -> Result<()> {
         let pkt = echo_request(self.dst.is_ipv6(), self.ident, seq);
-        let (ss, len) = sockaddr(self.dst);
-        // SAFETY: pkt and ss are live for the call; len matches ss's contents.
-        let rc = unsafe {
-            libc::sendto(
-                self.fd.as_raw_fd(),
-                pkt.as_ptr().cast(),
-                pkt.len(),
-                0,
-                &ss as *const _ as *const libc::sockaddr,
-                len,
-            )
-        };
-        if rc < 0 {
-            let e = std::io::Error::last_os_error();
+        if let Err(e) = send_to(&self.fd, &pkt, self.dst) {
             return Err(match e.raw_os_error() {
                 Some(libc::ENETUNREACH) | Some(libc::EHOSTUNREACH) => Error::not_found(
                     format!("ping {}", self.dst),
@@ -212,47 +155,25 @@ impl Pinger {
                 return Ok(None);
             }
             let ms = (deadline - now).as_millis().clamp(1, i32::MAX as u128) as i32;
-            let mut pfd = libc::pollfd {
-                fd: self.fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd for the duration of the call.
-            let rc = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if rc < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    return Ok(None);
-                }
-                return Err(Error::os("wait for ICMP echo reply", e, None));
+            match crate::sys::poll::poll_in(&self.fd, ms) {
+                Ok(r) if r.is_empty() => continue,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Ok(None),
+                Err(e) => return Err(Error::os("wait for ICMP echo reply", e, None)),
             }
-            if rc == 0 {
-                continue;
-            }
-            // SAFETY: storage and buf are ours and sized as passed.
-            let mut ss: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-            let mut sl = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            let n = unsafe {
-                libc::recvfrom(
-                    self.fd.as_raw_fd(),
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT,
-                    &mut ss as *mut _ as *mut libc::sockaddr,
-                    &mut sl,
-                )
-            };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                ) {
+            let n = match recv_nonblocking(&self.fd, &mut buf) {
+                Ok(n) => n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                    ) =>
+                {
                     continue;
                 }
-                return Err(Error::os("receive ICMP echo reply", e, None));
-            }
-            let got = buf.get(..n as usize).unwrap_or(&[]);
+                Err(e) => return Err(Error::os("receive ICMP echo reply", e, None)),
+            };
+            let got = buf.get(..n).unwrap_or(&[]);
             let v6 = self.dst.is_ipv6();
             let Some((ttl, icmp)) = parse_reply(got, !self.dgram && !v6, v6) else {
                 continue;

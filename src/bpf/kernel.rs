@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // TODO(issue 8): test helpers move to tests/ (test kit)
 //! Adapting a program compiled for a cooked link type to what the kernel
 //! runs on a SOCK_DGRAM packet socket (`-i any`), as libpcap does before
 //! SO_ATTACH_FILTER (pcap-linux.c `fix_program`/`fix_offset`).

@@ -1,3 +1,4 @@
+#![allow(unsafe_code)] // TODO(issue 8): test helpers move to tests/ (test kit)
 //! Helpers shared by the bpf tests.
 
 use std::path::PathBuf;

@@ -6,6 +6,7 @@
 
 use crate::Result;
 use crate::netlink::LinkKind;
+use crate::netlink::link::{IFF_LOOPBACK, IFF_LOWER_UP, IFF_RUNNING, IFF_UP};
 
 /// One interface as `-D` shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,9 +42,9 @@ pub fn list() -> Result<Vec<Iface>> {
             Iface {
                 index: l.ifindex,
                 name: l.name.clone(),
-                up: l.flags & libc::IFF_UP as u32 != 0,
-                running: l.flags & libc::IFF_RUNNING as u32 != 0,
-                loopback: l.flags & libc::IFF_LOOPBACK as u32 != 0,
+                up: l.flags & IFF_UP != 0,
+                running: l.flags & IFF_RUNNING != 0,
+                loopback: l.flags & IFF_LOOPBACK != 0,
                 kind: l.kind.clone(),
                 master: l.master.map(name_of),
                 peer_ifindex: if veth {
@@ -51,8 +52,7 @@ pub fn list() -> Result<Vec<Iface>> {
                 } else {
                     None
                 },
-                // IFF_LOWER_UP: the carrier.
-                carrier: Some(l.flags & 0x1_0000 != 0),
+                carrier: Some(l.flags & IFF_LOWER_UP != 0),
             }
         })
         .collect();

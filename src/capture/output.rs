@@ -74,8 +74,7 @@ pub fn stdout_file() -> io::Result<File> {
 
 /// Whether fd 1 is a terminal.
 pub fn stdout_is_tty() -> bool {
-    // SAFETY: isatty only inspects the descriptor.
-    unsafe { libc::isatty(1) == 1 }
+    io::IsTerminal::is_terminal(&io::stdout())
 }
 
 /// Builds a file for `-w NAME` (`-` is stdout).
@@ -274,7 +273,7 @@ pub fn netns_description(spec: Option<&str>) -> String {
         Some(Ok(p)) => p.display().to_string(),
         _ => "/proc/self/ns/net".to_string(),
     };
-    let ino = super::sys::netns_inode(&path)
+    let ino = crate::netns::inode(&path)
         .map(|i| format!("net:[{i}]"))
         .unwrap_or_else(|| "net:[?]".into());
     match spec {

@@ -1,42 +1,13 @@
 //! Giving up privileges once the capture is set up: all capabilities by
 //! default, or becoming another user (`-Z user`) as tcpdump does.
 
-use crate::{Error, Result};
-
-const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
-
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: i32,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
+use crate::{Error, Result, sys};
 
 /// Clears the effective, permitted and inheritable capability sets of the
 /// calling thread. Call before spawning threads: they inherit the sets.
 pub fn drop_all_capabilities() -> Result<()> {
-    let mut hdr = CapHeader {
-        version: LINUX_CAPABILITY_VERSION_3,
-        pid: 0,
-    };
-    let data = [CapData::default(); 2];
-    // SAFETY: capset reads one header and two data structs (version 3),
-    // both valid for the duration of the call.
-    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) };
-    if rc != 0 {
-        return Err(Error::last_os(
-            "drop capabilities after opening the capture",
-            None,
-        ));
-    }
-    Ok(())
+    sys::caps::set(&sys::caps::CapSets::default())
+        .map_err(|e| Error::os("drop capabilities after opening the capture", e, None))
 }
 
 /// The effective capability set of this process (from /proc), for tests
@@ -75,29 +46,12 @@ fn lookup_user(name: &str) -> Result<(u32, u32)> {
 /// group, then setgid, then setuid (which clears all capabilities).
 pub fn become_user(name: &str) -> Result<()> {
     let (uid, gid) = lookup_user(name)?;
-    let groups = [gid as libc::gid_t];
-    // SAFETY: setgroups reads one gid_t from a live array.
-    if unsafe { libc::setgroups(1, groups.as_ptr()) } != 0 {
-        return Err(Error::last_os(
-            format!("-Z {name}: setgroups"),
-            Some("CAP_SETGID"),
-        ));
-    }
-    // SAFETY: plain syscalls with integer arguments (musl applies them to
-    // every thread).
-    if unsafe { libc::setgid(gid) } != 0 {
-        return Err(Error::last_os(
-            format!("-Z {name}: setgid({gid})"),
-            Some("CAP_SETGID"),
-        ));
-    }
-    // SAFETY: as above.
-    if unsafe { libc::setuid(uid) } != 0 {
-        return Err(Error::last_os(
-            format!("-Z {name}: setuid({uid})"),
-            Some("CAP_SETUID"),
-        ));
-    }
+    sys::caps::set_groups(&[gid])
+        .map_err(|e| Error::os(format!("-Z {name}: setgroups"), e, Some("CAP_SETGID")))?;
+    sys::caps::set_gid(gid)
+        .map_err(|e| Error::os(format!("-Z {name}: setgid({gid})"), e, Some("CAP_SETGID")))?;
+    sys::caps::set_uid(uid)
+        .map_err(|e| Error::os(format!("-Z {name}: setuid({uid})"), e, Some("CAP_SETUID")))?;
     Ok(())
 }
 

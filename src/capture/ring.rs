@@ -5,17 +5,9 @@
 
 use crate::{Error, Result};
 
-/// `TP_STATUS_*` bits.
-pub mod status {
-    pub const KERNEL: u32 = 0;
-    pub const USER: u32 = 1;
-    pub const COPY: u32 = 1 << 1;
-    pub const LOSING: u32 = 1 << 2;
-    pub const CSUMNOTREADY: u32 = 1 << 3;
-    pub const VLAN_VALID: u32 = 1 << 4;
-    pub const BLK_TMO: u32 = 1 << 5;
-    pub const VLAN_TPID_VALID: u32 = 1 << 6;
-}
+/// `TP_STATUS_*` bits (kernel ABI, kept with the other AF_PACKET
+/// constants).
+pub use crate::sys::packet::status;
 
 fn u16_at(b: &[u8], r: std::ops::Range<usize>) -> u16 {
     let mut a = [0u8; 2];

@@ -9,7 +9,6 @@ use smol::Async;
 use smol::future;
 use std::cell::{Cell, RefCell};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::rc::Rc;
 
 /// Why the capture ended.
@@ -192,7 +191,7 @@ pub fn run(
                     }
                     let _ = wake.readable().await;
                     // Drain the pipe so the next wait blocks.
-                    signals::drain(wake.get_ref().as_raw_fd());
+                    signals::drain(wake.get_ref());
                 }
             },
         ))),

@@ -19,8 +19,7 @@
 use super::tcpdump::{self, Options};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
-use crate::netlink::{LinkKind, Socket};
-use crate::trace::fib::Fib;
+use crate::netlink::{LinkKind, RouteQuery, Socket};
 use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
 use crate::{Error, Result};
@@ -317,21 +316,24 @@ fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Options, user: &str) -> Re
 /// /proc/*/ns/net: (path, label, interface with the address).
 fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
     let found = crate::netns::discover()?;
-    for ns in found.namespaces.iter().filter(|n| !n.current) {
-        let holder = crate::netns::run_in(&ns.path, || {
-            let mut nl = Socket::open()?;
-            let Some(a) = nl.addresses()?.into_iter().find(|a| a.addr == ip) else {
-                return Ok(None);
-            };
-            Ok(nl
-                .links()?
-                .into_iter()
-                .find(|l| l.ifindex == a.ifindex)
-                .map(|l| l.name))
-        });
-        if let Ok(Some(ifname)) = holder {
-            return Ok((ns.path.clone(), ns.label(), ifname));
-        }
+    let candidates: Vec<_> = found.namespaces.iter().filter(|n| !n.current).collect();
+    let paths: Vec<&std::path::Path> = candidates.iter().map(|n| n.path.as_path()).collect();
+    // Namespaces that cannot be entered or read are skipped: the error
+    // below says what was searched.
+    let (hit, _) = crate::netns::find_in_each(&paths, |_| {
+        let mut nl = Socket::open()?;
+        let Some(a) = nl.addresses()?.into_iter().find(|a| a.addr == ip) else {
+            return Ok(None);
+        };
+        Ok(nl
+            .links()?
+            .into_iter()
+            .find(|l| l.ifindex == a.ifindex)
+            .map(|l| l.name))
+    });
+    if let Some((i, ifname)) = hit {
+        let ns = candidates[i];
+        return Ok((ns.path.clone(), ns.label(), ifname));
     }
     let mut e = Error::not_found(
         format!("the network namespace of pod {ip}"),
@@ -408,7 +410,12 @@ fn pod_egress(loc: &Location, hops: &mut Vec<Hop>) {
     } else {
         IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
     };
-    let Ok(route) = Fib::open().and_then(|mut f| f.forward(probe, Some(loc.ip), iif)) else {
+    let q = RouteQuery {
+        src: Some(loc.ip),
+        iif,
+        ..RouteQuery::to(probe)
+    };
+    let Ok(route) = Socket::open().and_then(|mut nl| nl.route(&q)) else {
         return;
     };
     let Some(oif) = route.oif else {

@@ -184,22 +184,14 @@ fn fmt_ms(d: Duration) -> String {
     }
 }
 
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
-}
-
 fn ping_cmd(a: PingArgs) -> Result<i32> {
     let ip = parse_ip(&a.ip)?;
     let wait = secs(a.timeout, "-W")?;
     let interval = secs(a.interval, "-i")?;
     let p = crate::ping::Pinger::open(ip)?;
-    // SAFETY: installs an async-signal-safe handler that only stores an
-    // atomic, so Ctrl-C prints the statistics as iputils does.
-    unsafe {
-        libc::signal(libc::SIGINT, on_sigint as *const () as libc::sighandler_t);
-    }
+    // Ctrl-C prints the statistics, as iputils does; without the handler
+    // it only ends the process, so a failure to install it is not fatal.
+    let _ = crate::sys::signal::catch_interrupt();
     let header = match ip {
         IpAddr::V4(_) => format!(
             "PING {ip} ({ip}) {}({}) bytes of data.\n",
@@ -215,7 +207,7 @@ fn ping_cmd(a: PingArgs) -> Result<i32> {
     let mut outstanding: HashMap<u16, Instant> = HashMap::new();
     let mut seq: u16 = 0;
     let mut last_send = start;
-    let stop = || INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst);
+    let stop = crate::sys::signal::interrupted;
     while !stop() {
         let done_sending = a.count.is_some_and(|c| sent >= c);
         if done_sending && outstanding.is_empty() {

@@ -466,10 +466,9 @@ fn native_linktype(iface: &str) -> Result<LinkType> {
     if iface == "any" {
         return Ok(LinkType::LinuxSll);
     }
-    use std::os::fd::AsRawFd;
-    let ctl = capture::sys::ioctl_socket()?;
-    capture::sys::if_index(ctl.as_raw_fd(), iface)?;
-    let hatype = capture::sys::if_hatype(ctl.as_raw_fd(), iface)?;
+    let ctl = crate::sys::socket::ioctl_socket()?;
+    crate::sys::socket::if_index(&ctl, iface)?;
+    let hatype = crate::sys::socket::if_hatype(&ctl, iface)?;
     Ok(LinkType::from_arphrd(hatype).unwrap_or(LinkType::LinuxSll))
 }
 
@@ -757,7 +756,7 @@ fn read_file(name: &str, o: &Options, path: &str) -> Result<i32> {
                 }
             }
             let pkttype = match m.direction {
-                Some(2) => Some(capture::PACKET_OUTGOING),
+                Some(2) => Some(u8::from(crate::wire::PacketType::Outgoing)),
                 Some(1) => Some(0),
                 _ => None,
             };

@@ -34,6 +34,7 @@ pub const IFLA_BRPORT_NO: u16 = 18;
 pub const IFF_UP: u32 = 0x1;
 pub const IFF_LOOPBACK: u32 = 0x8;
 pub const IFF_POINTOPOINT: u32 = 0x10;
+pub const IFF_RUNNING: u32 = 0x40;
 pub const IFF_NOARP: u32 = 0x80;
 pub const IFF_LOWER_UP: u32 = 0x10000;
 

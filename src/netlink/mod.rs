@@ -19,12 +19,13 @@ pub mod wire;
 
 pub use link::{Address, Link, LinkKind, Vxlan};
 pub use neigh::Neigh;
-pub use route::{Route, RouteType};
+pub use route::{Route, RouteQuery, RouteType};
 
 use crate::{Error, Result};
 use neli::consts::socket::{Msg, NlFamily};
 use neli::socket::NlSocket;
 use neli::utils::Groups;
+use route::ip_bytes;
 use std::net::IpAddr;
 use wire::{Messages, Request};
 
@@ -121,33 +122,27 @@ impl Socket {
         } else {
             0
         };
-        self.route_lookup(dst, flags)
+        self.route(&RouteQuery::to(dst).flags(flags))
     }
 
     /// The FIB entry that matches `dst` (`ip route get fibmatch`): the
     /// configured route with its real prefix length, not the cached clone.
     pub fn route_fib_match(&mut self, dst: IpAddr) -> Result<Route> {
-        self.route_lookup(dst, route::RTM_F_FIB_MATCH | route::RTM_F_LOOKUP_TABLE)
+        self.route(&RouteQuery::to(dst).flags(route::RTM_F_FIB_MATCH | route::RTM_F_LOOKUP_TABLE))
     }
 
-    /// RTM_GETROUTE for `dst` with request `rtm_flags`.
-    pub fn route_lookup(&mut self, dst: IpAddr, flags: u32) -> Result<Route> {
-        let (fam, len, bytes) = ip_bytes(dst);
-        let req = Request::new(wire::RTM_GETROUTE, 0, &wire::fixed::rtmsg(fam, len, flags))
-            .attr(route::RTA_DST, &bytes);
+    /// The route the kernel picks for `q` (RTM_GETROUTE): the one lookup
+    /// every route question goes through.
+    pub fn route(&mut self, q: &RouteQuery) -> Result<Route> {
+        let what = format!("route lookup for {}", q.dst);
         let mut out = None;
-        self.transact(&format!("route lookup for {dst}"), req, false, |t, p| {
+        self.transact(&what, q.request(), false, |t, p| {
             if t == wire::RTM_NEWROUTE && out.is_none() {
                 out = Some(Route::parse(p)?);
             }
             Ok(())
         })?;
-        out.ok_or_else(|| {
-            Error::format(
-                format!("route lookup for {dst}"),
-                "the kernel answered without a route",
-            )
-        })
+        out.ok_or_else(|| Error::format(what, "the kernel answered without a route"))
     }
 
     /// Sends a dump request and parses every reply message of type `want`.
@@ -431,13 +426,6 @@ impl Socket {
             Ok(())
         })?;
         Ok(out.filter(|&id| id >= 0))
-    }
-}
-
-fn ip_bytes(ip: IpAddr) -> (u8, u8, Vec<u8>) {
-    match ip {
-        IpAddr::V4(a) => (AF_INET, 32, a.octets().to_vec()),
-        IpAddr::V6(a) => (AF_INET6, 128, a.octets().to_vec()),
     }
 }
 

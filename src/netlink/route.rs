@@ -1,6 +1,6 @@
 //! Routes (`struct rtmsg` + RTA_* attributes), as `ip route get` reads them.
 
-use super::wire::{Attrs, split_fixed};
+use super::wire::{self, Attrs, Request, split_fixed};
 use crate::Result;
 use std::net::IpAddr;
 
@@ -73,6 +73,118 @@ impl RouteType {
             RouteType::Xresolve => "xresolve",
             RouteType::Unknown(_) => "unknown",
         }
+    }
+}
+
+/// One RTM_GETROUTE question, as `ip route get DST from SRC iif DEV oif
+/// DEV mark M` asks it: a real FIB lookup, so policy rules on the source,
+/// the input interface and the firewall mark all count (AWS VPC CNI, for
+/// one, routes each pod through its own ENI with `from POD lookup TABLE`
+/// rules that a lookup of the destination alone never reaches). With
+/// `iif` it is the forwarding decision for a packet arriving there, which
+/// fails when the kernel would not forward it (no route, forwarding off,
+/// martian source).
+///
+/// ```
+/// use podcap::netlink::RouteQuery;
+/// let q = RouteQuery::to("10.0.0.1".parse().unwrap())
+///     .from("10.244.0.21".parse().unwrap())
+///     .iif(5)
+///     .mark(0x4000);
+/// assert_eq!(q.iif, Some(5));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteQuery {
+    pub dst: IpAddr,
+    /// Ignored unless of `dst`'s family.
+    pub src: Option<IpAddr>,
+    /// Input interface (ifindex).
+    pub iif: Option<u32>,
+    /// Output interface (ifindex).
+    pub oif: Option<u32>,
+    /// Firewall mark (`fwmark` rules).
+    pub mark: Option<u32>,
+    /// Request `rtm_flags` ([`RTM_F_LOOKUP_TABLE`], [`RTM_F_FIB_MATCH`]).
+    pub flags: u32,
+}
+
+impl RouteQuery {
+    /// Where a packet to `dst` goes, nothing else given.
+    pub fn to(dst: IpAddr) -> RouteQuery {
+        RouteQuery {
+            dst,
+            src: None,
+            iif: None,
+            oif: None,
+            mark: None,
+            flags: 0,
+        }
+    }
+
+    pub fn from(self, src: IpAddr) -> RouteQuery {
+        RouteQuery {
+            src: Some(src),
+            ..self
+        }
+    }
+
+    pub fn iif(self, ifindex: u32) -> RouteQuery {
+        RouteQuery {
+            iif: Some(ifindex),
+            ..self
+        }
+    }
+
+    pub fn oif(self, ifindex: u32) -> RouteQuery {
+        RouteQuery {
+            oif: Some(ifindex),
+            ..self
+        }
+    }
+
+    pub fn mark(self, mark: u32) -> RouteQuery {
+        RouteQuery {
+            mark: Some(mark),
+            ..self
+        }
+    }
+
+    pub fn flags(self, flags: u32) -> RouteQuery {
+        RouteQuery { flags, ..self }
+    }
+
+    /// The RTM_GETROUTE request (sequence number added by
+    /// [`Request::finish`]).
+    pub fn request(&self) -> Request {
+        let (fam, len, d) = ip_bytes(self.dst);
+        let mut fixed = wire::fixed::rtmsg(fam, len, self.flags);
+        let src = self.src.filter(|s| s.is_ipv4() == self.dst.is_ipv4());
+        if let Some(s) = src {
+            // rtm_src_len: the source is one address, not a prefix.
+            fixed[2] = ip_bytes(s).1;
+        }
+        let mut req = Request::new(wire::RTM_GETROUTE, 0, &fixed).attr(RTA_DST, &d);
+        if let Some(s) = src {
+            req = req.attr(RTA_SRC, &ip_bytes(s).2);
+        }
+        for (kind, v) in [
+            (RTA_IIF, self.iif),
+            (RTA_OIF, self.oif),
+            (RTA_MARK, self.mark),
+        ] {
+            if let Some(v) = v {
+                req = req.attr(kind, &v.to_ne_bytes());
+            }
+        }
+        req
+    }
+}
+
+/// (family, address length in bits, bytes) of `ip`.
+pub(super) fn ip_bytes(ip: IpAddr) -> (u8, u8, Vec<u8>) {
+    match ip {
+        IpAddr::V4(a) => (super::AF_INET, 32, a.octets().to_vec()),
+        IpAddr::V6(a) => (super::AF_INET6, 128, a.octets().to_vec()),
     }
 }
 
@@ -214,5 +326,50 @@ mod tests {
         assert_eq!(r.rtype, RouteType::Unicast);
         assert!(r.flags & RTM_F_CLONED != 0);
         assert!(Route::parse(&b[..5]).is_err());
+    }
+
+    #[test]
+    fn request_bytes() {
+        let b = RouteQuery::to("192.168.56.1".parse().unwrap())
+            .from("192.168.56.100".parse().unwrap())
+            .iif(5)
+            .request()
+            .finish(7);
+        // nlmsghdr 16 + rtmsg 12 + three 8-byte attributes.
+        assert_eq!(b.len(), 16 + 12 + 3 * 8);
+        assert_eq!(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]), 52);
+        assert_eq!(u16::from_ne_bytes([b[4], b[5]]), wire::RTM_GETROUTE);
+        assert_eq!(u32::from_ne_bytes([b[8], b[9], b[10], b[11]]), 7);
+        assert_eq!(&b[16..19], &[super::super::AF_INET, 32, 32]);
+        assert_eq!(&b[28..36], &[8, 0, 1, 0, 192, 168, 56, 1]);
+        assert_eq!(&b[36..44], &[8, 0, 2, 0, 192, 168, 56, 100]);
+        assert_eq!(&b[44..48], &[8, 0, 3, 0]);
+        assert_eq!(u32::from_ne_bytes([b[48], b[49], b[50], b[51]]), 5);
+        // A source of the other family is left out.
+        let b = RouteQuery::to("fd00::1".parse().unwrap())
+            .from("10.0.0.1".parse().unwrap())
+            .request()
+            .finish(1);
+        assert_eq!(b.len(), 16 + 12 + 20);
+        assert_eq!(b[18], 0);
+    }
+
+    #[test]
+    fn request_with_oif_mark_and_flags() {
+        let b = RouteQuery::to("10.0.0.1".parse().unwrap())
+            .oif(3)
+            .mark(0x4000)
+            .flags(RTM_F_LOOKUP_TABLE)
+            .request()
+            .finish(1);
+        assert_eq!(b.len(), 16 + 12 + 3 * 8);
+        assert_eq!(
+            u32::from_ne_bytes([b[24], b[25], b[26], b[27]]),
+            RTM_F_LOOKUP_TABLE
+        );
+        assert_eq!(&b[36..40], &[8, 0, RTA_OIF as u8, 0]);
+        assert_eq!(u32::from_ne_bytes([b[40], b[41], b[42], b[43]]), 3);
+        assert_eq!(&b[44..48], &[8, 0, RTA_MARK as u8, 0]);
+        assert_eq!(u32::from_ne_bytes([b[48], b[49], b[50], b[51]]), 0x4000);
     }
 }

@@ -1,8 +1,7 @@
 //! Finding and entering network namespaces.
 
-use crate::{Error, Result};
+use crate::{Error, Result, sys};
 use std::fs::File;
-use std::os::fd::AsRawFd;
 
 /// Resolves `spec` to a namespace file: a path (`/run/netns/x`,
 /// `/proc/123/ns/net`), a bare name in `/run/netns` or `/var/run/netns`,
@@ -40,16 +39,41 @@ pub fn enter(spec: &str) -> Result<()> {
             Some("CAP_SYS_ADMIN"),
         )
     })?;
-    // SAFETY: setns takes a valid open fd, which `f` owns for the duration
-    // of the call; CLONE_NEWNET makes the kernel check that it is a net ns.
-    let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
-    if rc != 0 {
-        return Err(Error::last_os(
+    sys::ns::setns_net(&f).map_err(|e| {
+        Error::os(
             format!("enter network namespace {}", path.display()),
+            e,
             Some("CAP_SYS_ADMIN"),
-        ));
-    }
-    Ok(())
+        )
+    })
+}
+
+/// Runs `f` with the calling thread inside network namespace `spec` (see
+/// [`resolve`]; `None`: where it is), then returns the thread to the
+/// namespace it was in. Sockets created by `f` stay bound to `spec`'s
+/// namespace.
+pub fn within<T>(spec: Option<&str>, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    let Some(spec) = spec else { return f() };
+    let home = File::open("/proc/thread-self/ns/net")
+        .or_else(|_| File::open("/proc/self/ns/net"))
+        .map_err(|e| Error::os("open the current network namespace", e, None))?;
+    enter(spec)?;
+    let r = f();
+    sys::ns::setns_net(&home).map_err(|e| {
+        Error::os(
+            "return to the original network namespace",
+            e,
+            Some("CAP_SYS_ADMIN"),
+        )
+    })?;
+    r
+}
+
+/// The inode number of a network namespace file, as `ip netns identify`
+/// and `lsns` show it.
+pub fn inode(path: &str) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| m.ino())
 }
 
 /// One network namespace found on this machine.
@@ -205,15 +229,7 @@ pub struct Discovery {
 }
 
 fn is_nsfs(p: &std::path::Path) -> bool {
-    const NSFS_MAGIC: i64 = 0x6e73_6673;
-    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()) else {
-        return false;
-    };
-    // SAFETY: statfs writes into a zeroed struct we own; `c` is a valid
-    // NUL-terminated path for the duration of the call.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    let rc = unsafe { libc::statfs(c.as_ptr(), &mut st) };
-    rc == 0 && st.f_type as i64 == NSFS_MAGIC
+    sys::ns::fs_type(p).is_ok_and(|t| t == sys::ns::NSFS_MAGIC)
 }
 
 /// Runs `f` inside the network namespace at `path` on a dedicated thread,
@@ -236,15 +252,14 @@ pub fn run_in<T: Send>(path: &std::path::Path, f: impl FnOnce() -> Result<T> + S
     })?;
     std::thread::scope(|s| {
         let h = s.spawn(|| {
-            // SAFETY: `ns` is an open namespace fd that outlives this call;
-            // setns only affects this freshly spawned thread.
-            let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
-            if rc != 0 {
-                return Err(Error::last_os(
+            // setns only moves this freshly spawned thread.
+            sys::ns::setns_net(&ns).map_err(|e| {
+                Error::os(
                     format!("enter network namespace {}", path.display()),
+                    e,
                     Some("CAP_SYS_ADMIN"),
-                ));
-            }
+                )
+            })?;
             f()
         });
         h.join().unwrap_or_else(|_| {
@@ -282,12 +297,11 @@ pub fn find_in_each<T: Send>(
                         continue;
                     }
                 };
-                // SAFETY: `ns` is an open namespace fd for the duration of
-                // the call; setns only moves this worker thread.
-                let rc = unsafe { libc::setns(ns.as_raw_fd(), libc::CLONE_NEWNET) };
-                if rc != 0 {
-                    errors.push(Error::last_os(
+                // setns only moves this worker thread.
+                if let Err(e) = sys::ns::setns_net(&ns) {
+                    errors.push(Error::os(
                         format!("enter network namespace {}", path.display()),
+                        e,
                         Some("CAP_SYS_ADMIN"),
                     ));
                     continue;
@@ -359,6 +373,15 @@ mod tests {
         .unwrap();
         assert_ne!(inside, before);
         assert_eq!(current_id().unwrap(), before);
+        // `within` moves the calling thread there and back.
+        assert_eq!(within(Some(&name), current_id).unwrap(), inside);
+        assert_eq!(current_id().unwrap(), before);
+        assert_eq!(within(None, current_id).unwrap(), before);
+        assert_eq!(
+            inode(&path.display().to_string()),
+            Some(inside.1),
+            "the inode is the namespace's identity"
+        );
         // A fresh namespace holds only `lo`.
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].name, "lo");

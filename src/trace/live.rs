@@ -9,15 +9,14 @@
 //! underlay.
 
 use super::correlate::{Config, Correlator, Dir, Expect, HopMask, Nanos, Record, Summary};
-use super::fib::Fib;
 use super::identity::{Flow, IdentityConfig, Transport, identify};
 use super::report::{clock, path_line, write_summary};
 use super::{Hop, Role};
 use crate::capture::output::{FileFormat, OutIface, OutPacket, Output, OutputConfig};
 use crate::capture::{self, Source, SourceConfig, Stats, signals};
 use crate::decode::{Meta, PrintOptions, Printer};
-use crate::netlink::Socket;
 use crate::netlink::route::RouteType;
+use crate::netlink::{RouteQuery, Socket};
 use crate::pcap::writer::Precision;
 use crate::{Error, Result};
 use smol::{Async, Timer, future};
@@ -27,7 +26,7 @@ use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
@@ -89,7 +88,7 @@ pub struct PathOutcome {
 /// peer address.
 pub struct RouteExpect {
     nl: Option<Socket>,
-    fib: Option<Fib>,
+    fib: Option<Socket>,
     pod: IpAddr,
     /// Where the pod's packets enter the node's IP forwarding: the bridge,
     /// or the host veth of a routed pod.
@@ -108,7 +107,7 @@ impl RouteExpect {
             .map(|h| h.ifindex);
         RouteExpect {
             nl: Socket::open().ok(),
-            fib: Fib::open().ok(),
+            fib: Socket::open().ok(),
             pod,
             iif,
             roles: hops.iter().map(|h| (h.role, h.ifindex)).collect(),
@@ -137,7 +136,12 @@ impl RouteExpect {
     fn route(&mut self, peer: IpAddr, dir: Dir) -> Option<crate::netlink::Route> {
         if dir == Dir::Out {
             if let Some(f) = self.fib.as_mut() {
-                if let Ok(r) = f.forward(peer, Some(self.pod), self.iif) {
+                let q = RouteQuery {
+                    src: Some(self.pod),
+                    iif: self.iif,
+                    ..RouteQuery::to(peer)
+                };
+                if let Ok(r) = f.route(&q) {
                     return Some(r);
                 }
             }
@@ -390,7 +394,7 @@ fn write_io(r: io::Result<()>) -> std::result::Result<(), Event> {
 fn netns_description(hop: &Hop) -> String {
     match &hop.netns {
         Some(p) => {
-            let ino = capture::sys::netns_inode(&p.display().to_string())
+            let ino = crate::netns::inode(&p.display().to_string())
                 .map(|i| format!(" (net:[{i}])"))
                 .unwrap_or_default();
             format!("{}: netns {}{ino}", hop.label, p.display())
@@ -607,7 +611,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
                     return Ok(false);
                 }
                 let _ = wake.readable().await;
-                signals::drain(wake.get_ref().as_raw_fd());
+                signals::drain(wake.get_ref());
             }
         },
     )));

@@ -10,15 +10,12 @@
 //! - [`report`]: the lines a person reads (one packet's hops and delays,
 //!   the summary per hop and per gap).
 //!
-//! - [`fib`]: the kernel's forwarding decision for the pod's packets
-//!   (source-based policy routing included);
 //! - [`live`]: `capture --path` itself: one capture per hop, read at once,
 //!   fed to the correlator, printed.
 //!
 //! All but [`live`] is pure logic, tested on literal frames.
 
 pub mod correlate;
-pub mod fib;
 pub mod identity;
 pub mod live;
 pub mod report;

@@ -1,0 +1,552 @@
+//! Opening a capture: the configuration, the packet socket and its ring,
+//! the kernel and user-space filters, waiting for blocks, and the
+//! kernel's counters.
+
+use super::batch::{Batch, Names, Shaper};
+use crate::bpf::{Insn, op};
+use crate::linktype::LinkType;
+use crate::sys::mmap::Mmap;
+use crate::sys::packet::{self, TpacketReq3};
+use crate::wire::PacketType;
+use crate::{Error, Result, sys};
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::Arc;
+
+/// tcpdump's default snap length.
+pub const DEFAULT_SNAPLEN: u32 = 262_144;
+/// Ring size when `-B` is not given (libpcap uses 2 MiB; a little more
+/// absorbs bursts on busy nodes).
+pub const DEFAULT_BUFFER: usize = 4 << 20;
+
+/// Which packets to keep by direction (`-Q`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    In,
+    Out,
+    #[default]
+    InOut,
+}
+
+impl Direction {
+    /// From `-Q`'s argument.
+    pub fn parse(s: &str) -> Result<Direction> {
+        match s {
+            "in" => Ok(Direction::In),
+            "out" => Ok(Direction::Out),
+            "inout" => Ok(Direction::InOut),
+            _ => Err(Error::usage(format!(
+                "-Q {s}: direction must be in, out or inout"
+            ))),
+        }
+    }
+
+    /// Whether a packet of `pkttype` (a [`PacketType`] number) is kept.
+    pub(super) fn keeps(self, pkttype: u8) -> bool {
+        let outgoing = PacketType::from(pkttype) == PacketType::Outgoing;
+        match self {
+            Direction::InOut => true,
+            Direction::In => !outgoing,
+            Direction::Out => outgoing,
+        }
+    }
+}
+
+/// What to capture and how. `Default` is tcpdump's: snap length 262144,
+/// promiscuous, both directions, no filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceConfig {
+    /// Interface name, or `any` for every interface (cooked headers).
+    pub iface: String,
+    /// Network namespace to open the socket in (path, name in /run/netns,
+    /// or PID; see [`crate::netns::resolve`]). The calling thread returns
+    /// to its own namespace afterwards.
+    pub netns: Option<String>,
+    pub snaplen: u32,
+    /// pcap-filter(7) expression; empty accepts everything.
+    pub filter: String,
+    pub promisc: bool,
+    pub direction: Direction,
+    /// Ring size in bytes (`-B` is KiB).
+    pub buffer_size: usize,
+    /// Hand packets over within about a millisecond (`--immediate-mode`,
+    /// `-U`), instead of within [`DEFAULT_BLOCK_TIMEOUT_MS`] (see
+    /// [`Tuning`]).
+    pub immediate: bool,
+    /// Requested link type (`-y`). `None`: the interface's own, or
+    /// LINUX_SLL for `any`. LINUX_SLL/LINUX_SLL2 work on any interface.
+    pub linktype: Option<LinkType>,
+    /// Run the filter optimizer (`-O` turns it off).
+    pub optimize: bool,
+    /// Extra UDP ports the `vxlan` filter keyword matches.
+    pub vxlan_ports: Vec<u16>,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        SourceConfig {
+            iface: "any".into(),
+            netns: None,
+            snaplen: DEFAULT_SNAPLEN,
+            filter: String::new(),
+            promisc: true,
+            direction: Direction::InOut,
+            buffer_size: DEFAULT_BUFFER,
+            immediate: false,
+            linktype: None,
+            optimize: true,
+            vxlan_ports: Vec::new(),
+        }
+    }
+}
+
+/// Kernel counters, accumulated since the socket was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Packets the kernel filter accepted, including those then dropped
+    /// ("packets received by filter").
+    pub received: u64,
+    /// Packets accepted but dropped because the ring was full ("packets
+    /// dropped by kernel").
+    pub dropped: u64,
+    /// Times the ring was frozen (full) by the kernel.
+    pub freezes: u64,
+}
+
+/// An open capture: a packet socket with its mapped ring.
+#[derive(Debug)]
+pub struct Source {
+    map: Mmap,
+    fd: OwnedFd,
+    /// The ring block to look at next.
+    cur: usize,
+    shaper: Shaper,
+    name: String,
+    ifindex: u32,
+    netns: Option<String>,
+    totals: Stats,
+    names: Names,
+}
+
+/// Block timeout of [`Source::open`] without `immediate`.
+pub const DEFAULT_BLOCK_TIMEOUT_MS: u32 = 4;
+
+/// Ring knobs beyond [`SourceConfig`], for [`Source::open_tuned`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tuning {
+    /// How long the kernel may keep a part-filled block before handing it
+    /// over (`None`: 1 ms if `immediate`, else
+    /// [`DEFAULT_BLOCK_TIMEOUT_MS`]). Short timeouts hand over half-empty
+    /// blocks and so shrink how many packets the ring can absorb; long ones
+    /// delay packets. tcpdump mode uses 50 ms unless `-U`.
+    pub block_timeout_ms: Option<u32>,
+}
+
+fn ring_geometry(buffer: usize, immediate: bool) -> TpacketReq3 {
+    let page = sys::mmap::page_size();
+    // A block holds a whole 64 KiB GSO packet plus headers; smaller rings
+    // (`-B`) shrink the block so there are still at least two.
+    let mut block = 128 << 10;
+    while block > page && block * 2 > buffer {
+        block /= 2;
+    }
+    let nr = (buffer / block).max(2);
+    TpacketReq3 {
+        block_size: block as u32,
+        block_nr: nr as u32,
+        // TPACKET_V3 packs frames of any size; frame_size only has to
+        // divide the block.
+        frame_size: block as u32,
+        frame_nr: nr as u32,
+        retire_blk_tov: if immediate {
+            1
+        } else {
+            DEFAULT_BLOCK_TIMEOUT_MS
+        },
+        sizeof_priv: 0,
+        feature_req_word: 0,
+    }
+}
+
+/// Accepts everything, keeping `snaplen` bytes.
+fn accept_all(snaplen: u32) -> Vec<Insn> {
+    vec![Insn::stmt(op::RET | op::K, snaplen.max(1))]
+}
+
+/// The kernel program and the user-space one (if the kernel cannot run it).
+fn build_filters(cfg: &SourceConfig, linktype: LinkType) -> Result<(Vec<Insn>, Option<Vec<Insn>>)> {
+    if cfg.filter.trim().is_empty() {
+        return Ok((accept_all(u32::MAX), None));
+    }
+    let opts = crate::filter::Options {
+        linktype,
+        optimize: cfg.optimize,
+        snaplen: cfg.snaplen,
+        netmask: None,
+        linux_ext: true,
+        vxlan_ports: cfg.vxlan_ports.clone(),
+    };
+    let prog = crate::filter::compile(&cfg.filter, &opts)?;
+    match linktype {
+        LinkType::LinuxSll | LinkType::LinuxSll2 => {
+            match crate::bpf::kernel::cooked_to_kernel(&prog, linktype) {
+                Some(k) => Ok((k, None)),
+                None => Ok((accept_all(u32::MAX), Some(prog))),
+            }
+        }
+        _ => Ok((prog, None)),
+    }
+}
+
+impl Source {
+    /// Opens a capture as `cfg` says: resolves the interface and its link
+    /// type, creates the socket (in `cfg.netns` if given), maps the ring,
+    /// attaches the filter. Needs CAP_NET_RAW (and CAP_SYS_ADMIN for a
+    /// netns); the error then says so and how to grant it.
+    pub fn open(cfg: &SourceConfig) -> Result<Source> {
+        Source::open_tuned(cfg, &Tuning::default())
+    }
+
+    /// [`Source::open`] with ring knobs.
+    pub fn open_tuned(cfg: &SourceConfig, tuning: &Tuning) -> Result<Source> {
+        crate::netns::within(cfg.netns.as_deref(), || Source::open_here(cfg, tuning))
+    }
+
+    fn open_here(cfg: &SourceConfig, tuning: &Tuning) -> Result<Source> {
+        let ctl = sys::socket::ioctl_socket()?;
+        let any = cfg.iface == "any";
+        let (ifindex, native) = if any {
+            (0, None)
+        } else {
+            let idx = sys::socket::if_index(&ctl, &cfg.iface)?;
+            let hatype = sys::socket::if_hatype(&ctl, &cfg.iface)?;
+            (idx, LinkType::from_arphrd(hatype))
+        };
+        let linktype = match (cfg.linktype, any, native) {
+            (Some(l @ (LinkType::LinuxSll | LinkType::LinuxSll2)), _, _) => l,
+            (Some(l), true, _) => {
+                return Err(Error::unsupported(
+                    format!("-y {} on `any`", l.name()),
+                    "the `any` device only has cooked link types",
+                )
+                .hint("use -y LINUX_SLL or -y LINUX_SLL2"));
+            }
+            (Some(l), false, Some(n)) if l != n => {
+                return Err(Error::unsupported(
+                    format!("-y {} on {}", l.name(), cfg.iface),
+                    format!("the interface's link type is {}", n.name()),
+                )
+                .hint(format!(
+                    "use -y {}, LINUX_SLL or LINUX_SLL2 (`-L` lists them)",
+                    n.name()
+                )));
+            }
+            (_, true, _) => LinkType::LinuxSll,
+            (_, false, Some(n)) => n,
+            // Link types podcap has no name for are captured cooked, as
+            // libpcap does for unknown ARPHRD_ types.
+            (_, false, None) => LinkType::LinuxSll,
+        };
+        let cooked = matches!(linktype, LinkType::LinuxSll | LinkType::LinuxSll2);
+        let (kernel_prog, user_filter) = build_filters(cfg, linktype)?;
+
+        // Protocol 0: the socket receives nothing until bound, so nothing
+        // can arrive before the reject-all filter is in place.
+        let ty = if cooked {
+            libc::SOCK_DGRAM
+        } else {
+            libc::SOCK_RAW
+        };
+        let fd = packet::socket(ty, 0)
+            .map_err(|e| Error::os("open an AF_PACKET socket", e, Some("CAP_NET_RAW")))?;
+        packet::set_tpacket_v3(&fd).map_err(|e| {
+            Error::os("select TPACKET_V3 on the packet socket", e, None)
+                .hint("podcap needs Linux 3.2 or later")
+        })?;
+        if cfg.direction == Direction::In {
+            // Linux >= 4.20; older kernels still get the user-space check.
+            let _ = packet::ignore_outgoing(&fd);
+        }
+        let mut req = ring_geometry(cfg.buffer_size, cfg.immediate);
+        if let Some(ms) = tuning.block_timeout_ms {
+            req.retire_blk_tov = ms.max(1);
+        }
+        packet::set_rx_ring(&fd, &req).map_err(|e| {
+            Error::os(
+                format!(
+                    "create a {} KiB capture ring ({} blocks of {} KiB)",
+                    (req.block_size as usize * req.block_nr as usize) >> 10,
+                    req.block_nr,
+                    req.block_size >> 10
+                ),
+                e,
+                Some("CAP_NET_RAW"),
+            )
+            .hint("ask for a smaller buffer with -B (KiB)")
+        })?;
+        let map = Mmap::ring(&fd, req.block_size as usize, req.block_nr as usize)
+            .map_err(|e| Error::os("map the capture ring", e, None).hint("try a smaller -B"))?;
+
+        sys::socket::attach_filter(&fd, &[Insn::stmt(op::RET | op::K, 0)])
+            .map_err(|e| Error::os("attach the reject-all filter", e, Some("CAP_NET_RAW")))?;
+        packet::bind(&fd, ifindex).map_err(|e| {
+            Error::os(
+                format!("bind the packet socket to {}", cfg.iface),
+                e,
+                Some("CAP_NET_RAW"),
+            )
+        })?;
+        if cfg.promisc && !any {
+            packet::add_promisc(&fd, ifindex).map_err(|e| {
+                Error::os(
+                    format!("put {} in promiscuous mode", cfg.iface),
+                    e,
+                    Some("CAP_NET_RAW"),
+                )
+                .hint("use -p to capture without promiscuous mode")
+            })?;
+        }
+
+        let mut src = Source {
+            map,
+            fd,
+            cur: 0,
+            shaper: Shaper {
+                linktype,
+                cooked,
+                snaplen: cfg.snaplen.max(1),
+                direction: cfg.direction,
+                user_filter,
+                head: [0; 32],
+                scratch: Vec::new(),
+                malformed: 0,
+            },
+            name: cfg.iface.clone(),
+            ifindex,
+            netns: cfg.netns.clone(),
+            totals: Stats::default(),
+            names: Names::new(ctl),
+        };
+        // Drain whatever the reject-all filter let through (nothing, by
+        // construction) and zero the kernel's counters, then attach the
+        // real program.
+        src.drain();
+        let _ = packet::statistics(&src.fd);
+        if let Err(e) = sys::socket::attach_filter(&src.fd, &kernel_prog) {
+            // The kernel refused the program (too long, or a load it does
+            // not allow): filter in user space, as libpcap does.
+            if src.shaper.user_filter.is_none() && !cooked {
+                src.shaper.user_filter = Some(kernel_prog);
+                sys::socket::attach_filter(&src.fd, &accept_all(u32::MAX))
+                    .map_err(|e2| Error::os("attach the capture filter", e2, None))?;
+            } else {
+                return Err(Error::os("attach the capture filter", e, None));
+            }
+        }
+        Ok(src)
+    }
+
+    fn drain(&mut self) {
+        while let Some(b) = self.next_batch() {
+            drop(b);
+        }
+    }
+
+    /// The interface name as configured (`any` for all).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The interface index (0 for `any`).
+    pub fn ifindex(&self) -> u32 {
+        self.ifindex
+    }
+
+    /// The network namespace the socket lives in, as given.
+    pub fn netns(&self) -> Option<&str> {
+        self.netns.as_deref()
+    }
+
+    /// The link type of the packets this source returns.
+    pub fn linktype(&self) -> LinkType {
+        self.shaper.linktype
+    }
+
+    pub fn snaplen(&self) -> u32 {
+        self.shaper.snaplen
+    }
+
+    /// Whether the filter runs in user space (the kernel could not take it).
+    pub fn filters_in_user_space(&self) -> bool {
+        self.shaper.user_filter.is_some()
+    }
+
+    /// Frames the ring held that did not parse (kernel/podcap mismatch);
+    /// expected to stay 0.
+    pub fn malformed(&self) -> u64 {
+        self.shaper.malformed
+    }
+
+    /// Name of interface `ifindex` in the source's namespace (cached).
+    pub fn ifname(&self, ifindex: u32) -> Option<Arc<str>> {
+        self.names.get(ifindex)
+    }
+
+    /// Waits up to `timeout_ms` (-1: forever) for a block. Returns false
+    /// on timeout or when a signal interrupted the wait.
+    pub fn wait(&self, timeout_ms: i32) -> Result<bool> {
+        if self.ready() {
+            return Ok(true);
+        }
+        wait_readable(&self.fd, timeout_ms)
+            .map_err(|e| Error::os(format!("wait for packets on {}", self.name), e, None))
+    }
+
+    /// Waits (at most `max_ms`) for the block the kernel is filling to be
+    /// handed over, if it holds packets: used when stopping, so that what
+    /// arrived before the stop is still written.
+    pub fn settle(&self, max_ms: i32) {
+        let mut left = max_ms;
+        while left > 0 && !self.ready() && self.map.block_packets_hint(self.cur) > 0 {
+            let _ = wait_readable(&self.fd, left.min(50));
+            left -= 50;
+        }
+    }
+
+    /// Whether a block is waiting in the ring.
+    pub fn ready(&self) -> bool {
+        self.map.block_status(self.cur) & packet::status::USER != 0
+    }
+
+    /// The next block the kernel has filled, if any. Never blocks.
+    pub fn next_batch(&mut self) -> Option<Batch<'_>> {
+        let (cur, nr) = (self.cur, self.map.block_nr());
+        let block = self.map.user_block(cur)?;
+        self.cur = (cur + 1) % nr;
+        Some(Batch::new(block, &mut self.shaper, &self.names))
+    }
+
+    /// The kernel's counters, accumulated since open.
+    pub fn stats(&mut self) -> Result<Stats> {
+        let st = packet::statistics(&self.fd)
+            .map_err(|e| Error::os("read PACKET_STATISTICS", e, None))?;
+        self.totals.received += st.packets as u64;
+        self.totals.dropped += st.drops as u64;
+        self.totals.freezes += st.freeze_q_cnt as u64;
+        Ok(self.totals)
+    }
+}
+
+impl AsRawFd for Source {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+impl AsFd for Source {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// A [`Source`]'s socket registered with the async reactor. A duplicate fd
+/// is registered so that the `Source` itself stays borrowable (`RefCell`)
+/// by the task that pumps it while the reactor holds the fd.
+pub struct Readiness(smol::Async<OwnedFd>);
+
+impl Readiness {
+    pub fn new(src: &Source) -> Result<Self> {
+        let fd = src
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::os("duplicate the packet socket", e, None))?;
+        smol::Async::new(fd)
+            .map(Self)
+            .map_err(|e| Error::os("register the packet socket", e, None))
+    }
+
+    /// Waits until `src` is readable. A wake-up with no block in the ring
+    /// may be the socket reporting an error (its interface was deleted or
+    /// went down); that fd stays readable forever, so it is returned as an
+    /// error rather than leaving the caller to spin on it.
+    pub async fn wait(&self, src: &RefCell<Source>) -> Result<()> {
+        self.0
+            .readable()
+            .await
+            .map_err(|e| Error::os("wait for packets", e, None))?;
+        let s = src.borrow();
+        if s.ready() {
+            return Ok(());
+        }
+        wait_readable(&*s, 0).map(drop).map_err(|e| {
+            Error::os(format!("capture on {}", s.name()), e, None)
+                .hint("the interface was probably deleted or went down")
+        })
+    }
+}
+
+/// Waits up to `timeout_ms` (-1: forever) for `fd` to be readable.
+/// Returns Ok(false) on timeout or signal; an error when the socket
+/// reports one (it would stay readable forever).
+fn wait_readable(fd: impl AsFd, timeout_ms: i32) -> io::Result<bool> {
+    match sys::poll::poll_in(fd, timeout_ms) {
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(false),
+        Err(e) => Err(e),
+        Ok(r) if r.failed() => Err(io::Error::other(
+            "packet socket reported an error (interface gone?)",
+        )),
+        Ok(r) => Ok(!r.is_empty()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geometry_defaults_and_small_buffers() {
+        let g = ring_geometry(DEFAULT_BUFFER, false);
+        assert_eq!(g.retire_blk_tov, DEFAULT_BLOCK_TIMEOUT_MS);
+        assert_eq!(g.block_size, 128 << 10);
+        assert_eq!(g.block_nr, 32);
+        assert_eq!(g.frame_nr * g.frame_size, g.block_nr * g.block_size);
+        let g = ring_geometry(64 << 10, true);
+        assert_eq!(g.block_size, 32 << 10);
+        assert_eq!(g.block_nr, 2);
+        assert_eq!(g.retire_blk_tov, 1);
+        let g = ring_geometry(1, false);
+        assert_eq!(g.block_nr, 2);
+        assert!(g.block_size >= 4096);
+    }
+
+    #[test]
+    fn direction_parse_and_keep() {
+        assert_eq!(Direction::parse("in").unwrap(), Direction::In);
+        assert!(Direction::parse("both").is_err());
+        assert!(Direction::In.keeps(0));
+        let outgoing = u8::from(PacketType::Outgoing);
+        assert!(!Direction::In.keeps(outgoing));
+        assert!(Direction::Out.keeps(outgoing));
+        assert!(!Direction::Out.keeps(3));
+    }
+
+    #[test]
+    fn cooked_filters_go_to_the_kernel_when_they_can() {
+        let cfg = |f: &str| SourceConfig {
+            filter: f.into(),
+            ..SourceConfig::default()
+        };
+        let (k, u) = build_filters(&cfg("udp port 53"), LinkType::LinuxSll).unwrap();
+        assert!(u.is_none());
+        assert!(k.len() > 1);
+        // The source address in the cooked header has no kernel equivalent.
+        let (k, u) = build_filters(&cfg("link[11] = 0x0b"), LinkType::LinuxSll).unwrap();
+        assert!(u.is_some());
+        assert_eq!(k, accept_all(u32::MAX));
+        let (k, u) = build_filters(&cfg(""), LinkType::En10mb).unwrap();
+        assert!(u.is_none());
+        assert_eq!(k, accept_all(u32::MAX));
+        assert!(build_filters(&cfg("tcp port 99999"), LinkType::En10mb).is_err());
+    }
+}
