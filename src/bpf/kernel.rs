@@ -125,7 +125,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
             }
             LD_W_LEN => {
                 out.push(*insn);
-                out.push(Insn::stmt(op::ALU | op::ADD | op::K, hdr));
+                out.push(Insn::stmt(ADD_K, hdr));
             }
             // X = len + hdr would need a scratch word; compilers never
             // emit `ldx #pktlen`.

@@ -327,12 +327,6 @@ impl Cfg {
 
 /// `op; jcc` as one test on A before `op`: (code, k, swap targets).
 fn fuse(last: &Insn, code: u16, k: u32) -> Option<(u16, u32, bool)> {
-    const AND_K: u16 = op::ALU | op::AND | op::K;
-    const ADD_K: u16 = op::ALU | op::ADD | op::K;
-    const SUB_K: u16 = op::ALU | op::SUB | op::K;
-    const XOR_K: u16 = op::ALU | op::XOR | op::K;
-    const SUB_X: u16 = op::ALU | op::SUB | op::X;
-    const XOR_X: u16 = op::ALU | op::XOR | op::X;
     let c = last.k;
     Some(match (last.code, code, k) {
         (AND_K, JEQ_K, 0) => (JSET_K, c, true),
