@@ -7,7 +7,7 @@
 //! as the kernel would have refused such a program in the first place.
 
 use super::code::*;
-use super::{Insn, MEMWORDS, ancillary};
+use super::{Insn, MEMWORDS, NEG_OFF, ancillary};
 
 /// Packet metadata that ancillary loads (`SKF_AD_*`) read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -31,7 +31,7 @@ const NET_OFF: u32 = 0xfff0_0000;
 /// Where an absolute or indirect load at `off` reads from.
 #[inline]
 fn packet_offset(off: u32) -> Option<usize> {
-    if off < 0x8000_0000 {
+    if off < NEG_OFF {
         Some(off as usize)
     } else if (LL_OFF..NET_OFF).contains(&off) {
         Some((off - LL_OFF) as usize)

@@ -14,7 +14,7 @@
 //! offset could fall inside the header are refused rather than mapped.
 
 use super::code::*;
-use super::{Insn, ancillary, op};
+use super::{Insn, NEG_OFF, ancillary, op};
 use crate::linktype::LinkType;
 
 /// Where a header field lives and what replaces a load of it.
@@ -98,7 +98,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
         start.push(out.len());
         let k = insn.k;
         match insn.code {
-            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= 0x8000_0000 => out.push(*insn),
+            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= NEG_OFF => out.push(*insn),
             LD_W_ABS | LD_H_ABS | LD_B_ABS => {
                 if k >= hdr {
                     out.push(Insn {
@@ -115,7 +115,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
             // `[x + k]` is `[x + (k - hdr)]` once the header is gone, as
             // long as it cannot point into the header (k >= hdr).
             LD_W_IND | LD_H_IND | LD_B_IND | LDX_MSH => {
-                if k >= 0x8000_0000 || k < hdr {
+                if k >= NEG_OFF || k < hdr {
                     return None;
                 }
                 out.push(Insn {

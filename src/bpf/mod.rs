@@ -162,6 +162,12 @@ pub mod code {
     pub const RSH_X: u16 = op::ALU | op::RSH | op::X;
 }
 
+/// The first load offset the kernel reads as negative (it takes `k` as
+/// signed): from here up a load is one of its special offsets
+/// (`SKF_LL_OFF`, `SKF_NET_OFF`, `SKF_AD_OFF`) or fails, never a plain
+/// read of packet bytes.
+pub const NEG_OFF: u32 = 0x8000_0000;
+
 /// Scratch memory slots (`M[0]`..`M[15]`).
 pub const MEMWORDS: usize = 16;
 /// The kernel's limit on program length (`BPF_MAXINSNS`).

@@ -9,7 +9,7 @@
 use super::state::{A, State, X, mem};
 use super::values::{Expr, Values, Vn};
 use crate::bpf::code::*;
-use crate::bpf::{Insn, MEMWORDS, ancillary, op};
+use crate::bpf::{Insn, MEMWORDS, NEG_OFF, ancillary, op};
 
 /// What executing `insn` does to the state: the register written, its
 /// new value, whether the instruction can end the program (a load that
@@ -45,7 +45,7 @@ fn plain(dest: usize, value: Vn) -> Option<Effect> {
 
 /// A load from the packet at absolute offset `k` (`size` bytes).
 fn abs_load(dest: usize, value: Vn, k: u32, size: u32, s: &State) -> Option<Effect> {
-    let end = k.checked_add(size).filter(|_| k < 0x8000_0000);
+    let end = k.checked_add(size).filter(|_| k < NEG_OFF);
     Some(Effect {
         dest,
         value,
@@ -77,7 +77,7 @@ pub(super) fn effect(insn: &Insn, s: &State, vals: &mut Values) -> Option<Effect
             if let Some(abs) = vals
                 .as_const(s.regs[X])
                 .and_then(|x| x.checked_add(k))
-                .filter(|a| *a < 0x8000_0000)
+                .filter(|a| *a < NEG_OFF)
             {
                 let v = vals.intern(Expr::Abs(size, abs));
                 return abs_load(A, v, abs, size_of(insn.code), s);

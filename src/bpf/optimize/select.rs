@@ -9,7 +9,7 @@ use super::effect::size_of;
 use super::state::{A, State, X, mem};
 use super::values::{Expr, Values, Vn};
 use crate::bpf::code::*;
-use crate::bpf::{Insn, MEMWORDS, ancillary, op};
+use crate::bpf::{Insn, MEMWORDS, NEG_OFF, ancillary, op};
 
 /// A single instruction that loads `v` into X without possibly failing.
 pub(super) fn cheap_x(v: Vn, s: &State, vals: &Values) -> Option<Insn> {
@@ -37,12 +37,10 @@ pub(super) fn fold_x(insn: &Insn, s: &State, vals: &Values) -> Insn {
         return *insn;
     };
     match insn.code {
-        LD_W_IND | LD_H_IND | LD_B_IND => {
-            match x.checked_add(insn.k).filter(|a| *a < 0x8000_0000) {
-                Some(abs) => Insn::stmt(op::LD | op::size(insn.code) | op::ABS, abs),
-                None => *insn,
-            }
-        }
+        LD_W_IND | LD_H_IND | LD_B_IND => match x.checked_add(insn.k).filter(|a| *a < NEG_OFF) {
+            Some(abs) => Insn::stmt(op::LD | op::size(insn.code) | op::ABS, abs),
+            None => *insn,
+        },
         c if op::class(c) == op::ALU && op::src(c) == op::X && c != NEG => {
             let aop = op::alu_op(c);
             let bad = (matches!(aop, op::DIV | op::MOD) && x == 0)

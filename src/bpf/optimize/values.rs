@@ -8,7 +8,7 @@
 
 use super::facts::Range;
 use super::hash::HashMap;
-use crate::bpf::op;
+use crate::bpf::{NEG_OFF, op};
 
 pub(super) type Vn = u32;
 
@@ -99,7 +99,7 @@ impl Values {
                         (Expr::Abs(op::H, k), 0xff) => k.checked_add(1).map(|k| (op::B, k)),
                         _ => None,
                     };
-                    if let Some((size, k)) = narrow.filter(|(_, k)| *k < 0x8000_0000) {
+                    if let Some((size, k)) = narrow.filter(|(_, k)| *k < NEG_OFF) {
                         return self.intern(Expr::Abs(size, k));
                     }
                 }
