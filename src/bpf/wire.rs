@@ -49,10 +49,6 @@ impl<T: AsRef<[u8]>> SockFilter<T> {
         }
     }
 
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
     fn b(&self) -> &[u8] {
         self.buffer.as_ref()
     }
@@ -102,10 +98,6 @@ impl Repr {
     pub fn parse<T: AsRef<[u8]>>(p: &SockFilter<T>) -> Result<Repr> {
         p.check_len()?;
         Ok(Repr(Insn::new(p.code(), p.jt(), p.jf(), p.k())))
-    }
-
-    pub const fn buffer_len(&self) -> usize {
-        LEN
     }
 
     /// Writes into `p`, whose buffer must hold at least [`LEN`] bytes
