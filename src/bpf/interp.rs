@@ -109,6 +109,9 @@ pub fn run(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: &Aux) -> u32 {
                         None => return 0,
                     }
                 } else {
+                    // From the exact opcode the dispatch has already
+                    // compared, not op::size_bytes: masking out the size
+                    // bits again costs an instruction on every load.
                     let size = match insn.code {
                         LD_W_ABS => 4,
                         LD_H_ABS => 2,

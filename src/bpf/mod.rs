@@ -65,6 +65,14 @@ pub mod op {
     pub const fn size(code: u16) -> u16 {
         code & 0x18
     }
+    /// How many bytes a load of this size reads: `W` 4, `H` 2, `B` 1.
+    pub const fn size_bytes(code: u16) -> u32 {
+        match size(code) {
+            W => 4,
+            H => 2,
+            _ => 1,
+        }
+    }
     pub const fn mode(code: u16) -> u16 {
         code & 0xe0
     }

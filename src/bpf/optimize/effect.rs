@@ -25,14 +25,6 @@ pub(super) struct Effect {
     avail: Option<Vn>,
 }
 
-pub(super) fn size_of(code: u16) -> u32 {
-    match op::size(code) {
-        op::W => 4,
-        op::H => 2,
-        _ => 1,
-    }
-}
-
 fn plain(dest: usize, value: Vn) -> Option<Effect> {
     Some(Effect {
         dest,
@@ -69,7 +61,7 @@ pub(super) fn effect(insn: &Insn, s: &State, vals: &mut Values) -> Option<Effect
         }
         LD_W_ABS | LD_H_ABS | LD_B_ABS => {
             let v = vals.intern(Expr::Abs(op::size(insn.code), k));
-            abs_load(A, v, k, size_of(insn.code), s)
+            abs_load(A, v, k, op::size_bytes(insn.code), s)
         }
         LD_W_IND | LD_H_IND | LD_B_IND => {
             let size = op::size(insn.code);
@@ -80,7 +72,7 @@ pub(super) fn effect(insn: &Insn, s: &State, vals: &mut Values) -> Option<Effect
                 .filter(|a| *a < NEG_OFF)
             {
                 let v = vals.intern(Expr::Abs(size, abs));
-                return abs_load(A, v, abs, size_of(insn.code), s);
+                return abs_load(A, v, abs, op::size_bytes(insn.code), s);
             }
             let (base, k) = peel(vals, s.regs[X], k);
             let v = vals.intern(Expr::Ind(size, base, k));

@@ -8,7 +8,7 @@
 //! `cleanup`.
 
 use super::cfg::{BlockId, Cfg, Edge, Term, edge_into, succs};
-use super::effect::{apply, effect, size_of};
+use super::effect::{apply, effect};
 use super::liveness::{bit, defs_uses, term_uses};
 use super::select::{cheap_x, fold_x, materialize};
 use super::state::{A, State, X};
@@ -350,5 +350,5 @@ fn is_abs_like(insn: &Insn) -> bool {
 }
 
 fn abs_end(insn: &Insn) -> u64 {
-    u64::from(insn.k) + u64::from(size_of(insn.code))
+    u64::from(insn.k) + u64::from(op::size_bytes(insn.code))
 }

@@ -5,7 +5,6 @@
 //! replaces fails on, or never fails where the state proves the original
 //! could not have; it never changes what the program computes.
 
-use super::effect::size_of;
 use super::state::{A, State, X, mem};
 use super::values::{Expr, Values, Vn};
 use crate::bpf::code::*;
@@ -67,7 +66,7 @@ pub(super) fn materialize(dest: usize, v: Vn, s: &State, vals: &Values, orig: &I
     }
     // Reloading from the packet (known to be long enough) frees M[].
     match *vals.get(v) {
-        Expr::Abs(size, k) if dest == A && k.saturating_add(size_of(size)) <= s.len_ok => {
+        Expr::Abs(size, k) if dest == A && k.saturating_add(op::size_bytes(size)) <= s.len_ok => {
             return Insn::stmt(op::LD | size | op::ABS, k);
         }
         Expr::Msh(k) if dest == X && k < s.len_ok => return Insn::stmt(LDX_MSH, k),
