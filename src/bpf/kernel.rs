@@ -16,6 +16,7 @@
 use super::code::*;
 use super::{Insn, NEG_OFF, ancillary, op};
 use crate::linktype::LinkType;
+use crate::pcap::wire::{Sll, Sll2};
 
 /// Where a header field lives and what replaces a load of it.
 #[derive(Clone, Copy)]
@@ -26,7 +27,7 @@ struct Field {
 }
 
 // Linux cooked v1 (16 bytes): pkttype(2) hatype(2) halen(2) addr(8) proto(2).
-const SLL_LEN: u32 = 16;
+const SLL_LEN: u32 = Sll::<&[u8]>::LEN as u32;
 const SLL_FIELDS: [Field; 4] = [
     Field {
         off: 0,
@@ -53,7 +54,7 @@ const SLL_FIELDS: [Field; 4] = [
 
 // Linux cooked v2 (20 bytes): proto(2) reserved(2) ifindex(4) hatype(2)
 // pkttype(1) halen(1) addr(8).
-const SLL2_LEN: u32 = 20;
+const SLL2_LEN: u32 = Sll2::<&[u8]>::LEN as u32;
 const SLL2_FIELDS: [Field; 4] = [
     Field {
         off: 0,
