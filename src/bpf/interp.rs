@@ -7,7 +7,7 @@
 //! as the kernel would have refused such a program in the first place.
 
 use super::code::*;
-use super::{Insn, MEMWORDS, ancillary, op};
+use super::{Insn, MEMWORDS, NEG_OFF, ancillary};
 
 /// Packet metadata that ancillary loads (`SKF_AD_*`) read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,31 +28,10 @@ const LL_OFF: u32 = 0xffe0_0000;
 /// `SKF_NET_OFF`: the network header, whose offset we do not know here.
 const NET_OFF: u32 = 0xfff0_0000;
 
-const ADD_K: u16 = op::ALU | op::ADD | op::K;
-const ADD_X: u16 = op::ALU | op::ADD | op::X;
-const SUB_K: u16 = op::ALU | op::SUB | op::K;
-const SUB_X: u16 = op::ALU | op::SUB | op::X;
-const MUL_K: u16 = op::ALU | op::MUL | op::K;
-const MUL_X: u16 = op::ALU | op::MUL | op::X;
-const DIV_K: u16 = op::ALU | op::DIV | op::K;
-const DIV_X: u16 = op::ALU | op::DIV | op::X;
-const MOD_K: u16 = op::ALU | op::MOD | op::K;
-const MOD_X: u16 = op::ALU | op::MOD | op::X;
-const AND_K: u16 = op::ALU | op::AND | op::K;
-const AND_X: u16 = op::ALU | op::AND | op::X;
-const OR_K: u16 = op::ALU | op::OR | op::K;
-const OR_X: u16 = op::ALU | op::OR | op::X;
-const XOR_K: u16 = op::ALU | op::XOR | op::K;
-const XOR_X: u16 = op::ALU | op::XOR | op::X;
-const LSH_K: u16 = op::ALU | op::LSH | op::K;
-const LSH_X: u16 = op::ALU | op::LSH | op::X;
-const RSH_K: u16 = op::ALU | op::RSH | op::K;
-const RSH_X: u16 = op::ALU | op::RSH | op::X;
-
 /// Where an absolute or indirect load at `off` reads from.
 #[inline]
 fn packet_offset(off: u32) -> Option<usize> {
-    if off < 0x8000_0000 {
+    if off < NEG_OFF {
         Some(off as usize)
     } else if (LL_OFF..NET_OFF).contains(&off) {
         Some((off - LL_OFF) as usize)
@@ -130,6 +109,9 @@ pub fn run(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: &Aux) -> u32 {
                         None => return 0,
                     }
                 } else {
+                    // From the exact opcode the dispatch has already
+                    // compared, not op::size_bytes: masking out the size
+                    // bits again costs an instruction on every load.
                     let size = match insn.code {
                         LD_W_ABS => 4,
                         LD_H_ABS => 2,

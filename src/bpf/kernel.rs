@@ -15,8 +15,9 @@
 //! offset could fall inside the header are refused rather than mapped.
 
 use super::code::*;
-use super::{Insn, ancillary, op};
+use super::{Insn, NEG_OFF, ancillary, op};
 use crate::linktype::LinkType;
+use crate::pcap::wire::{Sll, Sll2};
 
 /// Where a header field lives and what replaces a load of it.
 #[derive(Clone, Copy)]
@@ -27,7 +28,7 @@ struct Field {
 }
 
 // Linux cooked v1 (16 bytes): pkttype(2) hatype(2) halen(2) addr(8) proto(2).
-const SLL_LEN: u32 = 16;
+const SLL_LEN: u32 = Sll::<&[u8]>::LEN as u32;
 const SLL_FIELDS: [Field; 4] = [
     Field {
         off: 0,
@@ -54,7 +55,7 @@ const SLL_FIELDS: [Field; 4] = [
 
 // Linux cooked v2 (20 bytes): proto(2) reserved(2) ifindex(4) hatype(2)
 // pkttype(1) halen(1) addr(8).
-const SLL2_LEN: u32 = 20;
+const SLL2_LEN: u32 = Sll2::<&[u8]>::LEN as u32;
 const SLL2_FIELDS: [Field; 4] = [
     Field {
         off: 0,
@@ -99,7 +100,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
         start.push(out.len());
         let k = insn.k;
         match insn.code {
-            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= 0x8000_0000 => out.push(*insn),
+            LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= NEG_OFF => out.push(*insn),
             LD_W_ABS | LD_H_ABS | LD_B_ABS => {
                 if k >= hdr {
                     out.push(Insn {
@@ -116,7 +117,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
             // `[x + k]` is `[x + (k - hdr)]` once the header is gone, as
             // long as it cannot point into the header (k >= hdr).
             LD_W_IND | LD_H_IND | LD_B_IND | LDX_MSH => {
-                if k >= 0x8000_0000 || k < hdr {
+                if k >= NEG_OFF || k < hdr {
                     return None;
                 }
                 out.push(Insn {
@@ -126,7 +127,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
             }
             LD_W_LEN => {
                 out.push(*insn);
-                out.push(Insn::stmt(op::ALU | op::ADD | op::K, hdr));
+                out.push(Insn::stmt(ADD_K, hdr));
             }
             // X = len + hdr would need a scratch word; compilers never
             // emit `ldx #pktlen`.

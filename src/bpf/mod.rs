@@ -65,6 +65,14 @@ pub mod op {
     pub const fn size(code: u16) -> u16 {
         code & 0x18
     }
+    /// How many bytes a load of this size reads: `W` 4, `H` 2, `B` 1.
+    pub const fn size_bytes(code: u16) -> u32 {
+        match size(code) {
+            W => 4,
+            H => 2,
+            _ => 1,
+        }
+    }
     pub const fn mode(code: u16) -> u16 {
         code & 0xe0
     }
@@ -107,8 +115,7 @@ pub mod ancillary {
     pub const MAX: u32 = 64;
 }
 
-/// The exact opcodes the kernel accepts (`bpf_check_classic`'s table),
-/// apart from the ALU operations, which are `op::ALU | op::ADD | op::K` etc.
+/// The exact opcodes the kernel accepts (`bpf_check_classic`'s table).
 pub mod code {
     use super::op;
 
@@ -141,7 +148,33 @@ pub mod code {
     pub const JGE_X: u16 = op::JMP | op::JGE | op::X;
     pub const JSET_K: u16 = op::JMP | op::JSET | op::K;
     pub const JSET_X: u16 = op::JMP | op::JSET | op::X;
+    pub const ADD_K: u16 = op::ALU | op::ADD | op::K;
+    pub const ADD_X: u16 = op::ALU | op::ADD | op::X;
+    pub const SUB_K: u16 = op::ALU | op::SUB | op::K;
+    pub const SUB_X: u16 = op::ALU | op::SUB | op::X;
+    pub const MUL_K: u16 = op::ALU | op::MUL | op::K;
+    pub const MUL_X: u16 = op::ALU | op::MUL | op::X;
+    pub const DIV_K: u16 = op::ALU | op::DIV | op::K;
+    pub const DIV_X: u16 = op::ALU | op::DIV | op::X;
+    pub const MOD_K: u16 = op::ALU | op::MOD | op::K;
+    pub const MOD_X: u16 = op::ALU | op::MOD | op::X;
+    pub const AND_K: u16 = op::ALU | op::AND | op::K;
+    pub const AND_X: u16 = op::ALU | op::AND | op::X;
+    pub const OR_K: u16 = op::ALU | op::OR | op::K;
+    pub const OR_X: u16 = op::ALU | op::OR | op::X;
+    pub const XOR_K: u16 = op::ALU | op::XOR | op::K;
+    pub const XOR_X: u16 = op::ALU | op::XOR | op::X;
+    pub const LSH_K: u16 = op::ALU | op::LSH | op::K;
+    pub const LSH_X: u16 = op::ALU | op::LSH | op::X;
+    pub const RSH_K: u16 = op::ALU | op::RSH | op::K;
+    pub const RSH_X: u16 = op::ALU | op::RSH | op::X;
 }
+
+/// The first load offset the kernel reads as negative (it takes `k` as
+/// signed): from here up a load is one of its special offsets
+/// (`SKF_LL_OFF`, `SKF_NET_OFF`, `SKF_AD_OFF`) or fails, never a plain
+/// read of packet bytes.
+pub const NEG_OFF: u32 = 0x8000_0000;
 
 /// Scratch memory slots (`M[0]`..`M[15]`).
 pub const MEMWORDS: usize = 16;

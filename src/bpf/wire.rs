@@ -18,20 +18,21 @@ mod field {
 /// Size of one `struct sock_filter`.
 pub const LEN: usize = 8;
 
-/// A read/write view of one `struct sock_filter`.
+/// A read/write view of one `struct sock_filter`: one instruction's 8
+/// bytes, named after the C struct because it is not a packet.
 #[derive(Debug, Clone)]
-pub struct Packet<T: AsRef<[u8]>> {
+pub struct SockFilter<T: AsRef<[u8]>> {
     buffer: T,
 }
 
-impl<T: AsRef<[u8]>> Packet<T> {
+impl<T: AsRef<[u8]>> SockFilter<T> {
     pub const fn new_unchecked(buffer: T) -> Self {
-        Packet { buffer }
+        SockFilter { buffer }
     }
 
     /// A view that refuses buffers shorter than 8 bytes.
     pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet::new_unchecked(buffer);
+        let p = SockFilter::new_unchecked(buffer);
         p.check_len()?;
         Ok(p)
     }
@@ -46,10 +47,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         } else {
             Ok(())
         }
-    }
-
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     fn b(&self) -> &[u8] {
@@ -75,7 +72,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 }
 
-impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+impl<T: AsRef<[u8]> + AsMut<[u8]>> SockFilter<T> {
     pub fn set_code(&mut self, v: u16) {
         self.buffer.as_mut()[field::CODE].copy_from_slice(&v.to_ne_bytes());
     }
@@ -98,18 +95,14 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 pub struct Repr(pub Insn);
 
 impl Repr {
-    pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Result<Repr> {
+    pub fn parse<T: AsRef<[u8]>>(p: &SockFilter<T>) -> Result<Repr> {
         p.check_len()?;
         Ok(Repr(Insn::new(p.code(), p.jt(), p.jf(), p.k())))
     }
 
-    pub const fn buffer_len(&self) -> usize {
-        LEN
-    }
-
     /// Writes into `p`, whose buffer must hold at least [`LEN`] bytes
-    /// (use [`Packet::new_checked`]).
-    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut Packet<T>) {
+    /// (use [`SockFilter::new_checked`]).
+    pub fn emit<T: AsRef<[u8]> + AsMut<[u8]>>(&self, p: &mut SockFilter<T>) {
         p.set_code(self.0.code);
         p.set_jt(self.0.jt);
         p.set_jf(self.0.jf);
@@ -130,7 +123,7 @@ pub fn parse_program(bytes: &[u8]) -> Result<Vec<Insn>> {
     }
     bytes
         .chunks_exact(LEN)
-        .map(|c| Repr::parse(&Packet::new_unchecked(c)).map(|r| r.0))
+        .map(|c| Repr::parse(&SockFilter::new_unchecked(c)).map(|r| r.0))
         .collect()
 }
 
@@ -138,7 +131,7 @@ pub fn parse_program(bytes: &[u8]) -> Result<Vec<Insn>> {
 pub fn emit_program(prog: &[Insn]) -> Vec<u8> {
     let mut out = vec![0u8; prog.len() * LEN];
     for (insn, chunk) in prog.iter().zip(out.chunks_exact_mut(LEN)) {
-        Repr(*insn).emit(&mut Packet::new_unchecked(chunk));
+        Repr(*insn).emit(&mut SockFilter::new_unchecked(chunk));
     }
     out
 }
@@ -213,13 +206,13 @@ mod tests {
             vec![Insn::new(0x28, 0, 0, 12), Insn::new(0x15, 2, 7, 0x800)]
         );
         assert_eq!(emit_program(&prog), BYTES.to_vec());
-        let p = Packet::new_checked(&BYTES[8..]).map(|p| (p.code(), p.jt(), p.jf(), p.k()));
+        let p = SockFilter::new_checked(&BYTES[8..]).map(|p| (p.code(), p.jt(), p.jf(), p.k()));
         assert_eq!(p.ok(), Some((0x15, 2, 7, 0x800)));
     }
 
     #[test]
     fn rejects_short_buffers() {
-        assert!(Packet::new_checked(&[0u8; 7][..]).is_err());
+        assert!(SockFilter::new_checked(&[0u8; 7][..]).is_err());
         assert!(parse_program(&[0u8; 9]).is_err());
         assert_eq!(parse_program(&[]).ok(), Some(vec![]));
     }
