@@ -3,24 +3,40 @@
 //! messages for what podcap does not support.
 
 mod capture_util;
+mod kit;
 
 use capture_util::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// libpcap's savefiles (`../shared/conformance/libpcap-savefiles`).
 fn savefiles() -> Option<std::path::PathBuf> {
-    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/libpcap-savefiles");
-    if d.exists() {
-        return Some(d);
+    kit::conformance::path("libpcap-savefiles")
+}
+
+/// libpcap's savefiles that libpcap itself refuses.
+const MALFORMED: [&str; 6] = [
+    "pcap-invalid-version-1.pcap",
+    "pcap-invalid-version-2.pcap",
+    "pcapng-invalid-vers-1.pcapng",
+    "pcapng-invalid-vers-2.pcapng",
+    "shb-option-too-long.pcapng",
+    "linktype-reserved-field-not-zero.pcap",
+];
+
+/// The reader itself refuses them as malformed, and reads a good one.
+#[test]
+fn reader_rejects_libpcap_malformed_savefiles() {
+    use podcap::pcap::reader::read_all;
+    let Some(dir) = savefiles() else { return };
+    for f in MALFORMED {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        let e = read_all(&bytes).expect_err(f);
+        assert_eq!(e.kind, podcap::error::Kind::Format, "{f}: {e}");
     }
-    let d = std::path::PathBuf::from("/work/shared/conformance/libpcap-savefiles");
-    if d.exists() {
-        Some(d)
-    } else {
-        eprintln!("skipping: libpcap savefiles not present");
-        None
-    }
+    // And a good one reads.
+    let ok = std::fs::read(dir.join("vxlan.pcap")).unwrap();
+    assert!(!read_all(&ok).unwrap().is_empty());
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -39,14 +55,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn malformed_savefiles_are_rejected_cleanly() {
     let Some(d) = savefiles() else { return };
-    for f in [
-        "pcap-invalid-version-1.pcap",
-        "pcap-invalid-version-2.pcap",
-        "pcapng-invalid-vers-1.pcapng",
-        "pcapng-invalid-vers-2.pcapng",
-        "shb-option-too-long.pcapng",
-        "linktype-reserved-field-not-zero.pcap",
-    ] {
+    for f in MALFORMED {
         let path = d.join(f).display().to_string();
         let (code, out, err) = run(&["-r", &path]);
         assert_eq!(code, 1, "{f}: {err}");

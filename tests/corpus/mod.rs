@@ -17,7 +17,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use podcap::bpf::interp::Aux;
 use podcap::linktype::LinkType;
 
-pub mod json;
+use crate::kit::Rng;
+
 pub mod refinterp;
 pub mod suite;
 
@@ -30,39 +31,6 @@ pub struct Sample {
     pub wirelen: u32,
     /// What the kernel's ancillary loads would read for this packet.
     pub aux: Aux,
-}
-
-/// SplitMix64: small, deterministic, good enough for test data.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-    pub fn byte(&mut self) -> u8 {
-        self.next_u64() as u8
-    }
-    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.byte()).collect()
-    }
 }
 
 /// Literal values found in filter expressions, by the keyword before them.
@@ -543,7 +511,7 @@ impl Builder {
         });
     }
     fn mac(&mut self) -> [u8; 6] {
-        *self.rng.pick(&self.macs.clone())
+        self.rng.pick(&self.macs.clone())
     }
     fn ucast(&mut self) -> [u8; 6] {
         let mut m = [0x02, 0x42, 0x0a, 0xf4, 0, 0];
@@ -1075,7 +1043,7 @@ pub fn frames(lits: &Literals) -> Vec<Frame> {
                 &arp(1, sm, h4s, [0; 6], h4d),
             ),
         );
-        let other = *b.rng.pick(&vids.iter().copied().collect::<Vec<_>>());
+        let other = b.rng.pick(&vids.iter().copied().collect::<Vec<_>>());
         b.push(
             format!("qinq {vid}/{other}"),
             eth(dm, sm, &[(0x88a8, tci), (0x8100, other)], 0x0800, &inner_v4),
@@ -1559,7 +1527,7 @@ pub fn frames(lits: &Literals) -> Vec<Frame> {
         let n = 14 + b.rng.below(120);
         let mut f = b.rng.bytes(n);
         if i % 2 == 0 {
-            let et: u16 = *b
+            let et: u16 = b
                 .rng
                 .pick(&[0x0800u16, 0x86dd, 0x0806, 0x8100, 0x8847, 0x8864]);
             f[12..14].copy_from_slice(&et.to_be_bytes());
