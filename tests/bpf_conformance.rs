@@ -114,6 +114,51 @@ impl PacketGen {
     }
 }
 
+/// Program lengths, ours against libpcap's, over many expressions.
+#[derive(Default)]
+struct Lengths {
+    shorter: usize,
+    equal: usize,
+    longer: usize,
+    ours: usize,
+    theirs: usize,
+}
+
+impl Lengths {
+    /// Counts one pair; true when ours is the longer.
+    fn add(&mut self, ours: &[Insn], theirs: &[Insn]) -> bool {
+        self.ours += ours.len();
+        self.theirs += theirs.len();
+        match ours.len().cmp(&theirs.len()) {
+            std::cmp::Ordering::Less => self.shorter += 1,
+            std::cmp::Ordering::Equal => self.equal += 1,
+            std::cmp::Ordering::Greater => self.longer += 1,
+        }
+        ours.len() > theirs.len()
+    }
+
+    fn total(&self) -> usize {
+        self.shorter + self.equal + self.longer
+    }
+}
+
+impl std::fmt::Display for Lengths {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let Lengths {
+            shorter,
+            equal,
+            longer,
+            ours,
+            theirs,
+        } = self;
+        write!(
+            f,
+            "{shorter} shorter, {equal} equal, {longer} longer than libpcap's; \
+             instructions: ours {ours}, libpcap {theirs}"
+        )
+    }
+}
+
 /// libpcap's unoptimized program for each expression, optimized by us,
 /// against libpcap's optimized one: lengths, and verdicts on packets.
 #[test]
@@ -135,8 +180,8 @@ fn conformance_against_libpcap() {
             e.0 = Some(c.expected);
         }
     }
-    let (mut shorter, mut equal, mut longer) = (0, 0, 0);
-    let (mut ours_total, mut theirs_total, mut unopt_total) = (0, 0, 0);
+    let mut lengths = Lengths::default();
+    let mut unopt_total = 0;
     let mut libpcap_self_disagree = 0;
     // Reported, never asserted: the machine is shared.
     let mut spent = std::time::Duration::ZERO;
@@ -158,20 +203,13 @@ fn conformance_against_libpcap() {
             validate(&ours).is_ok() || validate(&unopt).is_err(),
             "{dlt} {expr}: optimizer produced an invalid program"
         );
-        ours_total += ours.len();
-        theirs_total += theirs.len();
         unopt_total += unopt.len();
-        match ours.len().cmp(&theirs.len()) {
-            std::cmp::Ordering::Less => shorter += 1,
-            std::cmp::Ordering::Equal => equal += 1,
-            std::cmp::Ordering::Greater => {
-                longer += 1;
-                longer_list.push(format!(
-                    "{dlt} `{expr}`: ours {} libpcap {}",
-                    ours.len(),
-                    theirs.len()
-                ));
-            }
+        if lengths.add(&ours, &theirs) {
+            longer_list.push(format!(
+                "{dlt} `{expr}`: ours {} libpcap {}",
+                ours.len(),
+                theirs.len()
+            ));
         }
         let pg = PacketGen::new(&[&unopt, &theirs]);
         let mut disagree = false;
@@ -215,11 +253,9 @@ fn conformance_against_libpcap() {
             );
         }
     }
-    let total = shorter + equal + longer;
+    let total = lengths.total();
     eprintln!(
-        "optimizer over {total} expressions with both libpcap programs: \
-         {shorter} shorter, {equal} equal, {longer} longer than libpcap's; \
-         instructions: ours {ours_total}, libpcap optimized {theirs_total}, \
+        "optimizer over {total} expressions with both libpcap programs: {lengths} optimized, \
          unoptimized {unopt_total}; libpcap's optimized program disagreed \
          with its unoptimized one on some packet for {libpcap_self_disagree}"
     );
@@ -549,7 +585,7 @@ fn against_tcpdump_optimizer() {
         }
     }
     let mut rng = Rng::new(3);
-    let (mut shorter, mut equal, mut longer, mut ours_total, mut theirs_total) = (0, 0, 0, 0, 0);
+    let mut lengths = Lengths::default();
     for (dlt, expr) in &exprs {
         let (Some(unopt), Some(opt)) = (
             oracle.run(dlt, expr, false, "-ddd"),
@@ -561,8 +597,6 @@ fn against_tcpdump_optimizer() {
             continue;
         };
         let ours = optimize(unopt.clone());
-        ours_total += ours.len();
-        theirs_total += theirs.len();
         let mut libpcap_differs = false;
         // Look harder where ours is longer: does libpcap's differ?
         let n = if ours.len() > theirs.len() { 2000 } else { 40 };
@@ -572,36 +606,28 @@ fn against_tcpdump_optimizer() {
             assert_eq!(got, want, "{dlt} `{expr}` on {pkt:02x?}");
             libpcap_differs |= run(&theirs, &pkt, pkt.len() as u32, &Aux::default()) != want;
         }
-        match ours.len().cmp(&theirs.len()) {
-            std::cmp::Ordering::Less => shorter += 1,
-            std::cmp::Ordering::Equal => equal += 1,
-            std::cmp::Ordering::Greater => {
-                longer += 1;
-                eprintln!(
-                    "  longer: {dlt} `{expr}`: ours {} libpcap {}{}",
-                    ours.len(),
-                    theirs.len(),
-                    if libpcap_differs {
-                        " (libpcap's changes the verdict)"
-                    } else {
-                        ""
-                    }
-                );
-                assert!(
-                    libpcap_differs,
-                    "{dlt} `{expr}`: longer than libpcap's, which keeps the verdicts\n\
-                     ours:\n{}libpcap:\n{}",
-                    format(&ours, Style::D),
-                    format(&theirs, Style::D)
-                );
-            }
+        if lengths.add(&ours, &theirs) {
+            eprintln!(
+                "  longer: {dlt} `{expr}`: ours {} libpcap {}{}",
+                ours.len(),
+                theirs.len(),
+                if libpcap_differs {
+                    " (libpcap's changes the verdict)"
+                } else {
+                    ""
+                }
+            );
+            assert!(
+                libpcap_differs,
+                "{dlt} `{expr}`: longer than libpcap's, which keeps the verdicts\n\
+                 ours:\n{}libpcap:\n{}",
+                format(&ours, Style::D),
+                format(&theirs, Style::D)
+            );
         }
     }
-    eprintln!(
-        "against libpcap 1.10 (tcpdump -O): {shorter} shorter, {equal} equal, {longer} longer; \
-         instructions: ours {ours_total}, libpcap {theirs_total}"
-    );
-    assert!(shorter + equal + longer > 400);
+    eprintln!("against libpcap 1.10 (tcpdump -O): {lengths}");
+    assert!(lengths.total() > 400);
 }
 
 /// Time per program (release numbers in BENCHMARKS.md):
@@ -646,8 +672,7 @@ fn compiled_vs_libpcap() {
         return;
     };
     let mut seen = std::collections::HashSet::new();
-    let (mut ours_total, mut theirs_total, mut n) = (0, 0, 0);
-    let (mut shorter, mut equal, mut longer) = (0, 0, 0);
+    let mut lengths = Lengths::default();
     for c in cases.iter().filter(|c| c.optimize && !c.linuxext) {
         let Ok(lt) = LinkType::from_name(c.dlt()) else {
             continue;
@@ -666,27 +691,19 @@ fn compiled_vs_libpcap() {
         let Ok(ours) = compile(&c.expr, &opts) else {
             continue;
         };
-        n += 1;
-        ours_total += ours.len();
-        theirs_total += theirs.len();
-        match ours.len().cmp(&theirs.len()) {
-            std::cmp::Ordering::Less => shorter += 1,
-            std::cmp::Ordering::Equal => equal += 1,
-            std::cmp::Ordering::Greater => {
-                longer += 1;
-                eprintln!(
-                    "  longer: {} `{}`: ours {} libpcap {}",
-                    c.dlt(),
-                    c.expr,
-                    ours.len(),
-                    theirs.len()
-                );
-            }
+        if lengths.add(&ours, &theirs) {
+            eprintln!(
+                "  longer: {} `{}`: ours {} libpcap {}",
+                c.dlt(),
+                c.expr,
+                ours.len(),
+                theirs.len()
+            );
         }
     }
     eprintln!(
-        "filter::compile vs libpcap master over {n} expressions: {shorter} shorter, \
-         {equal} equal, {longer} longer; instructions ours {ours_total}, libpcap {theirs_total}"
+        "filter::compile vs libpcap master over {} expressions: {lengths}",
+        lengths.total()
     );
 }
 

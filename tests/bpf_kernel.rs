@@ -40,6 +40,18 @@ fn validator_agrees_with_the_kernel() {
     assert!(ok > 200 && bad > 200, "{ok} accepted, {bad} refused");
 }
 
+/// Runs `f` in a new network namespace: its result (an `Err` fails the
+/// test), or `None` after saying why it could not run there.
+fn in_netns_or_skip<R: Send>(f: impl FnOnce() -> Result<R, String> + Send) -> Option<R> {
+    match in_new_netns(f) {
+        Ok(r) => Some(r.unwrap_or_else(|e| panic!("{e}"))),
+        Err(why) => {
+            kit::skip(&why);
+            None
+        }
+    }
+}
+
 /// Payloads starting with this end each batch of packets.
 const MAGIC: u32 = 0x5eed_f00d;
 
@@ -81,27 +93,53 @@ fn until_marker(
     }
 }
 
+/// A packet as a test compares it: (sll_pkttype, bytes).
+type Seen = Vec<(u8, Vec<u8>)>;
+
+/// One batch (sent by the caller) through both sockets: what the
+/// unfiltered socket saw, cut to what `keep` (the interpreter's verdict on
+/// it) keeps, then what the filtered socket got; and how many packets were
+/// judged.
+fn exchange(
+    all: &PacketSocket,
+    filtered: &PacketSocket,
+    marker_at: usize,
+    keep: impl Fn(&libc::sockaddr_ll, &[u8]) -> u32,
+) -> Result<(Seen, Seen, usize), String> {
+    let mut want = Vec::new();
+    let mut judged = 0;
+    for (sll, pkt) in until_marker(all, marker_at, "unfiltered")? {
+        let k = keep(&sll, &pkt);
+        if k != 0 {
+            let n = pkt.len().min(k as usize);
+            want.push((sll.sll_pkttype, pkt[..n].to_vec()));
+        }
+        judged += 1;
+    }
+    let got = until_marker(filtered, marker_at, "filtered")?
+        .into_iter()
+        .map(|(sll, pkt)| (sll.sll_pkttype, pkt))
+        .collect();
+    Ok((want, got, judged))
+}
+
 /// The kernel as the reference: random valid programs attached to an
 /// AF_PACKET socket on `lo` (in a private namespace) keep exactly the
 /// packets, and the bytes of them, that `run` says they keep.
 #[test]
 fn interpreter_agrees_with_the_kernel_on_real_packets() {
-    match in_new_netns(kernel_differential) {
-        Ok(r) => {
-            let n = r.unwrap_or_else(|e| panic!("{e}"));
-            eprintln!("{n} program/packet pairs agree with the kernel");
-        }
-        Err(why) => kit::skip(&why),
+    if let Some(n) = in_netns_or_skip(kernel_differential) {
+        eprintln!("{n} program/packet pairs agree with the kernel");
     }
 }
 
-/// `P` behind a guard that keeps marker packets (payload starting
-/// with MAGIC), so each batch ends with a known packet.
-fn with_marker(prog: &[Insn]) -> Vec<Insn> {
+/// `P` behind a guard that keeps marker packets (MAGIC at `marker_at`,
+/// where the UDP payload starts), so each batch ends with a known packet.
+fn with_marker(prog: &[Insn], marker_at: u32) -> Vec<Insn> {
     let mut p = vec![
         Insn::stmt(LD_W_LEN, 0),
-        Insn::jump(JGE_K, 46, 0, 3),
-        Insn::stmt(LD_W_ABS, 42),
+        Insn::jump(JGE_K, marker_at + 4, 0, 3),
+        Insn::stmt(LD_W_ABS, marker_at),
         Insn::jump(JEQ_K, MAGIC, 0, 1),
         Insn::stmt(RET_K, 0xffff),
         Insn::stmt(LD_IMM, 0),
@@ -155,12 +193,11 @@ fn kernel_differential() -> Result<usize, String> {
         programs += 1;
         // Attaching replaces the previous program; both queues were
         // drained up to the last marker.
-        assert_eq!(filtered.attach(&with_marker(&prog)), Ok(()));
+        assert_eq!(filtered.attach(&with_marker(&prog, 42)), Ok(()));
         send_batch(&tx, &mut rng)?;
         // Every copy the unfiltered socket saw, up to the incoming
         // copy of the marker, and what `run` keeps of each.
-        let mut want = Vec::new();
-        for (sll, pkt) in until_marker(&all, 42, "unfiltered")? {
+        let (want, got, n) = exchange(&all, &filtered, 42, |sll, pkt| {
             let aux = Aux {
                 protocol: 0x0800,
                 pkttype: sll.sll_pkttype,
@@ -168,17 +205,9 @@ fn kernel_differential() -> Result<usize, String> {
                 vlan_tci: None,
                 vlan_tpid: 0,
             };
-            let keep = run(&prog, &pkt, pkt.len() as u32, &aux);
-            if keep != 0 {
-                let n = pkt.len().min(keep as usize);
-                want.push((sll.sll_pkttype, pkt[..n].to_vec()));
-            }
-            compared += 1;
-        }
-        let got: Vec<(u8, Vec<u8>)> = until_marker(&filtered, 42, "filtered")?
-            .into_iter()
-            .map(|(sll, pkt)| (sll.sll_pkttype, pkt))
-            .collect();
+            run(&prog, pkt, pkt.len() as u32, &aux)
+        })?;
+        compared += n;
         assert_eq!(
             got,
             want,
@@ -194,10 +223,7 @@ fn kernel_differential() -> Result<usize, String> {
 /// `lo`: the kernel accepts it and filters as the cooked program says.
 #[test]
 fn kernel_runs_the_converted_program() {
-    match in_new_netns(kernel_filter_in_private_netns) {
-        Ok(r) => r.unwrap_or_else(|e| panic!("{e}")),
-        Err(why) => kit::skip(&why),
-    }
+    in_netns_or_skip(kernel_filter_in_private_netns);
 }
 
 /// `udp dst port 5555 and outbound` for LINUX_SLL, as libpcap
@@ -244,7 +270,7 @@ fn kernel_filter_in_private_netns() -> Result<(), String> {
         tx.send_to(payload.as_bytes(), ("127.0.0.1", port))
             .map_err(|e| e.to_string())?;
     }
-    let got: Vec<(u8, Vec<u8>)> = (0..2).map_while(|_| sock.recv()).collect();
+    let got: Seen = (0..2).map_while(|_| sock.recv()).collect();
     drop(sock);
     drop(rx);
     // Only the outgoing copies to port 5555 pass (the incoming copies
@@ -264,12 +290,8 @@ fn kernel_filter_in_private_netns() -> Result<(), String> {
 /// original keeps on the cooked packet libpcap would build.
 #[test]
 fn random_cooked_programs_agree_with_the_kernel() {
-    match in_new_netns(cooked_differential) {
-        Ok(r) => {
-            let n = r.unwrap_or_else(|e| panic!("{e}"));
-            eprintln!("{n} cooked program/packet pairs agree with the kernel");
-        }
-        Err(why) => kit::skip(&why),
+    if let Some(n) = in_netns_or_skip(cooked_differential) {
+        eprintln!("{n} cooked program/packet pairs agree with the kernel");
     }
 }
 
@@ -344,32 +366,14 @@ fn cooked_differential() -> Result<usize, String> {
             };
             assert_eq!(validate(&conv), Ok(()), "{prog:?}");
             programs += 1;
-            // A guard in kernel coordinates keeps the marker packets.
-            let mut guarded = vec![
-                Insn::stmt(LD_W_LEN, 0),
-                Insn::jump(JGE_K, 32, 0, 3),
-                Insn::stmt(LD_W_ABS, 28),
-                Insn::jump(JEQ_K, MAGIC, 0, 1),
-                Insn::stmt(RET_K, 0xffff),
-                Insn::stmt(LD_IMM, 0),
-            ];
-            guarded.extend_from_slice(&conv);
-            assert_eq!(filtered.attach(&guarded), Ok(()));
+            // The guard in kernel coordinates: the packet starts at IP.
+            assert_eq!(filtered.attach(&with_marker(&conv, 28)), Ok(()));
             send_batch(&tx, &mut rng)?;
-            let mut want = Vec::new();
-            for (sll, net) in until_marker(&all, 28, "unfiltered")? {
-                let frame = cooked(lt, &sll, &net);
-                let keep = run(&prog, &frame, frame.len() as u32, &Aux::default());
-                if keep != 0 {
-                    let n = net.len().min(keep as usize);
-                    want.push((sll.sll_pkttype, net[..n].to_vec()));
-                }
-                compared += 1;
-            }
-            let got: Vec<(u8, Vec<u8>)> = until_marker(&filtered, 28, "filtered")?
-                .into_iter()
-                .map(|(sll, net)| (sll.sll_pkttype, net))
-                .collect();
+            let (want, got, n) = exchange(&all, &filtered, 28, |sll, net| {
+                let frame = cooked(lt, sll, net);
+                run(&prog, &frame, frame.len() as u32, &Aux::default())
+            })?;
+            compared += n;
             assert_eq!(
                 got,
                 want,

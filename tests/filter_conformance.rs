@@ -716,7 +716,7 @@ fn bench_report() {
     cases.sort_by(|a, b| (a.0.name(), &a.1.expr).cmp(&(b.0.name(), &b.1.expr)));
     cases.dedup_by(|a, b| a.0 == b.0 && a.1.expr == b.1.expr);
 
-    let dir = kit::oracle::TempDir::new("bench");
+    let dir = kit::TempDir::new("bench");
     let driver = pcap_compile_driver(&dir.0);
     let (mut n_both, mut ours_insns, mut master_insns) = (0usize, 0usize, 0usize);
     let (mut n_deb, mut ours_insns_deb, mut deb_insns) = (0usize, 0usize, 0usize);

@@ -68,7 +68,8 @@ fn malformed_savefiles_are_rejected_cleanly() {
         assert!(!err.contains("panicked"), "{f}: {err}");
     }
     // Truncated and empty files, and a directory.
-    let tmp = std::env::temp_dir().join(format!("podcap-trunc-{}.pcap", std::process::id()));
+    let scratch = kit::TempDir::new("trunc");
+    let tmp = scratch.path().join("cut.pcap");
     let good = std::fs::read(d.join("vxlan.pcap")).unwrap();
     for cut in [0usize, 10, 24 + 8, good.len() - 3] {
         std::fs::write(&tmp, &good[..cut]).unwrap();
@@ -76,7 +77,6 @@ fn malformed_savefiles_are_rejected_cleanly() {
         assert_eq!(code, 1, "cut {cut}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    let _ = std::fs::remove_file(&tmp);
     let (code, _, err) = run(&["-r", "/nonexistent/x.pcap"]);
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/x.pcap"), "{err}");
@@ -85,8 +85,8 @@ fn malformed_savefiles_are_rejected_cleanly() {
 #[test]
 fn read_counts_and_rewrites_like_tcpdump() {
     let Some(d) = savefiles() else { return };
-    let dir = std::env::temp_dir().join(format!("podcap-rw-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = kit::TempDir::new("rw");
+    let dir = scratch.path();
     for f in [
         "vxlan.pcap",
         "geneve.pcap",
@@ -146,7 +146,6 @@ fn read_counts_and_rewrites_like_tcpdump() {
         tshark_fields(back.to_str().unwrap(), &["frame.len"]),
         tshark_fields(d.join("vxlan.pcap").to_str().unwrap(), &["frame.len"])
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -196,15 +195,7 @@ fn list_interfaces_and_link_types() {
         "{out}"
     );
     assert!(out.contains(".lo [Up, Running, Loopback]"), "{out}");
-    let peer = {
-        let o = sh("ip", &["-n", &p.b, "-o", "link", "show", "vb"]);
-        String::from_utf8_lossy(&o.stdout)
-            .split(':')
-            .next()
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let peer = ifindex(&p.b, "vb");
     assert!(
         out.contains(&format!(
             ".va (veth, peer ifindex {peer}) [Up, Running, Connected]"
@@ -333,7 +324,8 @@ fn read_text_matches_tcpdump() {
 fn print_while_writing_and_numbered() {
     let Some(d) = savefiles() else { return };
     let src = d.join("geneve.pcap").display().to_string();
-    let out = std::env::temp_dir().join(format!("podcap-print-{}.pcap", std::process::id()));
+    let scratch = kit::TempDir::new("print");
+    let out = scratch.path().join("out.pcap");
     let out_s = out.display().to_string();
     let (code, text, err) = run(&["-nn", "-#", "--print", "-c", "3", "-r", &src, "-w", &out_s]);
     assert_eq!(code, 0, "{err}");
@@ -344,5 +336,4 @@ fn print_while_writing_and_numbered() {
     assert_eq!(text, String::from_utf8_lossy(&t.stdout));
     assert!(text.starts_with("    1  "), "{text}");
     assert_eq!(tshark_fields(&out_s, &["frame.len"]).len(), 3);
-    let _ = std::fs::remove_file(&out);
 }

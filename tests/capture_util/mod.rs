@@ -24,6 +24,17 @@ pub fn sh(cmd: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("run {cmd}: {e}"))
 }
 
+/// The interface index of `dev` in namespace `ns`, as `ip` prints it.
+pub fn ifindex(ns: &str, dev: &str) -> String {
+    let o = sh("ip", &["-n", ns, "-o", "link", "show", dev]);
+    String::from_utf8_lossy(&o.stdout)
+        .split(':')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
 pub fn ok(cmd: &str, args: &[&str]) {
     let o = sh(cmd, args);
     assert!(

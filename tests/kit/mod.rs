@@ -5,7 +5,8 @@
 //!   when the data is absent.
 //! - [`json`]: the one JSON reader, for that suite.
 //! - [`oracle`]: Debian's tcpdump as the oracle (`-d/-dd/-ddd` on empty
-//!   savefiles), scratch directories, pcap headers.
+//!   savefiles), pcap headers.
+//! - [`TempDir`]: scratch directories, removed also when a test fails.
 //! - [`kernel`]: the kernel as an oracle: packet sockets with filters
 //!   attached, SO_ATTACH_FILTER verdicts, private network namespaces.
 //! - [`Rng`] and [`random_program`]: the one seeded generator, shared with
@@ -13,6 +14,7 @@
 #![allow(dead_code)]
 
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 // What src/bpf/testutil.rs names through `super::`, in the library and here.
 use podcap::bpf::{Insn, ancillary, code, op};
@@ -31,4 +33,33 @@ pub use testutil::{Rng, random_program};
 /// `eprintln!`, and a skipped check must be seen.
 pub fn skip(why: &str) {
     let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// A scratch directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "podcap-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        if let Err(e) = std::fs::create_dir_all(&p) {
+            panic!("cannot create {}: {e}", p.display());
+        }
+        TempDir(p)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

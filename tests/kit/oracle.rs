@@ -1,7 +1,7 @@
-//! Debian's tcpdump (and so libpcap 1.10) as the test oracle, scratch
-//! directories, and pcap headers.
+//! Debian's tcpdump (and so libpcap 1.10) as the test oracle, and pcap
+//! headers.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use podcap::linktype::LinkType;
@@ -18,40 +18,11 @@ pub fn pcap_header(magic: u32, snaplen: u32, linktype: u32) -> Vec<u8> {
     h
 }
 
-/// A scratch directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "podcap-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        if let Err(e) = std::fs::create_dir_all(&p) {
-            panic!("cannot create {}: {e}", p.display());
-        }
-        TempDir(p)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// `tcpdump -d/-dd/-ddd -r EMPTY.pcap -- EXPR`: libpcap compiling for a
 /// savefile of the link type, with the empty savefiles in a private
 /// scratch directory.
 pub struct Tcpdump {
-    dir: TempDir,
+    dir: super::TempDir,
 }
 
 impl Tcpdump {
@@ -66,7 +37,7 @@ impl Tcpdump {
             return None;
         }
         let t = Tcpdump {
-            dir: TempDir::new("oracle"),
+            dir: super::TempDir::new("oracle"),
         };
         // Written up front: the oracle is used from several threads.
         for lt in LinkType::ALL {
