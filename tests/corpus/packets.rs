@@ -1,9 +1,14 @@
 //! Byte builders for one protocol header each (Ethernet/VLAN, IPv4, IPv6
 //! and its extension headers, TCP, UDP, SCTP, ICMP, ARP, VXLAN, Geneve,
-//! LLC, MPLS, PPPoE, DECnet). Transport checksums are left zero on purpose:
-//! filters never read them, and the frames stay what they were.
+//! LLC, MPLS, PPPoE, DECnet). The IP headers come from etherparse's
+//! PacketBuilder; the transport headers are written by hand because their
+//! checksums are left zero on purpose (filters never read them, and the
+//! corpus stays what it was), and so are the rest, which etherparse does
+//! not build or which are malformed or unusual on purpose.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use etherparse::{IpFragOffset, IpHeaders, IpNumber, Ipv4Header, Ipv6Header, PacketBuilder};
 
 pub(super) fn be16(v: &mut Vec<u8>, x: u16) {
     v.extend_from_slice(&x.to_be_bytes());
@@ -47,48 +52,36 @@ impl V4 {
             ttl: 64,
         }
     }
+    /// The header (checksum included) by etherparse's PacketBuilder,
+    /// then `payload` as it is.
     pub fn build(&self, payload: &[u8]) -> Vec<u8> {
         let mut opts = self.options.clone();
         while opts.len() % 4 != 0 {
             opts.push(0);
         }
-        let ihl = 5 + opts.len() / 4;
-        let total = (ihl * 4 + payload.len()) as u16;
-        let mut p = vec![0x40 | ihl as u8, 0];
-        be16(&mut p, total);
-        be16(&mut p, 0x1234);
         let (mf, off, df) = self.frag;
-        be16(
-            &mut p,
-            (u16::from(df) << 14) | (u16::from(mf) << 13) | (off & 0x1fff),
-        );
-        p.push(self.ttl);
-        p.push(self.proto);
-        be16(&mut p, 0);
-        p.extend_from_slice(&self.src.octets());
-        p.extend_from_slice(&self.dst.octets());
-        p.extend_from_slice(&opts);
-        let sum = checksum(&p);
-        p[10..12].copy_from_slice(&sum.to_be_bytes());
-        p.extend_from_slice(payload);
+        let mut h = Ipv4Header::new(
+            0,
+            self.ttl,
+            IpNumber(self.proto),
+            self.src.octets(),
+            self.dst.octets(),
+        )
+        .expect("an empty payload fits");
+        h.identification = 0x1234;
+        h.dont_fragment = df;
+        h.more_fragments = mf;
+        h.fragment_offset = IpFragOffset::try_new(off & 0x1fff).expect("13 bits");
+        h.options = opts
+            .as_slice()
+            .try_into()
+            .expect("at most 40 bytes of options");
+        let mut p = Vec::with_capacity(h.header_len() + payload.len());
+        PacketBuilder::ip(IpHeaders::Ipv4(h, Default::default()))
+            .write(&mut p, IpNumber(self.proto), payload)
+            .expect("an IPv4 packet the corpus can hold");
         p
     }
-}
-
-pub(super) fn checksum(b: &[u8]) -> u16 {
-    let mut s: u32 = 0;
-    for c in b.chunks(2) {
-        let w = if c.len() == 2 {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from_be_bytes([c[0], 0])
-        };
-        s += u32::from(w);
-    }
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
 }
 
 /// IPv6 header followed by extension headers `exts` (each: header type and
@@ -131,12 +124,21 @@ pub fn v6(
         }
     }
     let first = exts.first().map(|e| e.0).unwrap_or(proto);
-    let mut p = vec![0x60, 0, 0, 0];
-    be16(&mut p, (chain.len() + payload.len()) as u16);
-    p.push(first);
-    p.push(64);
-    p.extend_from_slice(&src.octets());
-    p.extend_from_slice(&dst.octets());
+    let mut h = Ipv6Header {
+        traffic_class: 0,
+        flow_label: Default::default(),
+        payload_length: 0,
+        next_header: IpNumber(first),
+        hop_limit: 64,
+        source: src.octets(),
+        destination: dst.octets(),
+    };
+    h.set_payload_length(chain.len() + payload.len())
+        .expect("an IPv6 packet the corpus can hold");
+    // etherparse's header alone: its PacketBuilder would walk the
+    // extension headers, which are ours (some malformed on purpose), and
+    // it panics on a hop-by-hop next header it did not build itself.
+    let mut p = h.to_bytes().to_vec();
     p.extend_from_slice(&chain);
     p.extend_from_slice(payload);
     p
