@@ -76,7 +76,6 @@ impl RouteType {
     }
 }
 
-
 /// One route, as the kernel reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Route {
