@@ -478,20 +478,7 @@ pub fn parse_any(buf: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    /// Small deterministic PRNG (xorshift) so the property tests need no
-    /// crate and replay identically.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn byte(&mut self) -> u8 {
-            self.next() as u8
-        }
-    }
+    use crate::bpf::testutil::Rng;
 
     fn msg(t: u16, payload: &[u8]) -> Vec<u8> {
         let mut m = Request::new(t, 0, payload).finish(1);
@@ -501,9 +488,9 @@ mod tests {
 
     #[test]
     fn property_random_bytes_never_panic() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
-            let n = (rng.next() % 200) as usize;
+            let n = (rng.next_u64() % 200) as usize;
             let b: Vec<u8> = (0..n).map(|_| rng.byte()).collect();
             parse_any(&b);
             let _ = Route::parse(&b);
@@ -519,7 +506,7 @@ mod tests {
     fn property_mutated_valid_messages_never_panic() {
         // Valid-looking headers with random attribute soup inside, so the
         // fuzzing reaches the attribute walkers and nested link info.
-        let mut rng = Rng(12345);
+        let mut rng = Rng::new(12345);
         for i in 0..20_000u32 {
             let t = [
                 wire::RTM_NEWROUTE,
@@ -530,8 +517,9 @@ mod tests {
             let mut p = vec![0u8; 16];
             let mut attrs = 0;
             while attrs < 6 {
-                let len = (rng.next() % 40) as u16;
-                let kind = (rng.next() % 40) as u16 | if rng.byte() & 1 == 1 { 0x8000 } else { 0 };
+                let len = (rng.next_u64() % 40) as u16;
+                let kind =
+                    (rng.next_u64() % 40) as u16 | if rng.byte() & 1 == 1 { 0x8000 } else { 0 };
                 p.extend_from_slice(&len.to_ne_bytes());
                 p.extend_from_slice(&kind.to_ne_bytes());
                 for _ in 0..len.saturating_sub(4) {
@@ -541,8 +529,8 @@ mod tests {
             }
             let mut m = msg(t, &p);
             // Flip a few bytes anywhere, headers included.
-            for _ in 0..(rng.next() % 4) {
-                let at = (rng.next() as usize) % m.len();
+            for _ in 0..(rng.next_u64() % 4) {
+                let at = (rng.next_u64() as usize) % m.len();
                 m[at] = rng.byte();
             }
             parse_any(&m);
