@@ -427,6 +427,13 @@ const TOKENS: &[&str] = &[
     "ether[0:4]",
     "ip6[40:2]",
     "udp[8:8]",
+    "10.0.0.1",
+    "10.244",
+    "24",
+    "255.255.0.0",
+    "1:2:3:4:5:6",
+    "2",
+    "0x10",
 ];
 
 fn token_soup(rng: &mut Rng) -> String {
@@ -439,6 +446,43 @@ fn token_soup(rng: &mut Rng) -> String {
         }
     }
     s
+}
+
+#[test]
+fn token_soups_never_panic() {
+    let mut rng = Rng::new(0x5eed);
+    for round in 0..4000 {
+        let expr = token_soup(&mut rng);
+        let lt = LinkType::ALL[round % 4];
+        for optimize in [false, true] {
+            let o = Options {
+                linktype: lt,
+                optimize,
+                linux_ext: round % 3 == 0,
+                vxlan_ports: vec![8472],
+                ..Options::default()
+            };
+            if let Ok(p) = compile(&expr, &o) {
+                assert!(validate(&p).is_ok(), "{expr}");
+            }
+        }
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = Rng::new(42);
+    for _ in 0..3000 {
+        let n = rng.below(40);
+        let bytes: Vec<u8> = (0..n).map(|_| (rng.u32() & 0xff) as u8).collect();
+        let s = String::from_utf8_lossy(&bytes);
+        let _ = compile(&s, &Options::default());
+    }
+    // Deep nesting is refused, not a stack overflow.
+    let deep = format!("{}tcp{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(compile(&deep, &Options::default()).is_err());
+    let deep = format!("{}1 = 1", "-".repeat(5000));
+    assert!(compile(&deep, &Options::default()).is_err());
 }
 
 #[test]

@@ -1,11 +1,10 @@
-//! Compiler tests: literal programs, errors with carets, and never-panic
-//! property tests. Against libpcap's own programs (tcpdump as oracle, and
-//! the conformance suite's unoptimized programs):
+//! Compiler tests: literal programs and errors with carets. Against
+//! libpcap's own programs (tcpdump as oracle, and the conformance suite's
+//! unoptimized programs) and the never-panic property tests:
 //! tests/filter_differential.rs.
 
 use super::*;
 use crate::bpf::print::{Style, format, parse_d};
-use crate::bpf::testutil::Rng;
 use crate::{Error, error::Kind};
 
 fn unopt(expr: &str, lt: LinkType) -> Vec<Insn> {
@@ -187,122 +186,6 @@ fn live_capture_forms_need_linux_ext() {
         p.iter().any(|i| i.k == 0xffff_f030),
         "vlan-present load missing"
     );
-}
-
-const SOUP: &[&str] = &[
-    "host",
-    "net",
-    "port",
-    "portrange",
-    "src",
-    "dst",
-    "and",
-    "or",
-    "not",
-    "!",
-    "&&",
-    "||",
-    "(",
-    ")",
-    "[",
-    "]",
-    ":",
-    "tcp",
-    "udp",
-    "ip",
-    "ip6",
-    "arp",
-    "ether",
-    "vlan",
-    "mpls",
-    "vxlan",
-    "geneve",
-    "10.0.0.1",
-    "10.244",
-    "/",
-    "24",
-    "mask",
-    "255.255.0.0",
-    "::1",
-    "fe80::/10",
-    "1:2:3:4:5:6",
-    "80",
-    "99999",
-    "http",
-    "-",
-    "+",
-    "*",
-    "%",
-    "&",
-    "|",
-    "^",
-    "<<",
-    ">>",
-    "=",
-    "!=",
-    "<",
-    ">",
-    "<=",
-    ">=",
-    "len",
-    "less",
-    "greater",
-    "broadcast",
-    "multicast",
-    "proto",
-    "\\tcp",
-    "tcp-syn",
-    "tcpflags",
-    "icmp",
-    "icmptype",
-    "0",
-    "4",
-    "2",
-    "1",
-    "0x10",
-    "inbound",
-    "ifindex",
-    "gateway",
-    "protochain",
-];
-
-#[test]
-fn token_soups_never_panic() {
-    let mut rng = Rng::new(0x5eed);
-    for round in 0..4000 {
-        let n = 1 + rng.below(12);
-        let words: Vec<&str> = (0..n).map(|_| rng.pick(SOUP)).collect();
-        let expr = words.join(" ");
-        let lt = LinkType::ALL[round % 4];
-        for optimize in [false, true] {
-            let o = Options {
-                linktype: lt,
-                optimize,
-                linux_ext: round % 3 == 0,
-                vxlan_ports: vec![8472],
-                ..Options::default()
-            };
-            if let Ok(p) = compile(&expr, &o) {
-                assert!(crate::bpf::validate::validate(&p).is_ok(), "{expr}");
-            }
-        }
-    }
-}
-
-#[test]
-fn random_bytes_never_panic() {
-    let mut rng = Rng::new(42);
-    for _ in 0..3000 {
-        let n = rng.below(40);
-        let bytes: Vec<u8> = (0..n).map(|_| (rng.u32() & 0xff) as u8).collect();
-        let s = String::from_utf8_lossy(&bytes);
-        let _ = compile(&s, &Options::default());
-    }
-    // Deep nesting is refused, not a stack overflow.
-    let deep = format!("{}tcp{}", "(".repeat(5000), ")".repeat(5000));
-    assert!(compile(&deep, &Options::default()).is_err());
-    let deep = format!("{}1 = 1", "-".repeat(5000));
-    assert!(compile(&deep, &Options::default()).is_err());
 }
 
 #[test]
