@@ -13,8 +13,7 @@ cd "$(dirname "$0")/.."
 COUNT=${1:-1000000}
 SIZE=${2:-64}
 cargo build --release -q
-cargo bench --bench flood --no-run -q 2>/dev/null || true
-FLOOD=$(ls -t target/x86_64-unknown-linux-musl/release/deps/flood-* | grep -v '\.d$' | head -1)
+FLOOD=$(benches/build.sh flood)
 PODCAP=target/x86_64-unknown-linux-musl/release/podcap
 A=pcbenchA-$$ B=pcbenchB-$$ D=$(mktemp -d /dev/shm/podcap-bench.XXXX)
 cleanup() { ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"; }
@@ -25,8 +24,9 @@ ip -n "$A" addr add 10.99.0.1/24 dev va; ip -n "$B" addr add 10.99.0.2/24 dev vb
 ip -n "$A" link set va up; ip -n "$B" link set vb up
 ip -n "$A" neigh replace 10.99.0.2 lladdr "$(ip -n "$B" -br link show vb | awk '{print $3}')" dev va nud permanent
 # Nothing listens in B: drop the datagrams before they cost ICMP replies.
-ip netns exec "$B" nft add table inet bench 2>/dev/null && \
+if ip netns exec "$B" nft add table inet bench 2>/dev/null; then
   ip netns exec "$B" nft add chain inet bench in '{ type filter hook input priority 0; policy drop; }' 2>/dev/null || true
+fi
 
 run_pair() { # label extra-args...
   local label=$1; shift

@@ -29,8 +29,7 @@ with open(dst, "wb") as f:
         t += 37
         f.write(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, cap, orig) + data)
 PY
-cargo build --release --example decode_pcap >/dev/null 2>&1
-bin=target/x86_64-unknown-linux-musl/release/examples/decode_pcap
+bin=$(benches/build.sh decode_pcap)
 python3 - "$work/big.pcap" "$bin" "$n" "${opts[@]}" <<'PY'
 import os, resource, subprocess, sys, time
 pcap, binary, n, opts = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]

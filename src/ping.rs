@@ -240,13 +240,4 @@ mod tests {
             "a request is not a reply"
         );
     }
-
-    #[test]
-    fn pings_loopback() {
-        let r = ping_once("127.0.0.1".parse().unwrap(), Duration::from_secs(5))
-            .unwrap()
-            .expect("loopback answers");
-        assert_eq!(r.seq, 1);
-        assert_eq!(r.bytes, 64);
-    }
 }

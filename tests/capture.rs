@@ -25,16 +25,6 @@ fn tcpdump_in(p: &Pair, ns: &str, args: &[&str]) -> Proc {
     Proc::spawn(p.cmd(ns, "tcpdump", &a), Stdio::null())
 }
 
-fn ifindex(ns: &str, dev: &str) -> String {
-    let o = sh("ip", &["-n", ns, "-o", "link", "show", dev]);
-    String::from_utf8_lossy(&o.stdout)
-        .split(':')
-        .next()
-        .unwrap()
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn named_interface_matches_tcpdump_and_tshark() {
     let p = Pair::new("named");

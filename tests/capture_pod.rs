@@ -9,6 +9,7 @@
 //! guard that kills a capture that never ends.
 
 mod common;
+mod kit;
 
 use common::{World, stderr, stdout, text};
 use std::collections::BTreeMap;
@@ -16,7 +17,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -26,26 +27,20 @@ use std::time::{Duration, Instant};
 const HANG_GUARD: Duration = Duration::from_secs(90);
 
 /// A file in a fresh temporary directory, removed on drop.
-struct Tmp(PathBuf);
+struct Tmp {
+    /// Held for its drop.
+    _dir: kit::TempDir,
+    path: String,
+}
 
 impl Tmp {
     fn new(name: &str) -> Tmp {
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("podcap-capture-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Tmp(dir.join(name))
+        let dir = kit::TempDir::new("capture");
+        let path = dir.path().join(name).display().to_string();
+        Tmp { _dir: dir, path }
     }
     fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        if let Some(d) = self.0.parent() {
-            let _ = std::fs::remove_dir_all(d);
-        }
+        &self.path
     }
 }
 
@@ -56,40 +51,123 @@ fn capture(w: &World, node: &str, args: &[&str], ready: usize, traffic: impl FnO
     capture_cmd(w.podcap_command(node, args), ready, traffic)
 }
 
+/// `podcap capture IP` on node1 into `f` while pod1 pings pod2 once and
+/// opens a TCP connection to it: echo request and reply, SYN and SYN-ACK.
+fn capture_ping_and_syn(w: &World, ip: &str, f: &Tmp) -> Output {
+    let pod2 = w.pod("pod2").ip.to_string();
+    let args = [
+        "capture",
+        ip,
+        "-c",
+        "4",
+        "-w",
+        f.path(),
+        "icmp or tcp[13] & 2 != 0",
+    ];
+    capture(w, "node1", &args, 1, || {
+        ping(w, "pod1", &pod2, 1);
+        tcp_handshake(w, "pod1", "pod2");
+    })
+}
+
+/// `podcap capture POD1 --path -c 2 icmp` on node1 (`ready` hops) while
+/// pod1 sends `count` pings to `dst`: its stdout and stderr, once it
+/// succeeded.
+fn path_of_pings(w: &World, ready: usize, dst: &str, count: u32) -> (String, String) {
+    let ip1 = w.pod("pod1").ip.to_string();
+    let args = ["capture", &ip1, "--path", "-c", "2", "icmp"];
+    let out = capture(w, "node1", &args, ready, || ping(w, "pod1", dst, count));
+    assert!(out.status.success(), "{}", text(&out));
+    (stdout(&out), stderr(&out))
+}
+
 /// [`capture`] for any command line.
-fn capture_cmd(mut cmd: Command, ready: usize, traffic: impl FnOnce()) -> Output {
+fn capture_cmd(cmd: Command, ready: usize, traffic: impl FnOnce()) -> Output {
+    run_capture(cmd, ready, None, traffic)
+}
+
+/// Runs `podcap ARGS` (no `-c`) in `node`; once it listens on `ready`
+/// captures, runs `traffic`; once it has printed `lines` path lines,
+/// interrupts it with SIGINT as a user's Ctrl-C would, and waits.
+fn capture_until_sigint(
+    w: &World,
+    node: &str,
+    args: &[&str],
+    ready: usize,
+    lines: usize,
+    traffic: impl FnOnce(),
+) -> Output {
+    run_capture(w.podcap_command(node, args), ready, Some(lines), traffic)
+}
+
+/// Reads `r` to its end on a thread (the bytes as they came: stdout may be
+/// a pcap), handing over each line as it arrives.
+fn follow(
+    r: impl Read + Send + 'static,
+) -> (std::thread::JoinHandle<Vec<u8>>, mpsc::Receiver<String>) {
+    let (tx, rx) = mpsc::channel::<String>();
+    let h = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut r = BufReader::new(r);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    all.extend_from_slice(&line);
+                    let l = String::from_utf8_lossy(&line);
+                    let _ = tx.send(l.trim_end_matches('\n').to_string());
+                }
+            }
+        }
+        all
+    });
+    (h, rx)
+}
+
+/// Waits for `n` lines that `want` picks (false if the stream ended or
+/// stalled for HANG_GUARD first).
+fn wait_lines(rx: &mpsc::Receiver<String>, n: usize, want: impl Fn(&str) -> bool) -> bool {
+    let mut seen = 0;
+    while seen < n {
+        match rx.recv_timeout(HANG_GUARD) {
+            Ok(l) if want(&l) => seen += 1,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+/// Runs `cmd`; once it has said `listening on` `ready` times (every
+/// capture open, filter attached), runs `traffic`. Then either waits for
+/// it to end by itself (`-c`), or, with `sigint_after` path lines printed,
+/// interrupts it as a user's Ctrl-C would and waits.
+fn run_capture(
+    mut cmd: Command,
+    ready: usize,
+    sigint_after: Option<usize>,
+    traffic: impl FnOnce(),
+) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn podcap");
-    let err = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        let mut all = String::new();
-        for line in BufReader::new(err).lines().map_while(Result::ok) {
-            let _ = tx.send(line.clone());
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let mut out = child.stdout.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let mut listening = 0;
-    while listening < ready {
-        match rx.recv_timeout(HANG_GUARD) {
-            Ok(l) if l.contains("listening on") => listening += 1,
-            Ok(_) => {}
-            Err(_) => break,
+    let (err_reader, erx) = follow(child.stderr.take().unwrap());
+    let (out_reader, orx) = follow(child.stdout.take().unwrap());
+    if wait_lines(&erx, ready, |l| l.contains("listening on")) {
+        traffic();
+        if let Some(lines) = sigint_after {
+            wait_lines(&orx, lines, |l| {
+                l.starts_with("  out ") || l.starts_with("  in  ")
+            });
         }
     }
-    if listening == ready {
-        traffic();
+    if sigint_after.is_some() {
+        // SAFETY: kill(2) on the child's pid (`ip netns exec` execs podcap).
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     }
     let start = Instant::now();
     let status = loop {
@@ -105,80 +183,7 @@ fn capture_cmd(mut cmd: Command, ready: usize, traffic: impl FnOnce()) -> Output
     Output {
         status,
         stdout: out_reader.join().unwrap(),
-        stderr: reader.join().unwrap().into_bytes(),
-    }
-}
-
-/// Runs `podcap ARGS` (no `-c`) in `node`; once it listens on `ready`
-/// captures, runs `traffic`; once it has printed `lines` path lines,
-/// interrupts it with SIGINT as a user's Ctrl-C would, and waits.
-fn capture_until_sigint(
-    w: &World,
-    node: &str,
-    args: &[&str],
-    ready: usize,
-    lines: usize,
-    traffic: impl FnOnce(),
-) -> Output {
-    let mut child = w
-        .podcap_command(node, args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn podcap");
-    let err = child.stderr.take().unwrap();
-    let out = child.stdout.take().unwrap();
-    let (etx, erx) = mpsc::channel::<String>();
-    let (otx, orx) = mpsc::channel::<String>();
-    let follow = |r: Box<dyn Read + Send>, tx: mpsc::Sender<String>| {
-        std::thread::spawn(move || {
-            let mut all = String::new();
-            for line in BufReader::new(r).lines().map_while(Result::ok) {
-                let _ = tx.send(line.clone());
-                all.push_str(&line);
-                all.push('\n');
-            }
-            all
-        })
-    };
-    let err_reader = follow(Box::new(err), etx);
-    let out_reader = follow(Box::new(out), otx);
-    let mut listening = 0;
-    while listening < ready {
-        match erx.recv_timeout(HANG_GUARD) {
-            Ok(l) if l.contains("listening on") => listening += 1,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    if listening == ready {
-        traffic();
-        let mut seen = 0;
-        while seen < lines {
-            match orx.recv_timeout(HANG_GUARD) {
-                Ok(l) if l.starts_with("  out ") || l.starts_with("  in  ") => seen += 1,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-    }
-    // SAFETY: kill(2) on the child's pid (`ip netns exec` execs podcap).
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > HANG_GUARD {
-            let _ = child.kill();
-            break child.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap().into_bytes(),
-        stderr: err_reader.join().unwrap().into_bytes(),
+        stderr: err_reader.join().unwrap(),
     }
 }
 
@@ -301,24 +306,7 @@ fn flannel_local_pod_icmp_and_tcp_on_its_veth() {
     let veth = p1.host_if.clone().unwrap();
     let f = Tmp::new("local.pcap");
     let ip1 = p1.ip.to_string();
-    let out = capture(
-        &w,
-        "node1",
-        &[
-            "capture",
-            &ip1,
-            "-c",
-            "4",
-            "-w",
-            f.path(),
-            "icmp or tcp[13] & 2 != 0",
-        ],
-        1,
-        || {
-            ping(&w, "pod1", &p2.ip.to_string(), 1);
-            tcp_handshake(&w, "pod1", "pod2");
-        },
-    );
+    let out = capture_ping_and_syn(&w, &ip1, &f);
     assert!(out.status.success(), "{}", text(&out));
     let err = stderr(&out);
     // The evidence: the article's steps, then the interface.
@@ -359,24 +347,7 @@ fn flannel_remote_pod_outer_and_inner_headers_on_the_underlay() {
     let n2 = w.node("node2");
     let f = Tmp::new("remote.pcap");
     let ip2 = p2.ip.to_string();
-    let out = capture(
-        &w,
-        "node1",
-        &[
-            "capture",
-            &ip2,
-            "-c",
-            "4",
-            "-w",
-            f.path(),
-            "icmp or tcp[13] & 2 != 0",
-        ],
-        1,
-        || {
-            ping(&w, "pod1", &ip2, 1);
-            tcp_handshake(&w, "pod1", "pod2");
-        },
-    );
+    let out = capture_ping_and_syn(&w, &ip2, &f);
     assert!(out.status.success(), "{}", text(&out));
     let err = stderr(&out);
     assert!(
@@ -544,8 +515,27 @@ fn flannel_path_every_hop_once_with_pcapng_per_hop() {
     );
 }
 
-/// Deletes the nft table on drop, so a failing test leaves no rule.
+/// An nft table on a node, deleted on drop so that a failing test leaves
+/// no rule.
 struct NftTable<'a>(&'a World, &'a str, &'a str, &'a str);
+
+impl<'a> NftTable<'a> {
+    /// Loads `rule`, which creates table `table` of `family`.
+    fn add(w: &'a World, node: &'a str, family: &'a str, table: &'a str, rule: &str) -> Self {
+        let nft = w.exec(node, &["nft", rule]);
+        assert!(nft.status.success(), "nft: {}", text(&nft));
+        NftTable(w, node, table, family)
+    }
+
+    /// What kube-proxy does for a Service: node1 DNATs 10.96.0.10 to `to`.
+    fn service_dnat(w: &'a World, to: std::net::Ipv4Addr) -> Self {
+        let rule = format!(
+            "table ip podcap_svc {{ chain pre {{ type nat hook prerouting priority -100; \
+             ip daddr 10.96.0.10 dnat to {to}; }}; }}"
+        );
+        NftTable::add(w, "node1", "ip", "podcap_svc", &rule)
+    }
+}
 
 impl Drop for NftTable<'_> {
     fn drop(&mut self) {
@@ -567,19 +557,8 @@ fn flannel_path_loss_in_forwarding_reported_between_cni0_and_flannel1() {
          ip daddr {} icmp type echo-request drop; }}; }}",
         p2.ip
     );
-    let nft = w.exec("node1", &["nft", &rule]);
-    assert!(nft.status.success(), "nft: {}", text(&nft));
-    let _guard = NftTable(&w, "node1", "podcap_loss", "inet");
-    let ip1 = p1.ip.to_string();
-    let out = capture(
-        &w,
-        "node1",
-        &["capture", &ip1, "--path", "-c", "2", "icmp"],
-        5,
-        || ping(&w, "pod1", &p2.ip.to_string(), 2),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let (o, err) = (stdout(&out), stderr(&out));
+    let _guard = NftTable::add(&w, "node1", "inet", "podcap_loss", &rule);
+    let (o, err) = path_of_pings(&w, 5, &p2.ip.to_string(), 2);
     let lost = PathLine {
         dir: "out".into(),
         hops: strs(&["pod:eth0", &veth, "cni0"]),
@@ -723,16 +702,7 @@ fn bridge_plugin_path_and_loss_before_the_way_out() {
     let p1 = w.pod("pod1");
     let veth = p1.host_if.clone().unwrap();
     let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
-    let ip1 = p1.ip.to_string();
-    let out = capture(
-        &w,
-        "node1",
-        &["capture", &ip1, "--path", "-c", "2", "icmp"],
-        4,
-        || ping(&w, "pod1", &ext, 1),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let (o, err) = (stdout(&out), stderr(&out));
+    let (o, err) = path_of_pings(&w, 4, &ext, 1);
     let (out_l, in_l) = out_and_back(&["pod:eth0", &veth, "cbr0", "eth0"], false);
     assert_eq!(path_lines(&o), vec![out_l, in_l], "{o}\n{err}");
 
@@ -740,9 +710,8 @@ fn bridge_plugin_path_and_loss_before_the_way_out() {
     // which runs before the capture tap): the bridge saw it, eth0 never.
     let rule = "table netdev podcap_loss { chain eg { type filter hook egress device \"eth0\" \
                 priority 0; icmp type echo-request drop; }; }";
-    let nft = w.exec("node1", &["nft", rule]);
-    assert!(nft.status.success(), "nft: {}", text(&nft));
-    let guard = NftTable(&w, "node1", "podcap_loss", "netdev");
+    let guard = NftTable::add(&w, "node1", "netdev", "podcap_loss", rule);
+    let ip1 = p1.ip.to_string();
     let out = capture(
         &w,
         "node1",
@@ -964,7 +933,7 @@ fn inside_any_and_path_pcapng_streamed_to_tshark() {
     let log = stderr(&out);
     assert_eq!(path_lines(&log).len(), 2, "{log}");
     let dump = Tmp::new("stream.pcapng");
-    std::fs::write(&dump.0, &out.stdout).unwrap();
+    std::fs::write(dump.path(), &out.stdout).unwrap();
     let ifs = tshark(dump.path(), &["frame.interface_id"], None);
     assert_eq!(ifs.len(), 10, "{ifs:?}");
 }
@@ -978,16 +947,7 @@ fn awsvpc_path_follows_policy_routing_out_of_the_pods_eni() {
     let p1 = w.pod("pod1");
     let (eni, host_if) = (p1.eni.clone().unwrap(), p1.host_if.clone().unwrap());
     let ext = w.ext.as_ref().unwrap().underlay_ip.to_string();
-    let ip1 = p1.ip.to_string();
-    let out = capture(
-        &w,
-        "node1",
-        &["capture", &ip1, "--path", "-c", "2", "icmp"],
-        3,
-        || ping(&w, "pod1", &ext, 1),
-    );
-    assert!(out.status.success(), "{}", text(&out));
-    let (o, err) = (stdout(&out), stderr(&out));
+    let (o, err) = path_of_pings(&w, 3, &ext, 1);
     assert!(
         err.contains(&format!("packets leave this node by {eni}")),
         "{err}"
@@ -1003,14 +963,7 @@ fn awsvpc_path_follows_policy_routing_out_of_the_pods_eni() {
 fn flannel_path_through_service_dnat() {
     let w = World::flannel(1, 1);
     let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
-    let rule = format!(
-        "table ip podcap_svc {{ chain pre {{ type nat hook prerouting priority -100; \
-         ip daddr 10.96.0.10 dnat to {}; }}; }}",
-        p2.ip
-    );
-    let nft = w.exec("node1", &["nft", &rule]);
-    assert!(nft.status.success(), "nft: {}", text(&nft));
-    let _guard = NftTable(&w, "node1", "podcap_svc", "ip");
+    let _guard = NftTable::service_dnat(&w, p2.ip);
     let veth = p1.host_if.clone().unwrap();
     let ip1 = p1.ip.to_string();
     let out = capture(
@@ -1041,14 +994,7 @@ fn flannel_path_through_service_dnat() {
 fn flannel_path_service_dnat_back_onto_the_bridge() {
     let w = World::flannel(2, 1);
     let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
-    let rule = format!(
-        "table ip podcap_svc {{ chain pre {{ type nat hook prerouting priority -100; \
-         ip daddr 10.96.0.10 dnat to {}; }}; }}",
-        p2.ip
-    );
-    let nft = w.exec("node1", &["nft", &rule]);
-    assert!(nft.status.success(), "nft: {}", text(&nft));
-    let _guard = NftTable(&w, "node1", "podcap_svc", "ip");
+    let _guard = NftTable::service_dnat(&w, p2.ip);
     let veth = p1.host_if.clone().unwrap();
     let ip1 = p1.ip.to_string();
     let out = capture(

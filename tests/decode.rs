@@ -4,6 +4,8 @@
 //! the shared libpcap conformance captures; plus property tests that no
 //! input and no option combination makes the printer panic.
 
+mod kit;
+
 use pcap_parser::PcapCapture;
 use podcap::decode::{Direction, Dump, Meta, PrintOptions, Printer, TimeFormat};
 use podcap::linktype::LinkType;
@@ -53,13 +55,7 @@ fn write_pcap(path: &Path, linktype: LinkType, recs: &[Rec]) {
 }
 
 fn write_pcap_magic(path: &Path, linktype: LinkType, recs: &[Rec], magic: u32) {
-    let mut out = Vec::new();
-    out.extend_from_slice(&magic.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&[0; 8]);
-    out.extend_from_slice(&262_144u32.to_le_bytes());
-    out.extend_from_slice(&linktype.linktype().to_le_bytes());
+    let mut out = kit::oracle::pcap_header(magic, 262_144, linktype.linktype());
     for r in recs {
         out.extend_from_slice(&r.sec.to_le_bytes());
         out.extend_from_slice(&r.frac.to_le_bytes());
@@ -473,19 +469,9 @@ fn exotic_protocols_get_a_generic_line() {
     }
 }
 
+/// One of libpcap's savefiles (`../shared/conformance/libpcap-savefiles`).
 fn conformance(name: &str) -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/libpcap-savefiles")
-        .join(name);
-    let alt = Path::new("/work/shared/conformance/libpcap-savefiles").join(name);
-    if p.exists() {
-        Some(p)
-    } else if alt.exists() {
-        Some(alt)
-    } else {
-        eprintln!("skipping {name}: ../shared/conformance is absent");
-        None
-    }
+    kit::conformance::path(&format!("libpcap-savefiles/{name}"))
 }
 
 #[test]
@@ -503,18 +489,6 @@ fn conformance_captures_match_tcpdump() {
                 &podcap_text(&p, options(args)),
             );
         }
-    }
-}
-
-/// A small deterministic PRNG (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 }
 
@@ -565,21 +539,23 @@ fn print_all(opts: &[PrintOptions], data: &[u8], wirelen: u32) {
 fn random_and_mutated_packets_never_panic() {
     let opts = all_options();
     let p = read_pcap(&world().join("eth.pcap"));
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = kit::Rng::new(0x9e37_79b9_7f4a_7c15);
     for i in 0..3000 {
         let mut data = if i % 2 == 0 {
-            let len = (rng.next() % 200) as usize;
-            (0..len).map(|_| rng.next() as u8).collect::<Vec<u8>>()
+            let len = (rng.next_u64() % 200) as usize;
+            (0..len).map(|_| rng.next_u64() as u8).collect::<Vec<u8>>()
         } else {
-            p.recs[(rng.next() as usize) % p.recs.len()].data.clone()
+            p.recs[(rng.next_u64() as usize) % p.recs.len()]
+                .data
+                .clone()
         };
-        for _ in 0..(rng.next() % 6) {
+        for _ in 0..(rng.next_u64() % 6) {
             if !data.is_empty() {
-                let at = (rng.next() as usize) % data.len();
-                data[at] = rng.next() as u8;
+                let at = (rng.next_u64() as usize) % data.len();
+                data[at] = rng.next_u64() as u8;
             }
         }
-        let wirelen = data.len() as u32 + (rng.next() % 3) as u32;
+        let wirelen = data.len() as u32 + (rng.next_u64() % 3) as u32;
         print_all(&opts[(i % opts.len())..=(i % opts.len())], &data, wirelen);
     }
 }

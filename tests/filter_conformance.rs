@@ -14,6 +14,7 @@
 
 #[path = "corpus/mod.rs"]
 mod corpus;
+mod kit;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -22,7 +23,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use corpus::Sample;
-use corpus::suite::{self, Case, Suite};
+use corpus::suite;
+use kit::conformance::{Case, Suite};
 use podcap::bpf::print::{Style, format, parse_d};
 use podcap::bpf::{Insn, interp, validate};
 use podcap::filter::{Options, compile};
@@ -487,7 +489,9 @@ fn status_report(parts: &[(&str, &Tally)]) -> String {
 
 #[test]
 fn conformance() {
-    let Some(suite) = suite::load() else { return };
+    let Some(suite) = kit::conformance::load() else {
+        return;
+    };
     let started = Instant::now();
     let mut corpora = Corpora::new(&suite);
     let accept = check_accept(&suite, &mut corpora);
@@ -524,7 +528,9 @@ fn conformance() {
 /// some packets for most expressions, on every link type.
 #[test]
 fn corpus_exercises_expected_programs() {
-    let Some(suite) = suite::load() else { return };
+    let Some(suite) = kit::conformance::load() else {
+        return;
+    };
     let mut corpora = Corpora::new(&suite);
     let mut trivial = Vec::new();
     let mut total = 0;
@@ -562,7 +568,9 @@ fn corpus_exercises_expected_programs() {
 #[test]
 #[ignore]
 fn corpus_stats() {
-    let Some(suite) = suite::load() else { return };
+    let Some(suite) = kit::conformance::load() else {
+        return;
+    };
     let c = Corpora::new(&suite);
     let mut m: BTreeMap<String, usize> = BTreeMap::new();
     for f in &c.frames {
@@ -688,7 +696,9 @@ fn libpcap_compile_all(
 #[test]
 #[ignore]
 fn bench_report() {
-    let Some(suite) = suite::load() else { return };
+    let Some(suite) = kit::conformance::load() else {
+        return;
+    };
     let reps = 200u32;
     // Distinct (link type, expression) pairs compiled with default options.
     let mut cases: Vec<(LinkType, &Case)> = suite
@@ -706,7 +716,7 @@ fn bench_report() {
     cases.sort_by(|a, b| (a.0.name(), &a.1.expr).cmp(&(b.0.name(), &b.1.expr)));
     cases.dedup_by(|a, b| a.0 == b.0 && a.1.expr == b.1.expr);
 
-    let dir = suite::TempDir::new("bench");
+    let dir = kit::TempDir::new("bench");
     let driver = pcap_compile_driver(&dir.0);
     let (mut n_both, mut ours_insns, mut master_insns) = (0usize, 0usize, 0usize);
     let (mut n_deb, mut ours_insns_deb, mut deb_insns) = (0usize, 0usize, 0usize);
@@ -777,8 +787,7 @@ fn bench_report() {
     // tcpdump -d: one process per expression, as a user runs it.
     let mut tcpdump_ns = 0f64;
     let mut n_tcpdump = 0usize;
-    if let Some(td) = suite::tcpdump() {
-        let pcap = suite::empty_pcap(&dir.0, LinkType::En10mb, 262_144);
+    if let Some(td) = kit::oracle::Tcpdump::find() {
         let en: Vec<&Case> = cases
             .iter()
             .filter(|(l, _)| *l == LinkType::En10mb)
@@ -786,7 +795,7 @@ fn bench_report() {
             .collect();
         let started = Instant::now();
         for c in &en {
-            let _ = suite::libpcap_ddd(&td, &pcap, &c.expr, true);
+            let _ = td.compile(LinkType::En10mb, 262_144, &c.expr, true, "-ddd");
         }
         n_tcpdump = en.len();
         tcpdump_ns = started.elapsed().as_nanos() as f64 / n_tcpdump.max(1) as f64;
@@ -833,7 +842,9 @@ fn bench_report() {
 /// whole corpus.
 #[test]
 fn interpreters_agree_on_libpcap_programs() {
-    let Some(suite) = suite::load() else { return };
+    let Some(suite) = kit::conformance::load() else {
+        return;
+    };
     let mut corpora = Corpora::new(&suite);
     let mut runs = 0usize;
     for c in &suite.accept {

@@ -7,80 +7,19 @@
 
 #[path = "corpus/mod.rs"]
 mod corpus;
-
-use std::io;
+mod kit;
 
 use corpus::suite::{self, K8S_EXPRS};
+use kit::kernel::{PacketSocket, in_new_netns, strerror};
 use podcap::bpf::Insn;
 use podcap::bpf::print::{Style, format};
 use podcap::bpf::validate::validate;
 use podcap::filter::{Options, compile};
 use podcap::linktype::LinkType;
 
-/// An AF_PACKET socket bound to nothing (protocol 0 receives no packets),
-/// closed on drop.
-struct PacketSocket(libc::c_int);
-
-impl PacketSocket {
-    fn new(kind: libc::c_int) -> io::Result<Self> {
-        // SAFETY: plain socket(2) call; the result is checked.
-        let fd = unsafe { libc::socket(libc::AF_PACKET, kind | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(PacketSocket(fd))
-    }
-
-    fn attach(&self, prog: &[Insn]) -> io::Result<()> {
-        let fprog = libc::sock_fprog {
-            len: prog.len() as u16,
-            // Insn is #[repr(C)] with the layout of struct sock_filter.
-            filter: prog.as_ptr() as *mut libc::sock_filter,
-        };
-        // SAFETY: fprog points at `prog`, which outlives the call; the
-        // kernel copies the program before returning.
-        let r = unsafe {
-            libc::setsockopt(
-                self.0,
-                libc::SOL_SOCKET,
-                libc::SO_ATTACH_FILTER,
-                &fprog as *const libc::sock_fprog as *const libc::c_void,
-                std::mem::size_of::<libc::sock_fprog>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    }
-}
-
-impl Drop for PacketSocket {
-    fn drop(&mut self) {
-        // SAFETY: we own the descriptor.
-        unsafe { libc::close(self.0) };
-    }
-}
-
-/// Runs `f` on a thread that has left the host's network namespace.
-fn in_new_netns<R: Send>(f: impl FnOnce() -> R + Send) -> io::Result<R> {
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            // SAFETY: unshare(2) affects only this thread, which exits when
-            // the closure returns.
-            if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(f())
-        })
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
-    })
-}
-
 fn programs() -> Vec<(String, LinkType, bool, Vec<Insn>)> {
     let mut exprs: Vec<(String, LinkType)> = Vec::new();
-    if let Some(s) = suite::load() {
+    if let Some(s) = kit::conformance::load() {
         for c in &s.accept {
             if let Some(lt) = c.dlt.as_deref().and_then(suite::linktype_for_dlt) {
                 if !suite::is_special(&c.expr) {
@@ -141,9 +80,9 @@ fn kernel_accepts_every_program() {
         invalid.join("\n")
     );
 
-    let result = in_new_netns(|| -> io::Result<(usize, usize, Vec<String>)> {
-        let raw = PacketSocket::new(libc::SOCK_RAW)?;
-        let dgram = PacketSocket::new(libc::SOCK_DGRAM)?;
+    let result = in_new_netns(|| {
+        let raw = PacketSocket::silent(libc::SOCK_RAW);
+        let dgram = PacketSocket::silent(libc::SOCK_DGRAM);
         let (mut attached, mut userspace) = (0, 0);
         let mut refused = Vec::new();
         for (e, lt, opt, p) in &progs {
@@ -165,21 +104,18 @@ fn kernel_accepts_every_program() {
             match sock.attach(&prog) {
                 Ok(()) => attached += 1,
                 Err(err) => refused.push(format!(
-                    "{} {e:?} (optimize {opt}): {err}\n{}",
+                    "{} {e:?} (optimize {opt}): {}\n{}",
                     lt.name(),
+                    strerror(err),
                     format(&prog, Style::D)
                 )),
             }
         }
-        Ok((attached, userspace, refused))
+        (attached, userspace, refused)
     });
     let (attached, userspace, refused) = match result {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) | Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            println!("skipped: needs CAP_SYS_ADMIN and CAP_NET_RAW (run as root): {e}");
-            return;
-        }
-        Ok(Err(e)) | Err(e) => panic!("cannot set up an AF_PACKET socket in a new netns: {e}"),
+        Ok(r) => r,
+        Err(why) => return kit::skip(&why),
     };
     println!(
         "{} programs compiled; {attached} attached by the kernel ({userspace} cooked programs kept for user space)",
@@ -222,22 +158,18 @@ fn kernel_refuses_invalid_programs() {
             "validator accepts a program with {why}"
         );
     }
-    let r = in_new_netns(|| -> io::Result<Vec<String>> {
-        let s = PacketSocket::new(libc::SOCK_RAW)?;
+    let r = in_new_netns(|| {
+        let s = PacketSocket::silent(libc::SOCK_RAW);
         let good = [Insn::stmt(RET | K, 262_144)];
-        s.attach(&good)?;
-        Ok(bad
-            .iter()
+        assert_eq!(s.attach(&good), Ok(()), "the kernel refuses `ret #262144`");
+        bad.iter()
             .filter(|(_, p)| s.attach(p).is_ok())
             .map(|(why, _)| why.to_string())
-            .collect())
+            .collect::<Vec<_>>()
     });
     match r {
-        Ok(Ok(accepted)) => assert!(accepted.is_empty(), "the kernel accepted: {accepted:?}"),
-        Ok(Err(e)) | Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-            println!("skipped: needs root: {e}");
-        }
-        Ok(Err(e)) | Err(e) => panic!("AF_PACKET socket in a new netns: {e}"),
+        Ok(accepted) => assert!(accepted.is_empty(), "the kernel accepted: {accepted:?}"),
+        Err(why) => kit::skip(&why),
     }
 }
 
@@ -249,7 +181,7 @@ fn kernel_refuses_invalid_programs() {
 fn cooked_programs_keep_their_verdicts_in_kernel_form() {
     use podcap::bpf::interp::{Aux, run};
     let mut exprs: Vec<String> = K8S_EXPRS.iter().map(|s| s.to_string()).collect();
-    if let Some(s) = suite::load() {
+    if let Some(s) = kit::conformance::load() {
         exprs.extend(
             suite::distinct_exprs(&s)
                 .into_iter()

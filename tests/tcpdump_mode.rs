@@ -3,24 +3,40 @@
 //! messages for what podcap does not support.
 
 mod capture_util;
+mod kit;
 
 use capture_util::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// libpcap's savefiles (`../shared/conformance/libpcap-savefiles`).
 fn savefiles() -> Option<std::path::PathBuf> {
-    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/conformance/libpcap-savefiles");
-    if d.exists() {
-        return Some(d);
+    kit::conformance::path("libpcap-savefiles")
+}
+
+/// libpcap's savefiles that libpcap itself refuses.
+const MALFORMED: [&str; 6] = [
+    "pcap-invalid-version-1.pcap",
+    "pcap-invalid-version-2.pcap",
+    "pcapng-invalid-vers-1.pcapng",
+    "pcapng-invalid-vers-2.pcapng",
+    "shb-option-too-long.pcapng",
+    "linktype-reserved-field-not-zero.pcap",
+];
+
+/// The reader itself refuses them as malformed, and reads a good one.
+#[test]
+fn reader_rejects_libpcap_malformed_savefiles() {
+    use podcap::pcap::reader::read_all;
+    let Some(dir) = savefiles() else { return };
+    for f in MALFORMED {
+        let bytes = std::fs::read(dir.join(f)).unwrap();
+        let e = read_all(&bytes).expect_err(f);
+        assert_eq!(e.kind, podcap::error::Kind::Format, "{f}: {e}");
     }
-    let d = std::path::PathBuf::from("/work/shared/conformance/libpcap-savefiles");
-    if d.exists() {
-        Some(d)
-    } else {
-        eprintln!("skipping: libpcap savefiles not present");
-        None
-    }
+    // And a good one reads.
+    let ok = std::fs::read(dir.join("vxlan.pcap")).unwrap();
+    assert!(!read_all(&ok).unwrap().is_empty());
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
@@ -39,14 +55,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn malformed_savefiles_are_rejected_cleanly() {
     let Some(d) = savefiles() else { return };
-    for f in [
-        "pcap-invalid-version-1.pcap",
-        "pcap-invalid-version-2.pcap",
-        "pcapng-invalid-vers-1.pcapng",
-        "pcapng-invalid-vers-2.pcapng",
-        "shb-option-too-long.pcapng",
-        "linktype-reserved-field-not-zero.pcap",
-    ] {
+    for f in MALFORMED {
         let path = d.join(f).display().to_string();
         let (code, out, err) = run(&["-r", &path]);
         assert_eq!(code, 1, "{f}: {err}");
@@ -59,7 +68,8 @@ fn malformed_savefiles_are_rejected_cleanly() {
         assert!(!err.contains("panicked"), "{f}: {err}");
     }
     // Truncated and empty files, and a directory.
-    let tmp = std::env::temp_dir().join(format!("podcap-trunc-{}.pcap", std::process::id()));
+    let scratch = kit::TempDir::new("trunc");
+    let tmp = scratch.path().join("cut.pcap");
     let good = std::fs::read(d.join("vxlan.pcap")).unwrap();
     for cut in [0usize, 10, 24 + 8, good.len() - 3] {
         std::fs::write(&tmp, &good[..cut]).unwrap();
@@ -67,7 +77,6 @@ fn malformed_savefiles_are_rejected_cleanly() {
         assert_eq!(code, 1, "cut {cut}: {err}");
         assert!(!err.contains("panicked"), "{err}");
     }
-    let _ = std::fs::remove_file(&tmp);
     let (code, _, err) = run(&["-r", "/nonexistent/x.pcap"]);
     assert_eq!(code, 1);
     assert!(err.contains("/nonexistent/x.pcap"), "{err}");
@@ -76,8 +85,8 @@ fn malformed_savefiles_are_rejected_cleanly() {
 #[test]
 fn read_counts_and_rewrites_like_tcpdump() {
     let Some(d) = savefiles() else { return };
-    let dir = std::env::temp_dir().join(format!("podcap-rw-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = kit::TempDir::new("rw");
+    let dir = scratch.path();
     for f in [
         "vxlan.pcap",
         "geneve.pcap",
@@ -137,7 +146,6 @@ fn read_counts_and_rewrites_like_tcpdump() {
         tshark_fields(back.to_str().unwrap(), &["frame.len"]),
         tshark_fields(d.join("vxlan.pcap").to_str().unwrap(), &["frame.len"])
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -187,15 +195,7 @@ fn list_interfaces_and_link_types() {
         "{out}"
     );
     assert!(out.contains(".lo [Up, Running, Loopback]"), "{out}");
-    let peer = {
-        let o = sh("ip", &["-n", &p.b, "-o", "link", "show", "vb"]);
-        String::from_utf8_lossy(&o.stdout)
-            .split(':')
-            .next()
-            .unwrap()
-            .trim()
-            .to_string()
-    };
+    let peer = ifindex(&p.b, "vb");
     assert!(
         out.contains(&format!(
             ".va (veth, peer ifindex {peer}) [Up, Running, Connected]"
@@ -324,7 +324,8 @@ fn read_text_matches_tcpdump() {
 fn print_while_writing_and_numbered() {
     let Some(d) = savefiles() else { return };
     let src = d.join("geneve.pcap").display().to_string();
-    let out = std::env::temp_dir().join(format!("podcap-print-{}.pcap", std::process::id()));
+    let scratch = kit::TempDir::new("print");
+    let out = scratch.path().join("out.pcap");
     let out_s = out.display().to_string();
     let (code, text, err) = run(&["-nn", "-#", "--print", "-c", "3", "-r", &src, "-w", &out_s]);
     assert_eq!(code, 0, "{err}");
@@ -335,5 +336,4 @@ fn print_while_writing_and_numbered() {
     assert_eq!(text, String::from_utf8_lossy(&t.stdout));
     assert!(text.starts_with("    1  "), "{text}");
     assert_eq!(tshark_fields(&out_s, &["frame.len"]).len(), 3);
-    let _ = std::fs::remove_file(&out);
 }

@@ -3,9 +3,8 @@
 //! rings deliver them.
 
 use super::*;
-use crate::trace::identity::tests::{
-    FLANNEL_ETH, POD_ETH, Rng, UNDERLAY_OUTER, frame, hex, ping_data,
-};
+use crate::bpf::testutil::Rng;
+use crate::trace::identity::tests::{FLANNEL_ETH, POD_ETH, UNDERLAY_OUTER, frame, hex, ping_data};
 use crate::trace::identity::{IdentityConfig, Transport, identify};
 use crate::trace::report::{path_line, write_summary};
 use std::net::Ipv4Addr;
@@ -419,7 +418,7 @@ fn bad_hop_counts_refused_and_unknown_hops_ignored() {
 /// packet must be printed exactly once with the right hops and verdict.
 #[test]
 fn property_random_interleavings_each_packet_once_with_right_verdict() {
-    let mut rng = Rng(0xdead_beef);
+    let mut rng = Rng::new(0xdead_beef);
     for round in 0..20 {
         let n = 500 + rng.below(1500);
         let c = Config {

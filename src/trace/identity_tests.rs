@@ -3,6 +3,7 @@
 //! not.
 
 use super::*;
+use crate::bpf::testutil::Rng;
 
 /// Bytes from a hex string; spaces and newlines ignored.
 pub(crate) fn hex(s: &str) -> Vec<u8> {
@@ -356,21 +357,6 @@ fn not_ip_or_garbage_is_none() {
     assert!(identify(&bad, LinkType::Raw, &IdentityConfig::default()).is_none());
 }
 
-/// xorshift64*: a small deterministic generator for property tests.
-pub(crate) struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 #[test]
 fn property_never_panics_on_mutated_or_cut_frames() {
     let data = ping_data();
@@ -382,13 +368,13 @@ fn property_never_panics_on_mutated_or_cut_frames() {
         hex(V6_ECHO),
         frame(POD_ETH, &data),
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let cfg = IdentityConfig::default();
     for round in 0..20_000 {
         let mut f = seeds[round % seeds.len()].clone();
         for _ in 0..1 + rng.below(4) {
             let i = rng.below(f.len());
-            f[i] = rng.next() as u8;
+            f[i] = rng.next_u64() as u8;
         }
         f.truncate(rng.below(f.len() + 1));
         for lt in LinkType::ALL {
@@ -405,14 +391,14 @@ fn property_header_fields_that_change_per_hop_do_not_change_the_key() {
     let base = frame(POD_ETH, &data);
     let cfg = IdentityConfig::default();
     let k = identify(&base, LinkType::En10mb, &cfg).unwrap().key;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     for _ in 0..2_000 {
         let mut f = base.clone();
         for i in [
             0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 15, 22, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33,
             36, 37,
         ] {
-            f[i] = rng.next() as u8;
+            f[i] = rng.next_u64() as u8;
         }
         assert_eq!(identify(&f, LinkType::En10mb, &cfg).unwrap().key, k);
         let mut g = base.clone();

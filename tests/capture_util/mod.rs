@@ -24,6 +24,39 @@ pub fn sh(cmd: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("run {cmd}: {e}"))
 }
 
+/// The interface index of `dev` in namespace `ns`, as `ip` prints it.
+pub fn ifindex(ns: &str, dev: &str) -> String {
+    let o = sh("ip", &["-n", ns, "-o", "link", "show", dev]);
+    String::from_utf8_lossy(&o.stdout)
+        .split(':')
+        .next()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// An 802.1Q-tagged (VLAN `vid`) UDP frame 10.78.0.1:4000 ->
+/// 10.78.0.2:9999 from 02:00:00:00:00:0a to 02:00:00:00:00:0b. The UDP
+/// checksum is left zero (none), as the hand-made frame had it.
+pub fn tagged_udp(vid: u16, payload: &[u8]) -> Vec<u8> {
+    use etherparse::{IpNumber, Ipv4Header, PacketBuilder, VlanId};
+    let mut ip = Ipv4Header::new(0, 64, IpNumber::UDP, [10, 78, 0, 1], [10, 78, 0, 2]).unwrap();
+    ip.identification = 1;
+    let mut udp = Vec::with_capacity(8 + payload.len());
+    udp.extend_from_slice(&4000u16.to_be_bytes());
+    udp.extend_from_slice(&9999u16.to_be_bytes());
+    udp.extend_from_slice(&(8 + payload.len() as u16).to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(payload);
+    let mut f = Vec::new();
+    PacketBuilder::ethernet2([2, 0, 0, 0, 0, 0x0a], [2, 0, 0, 0, 0, 0x0b])
+        .single_vlan(VlanId::try_new(vid).unwrap())
+        .ip(etherparse::IpHeaders::Ipv4(ip, Default::default()))
+        .write(&mut f, IpNumber::UDP, &udp)
+        .unwrap();
+    f
+}
+
 pub fn ok(cmd: &str, args: &[&str]) {
     let o = sh(cmd, args);
     assert!(
@@ -181,28 +214,7 @@ impl Pair {
                 for i in 0..n {
                     let mut payload = format!("podcap-{i}").into_bytes();
                     payload.resize(20, b'.');
-                    let mut ip = vec![
-                        0x45, 0, 0, 0, 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 78, 0, 1, 10, 78, 0, 2,
-                    ];
-                    let total = (20 + 8 + payload.len()) as u16;
-                    ip[2..4].copy_from_slice(&total.to_be_bytes());
-                    let mut sum: u32 = 0;
-                    for c in ip.chunks(2) {
-                        sum += u16::from_be_bytes([c[0], c[1]]) as u32;
-                    }
-                    while sum > 0xffff {
-                        sum = (sum & 0xffff) + (sum >> 16);
-                    }
-                    ip[10..12].copy_from_slice(&(!(sum as u16)).to_be_bytes());
-                    let mut f = vec![2, 0, 0, 0, 0, 0x0b, 2, 0, 0, 0, 0, 0x0a, 0x81, 0x00];
-                    f.extend_from_slice(&vid.to_be_bytes());
-                    f.extend_from_slice(&[0x08, 0x00]);
-                    f.extend_from_slice(&ip);
-                    f.extend_from_slice(&4000u16.to_be_bytes());
-                    f.extend_from_slice(&9999u16.to_be_bytes());
-                    f.extend_from_slice(&(8 + payload.len() as u16).to_be_bytes());
-                    f.extend_from_slice(&[0, 0]);
-                    f.extend_from_slice(&payload);
+                    let f = tagged_udp(vid, &payload);
                     let mut sll: libc::sockaddr_ll = std::mem::zeroed();
                     sll.sll_family = libc::AF_PACKET as u16;
                     sll.sll_ifindex = idx as i32;

@@ -1,93 +1,13 @@
-//! libpcap's test suite as data (`../shared/conformance/`), the tcpdump
-//! oracle, and helpers to compare programs over the corpus.
-
-use std::path::{Path, PathBuf};
-use std::process::Command;
+//! What the filter tests do with libpcap's suite (loaded by
+//! `kit::conformance`): its in-scope cases, the Kubernetes expressions
+//! beyond it, and comparing programs over the corpus.
 
 use podcap::bpf::Insn;
 use podcap::bpf::interp;
 use podcap::linktype::LinkType;
 
 use super::Sample;
-use super::json::{self, Value};
-
-/// Where the conformance data lives: `$PODCAP_CONFORMANCE`, else
-/// `../shared/conformance` beside the repository.
-pub fn conformance_dir() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("PODCAP_CONFORMANCE") {
-        let p = PathBuf::from(p);
-        return p.join("libpcap-testrun.json").is_file().then_some(p);
-    }
-    // Beside the clone; worktrees one level deeper also look one level up.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/conformance", "../../shared/conformance"]
-        .iter()
-        .map(|r| root.join(r))
-        .find(|p| p.join("libpcap-testrun.json").is_file())
-}
-
-#[derive(Debug, Clone)]
-pub struct Case {
-    pub label: String,
-    /// `None` for reject cases about savefiles rather than expressions.
-    pub dlt: Option<String>,
-    pub expr: String,
-    pub expected: String,
-    pub optimize: bool,
-    pub snaplen: Option<u32>,
-    pub netmask: Option<String>,
-    pub linuxext: bool,
-    pub savefile: Option<String>,
-}
-
-#[derive(Debug, Default)]
-pub struct Suite {
-    pub dir: PathBuf,
-    pub accept: Vec<Case>,
-    pub reject: Vec<Case>,
-    pub apply: Vec<Case>,
-}
-
-fn case(v: &Value) -> Case {
-    Case {
-        label: v.str("label").unwrap_or("").to_string(),
-        dlt: v.str("DLT").map(str::to_string),
-        expr: v.str("expr").unwrap_or("").to_string(),
-        expected: v.str("expected").unwrap_or("").to_string(),
-        optimize: v.num("optimize").unwrap_or(1.0) != 0.0,
-        snaplen: v.num("snaplen").map(|n| n as u32),
-        netmask: v.str("netmask").map(str::to_string),
-        linuxext: match v.get("linuxext") {
-            Some(Value::Str(s)) => !s.is_empty(),
-            Some(Value::Num(n)) => *n != 0.0,
-            Some(Value::Bool(b)) => *b,
-            _ => false,
-        },
-        savefile: v.str("savefile").map(str::to_string),
-    }
-}
-
-/// Loads the suite, or `None` (with the reason printed) when absent.
-pub fn load() -> Option<Suite> {
-    let Some(dir) = conformance_dir() else {
-        println!("skipped: ../shared/conformance not found (set PODCAP_CONFORMANCE to its path)");
-        return None;
-    };
-    let text = match std::fs::read_to_string(dir.join("libpcap-testrun.json")) {
-        Ok(t) => t,
-        Err(e) => panic!("cannot read {}: {e}", dir.display()),
-    };
-    let v = match json::parse(&text) {
-        Ok(v) => v,
-        Err(e) => panic!("libpcap-testrun.json: {e}"),
-    };
-    Some(Suite {
-        accept: v.arr("accept").iter().map(case).collect(),
-        reject: v.arr("reject").iter().map(case).collect(),
-        apply: v.arr("apply").iter().map(case).collect(),
-        dir,
-    })
-}
+use crate::kit::conformance::Suite;
 
 /// The link type for a libpcap DLT name, when podcap compiles for it.
 pub fn linktype_for_dlt(dlt: &str) -> Option<LinkType> {
@@ -243,89 +163,6 @@ pub fn first_difference<'a>(
 /// How many corpus packets a program accepts (to show tests are not vacuous).
 pub fn accepted(prog: &[Insn], corpus: &[Sample]) -> usize {
     corpus.iter().filter(|s| run(prog, s) != 0).count()
-}
-
-/// Finds tcpdump, or `None` with a message.
-pub fn tcpdump() -> Option<PathBuf> {
-    for p in [
-        "/usr/bin/tcpdump",
-        "/usr/sbin/tcpdump",
-        "/bin/tcpdump",
-        "/sbin/tcpdump",
-    ] {
-        if Path::new(p).is_file() {
-            return Some(PathBuf::from(p));
-        }
-    }
-    println!("skipped: tcpdump not found (scripts/setup installs it as the test oracle)");
-    None
-}
-
-/// An empty pcap file with link type `lt` in `dir`, for `tcpdump -r`.
-pub fn empty_pcap(dir: &Path, lt: LinkType, snaplen: u32) -> PathBuf {
-    let p = dir.join(format!("empty-{}-{snaplen}.pcap", lt.name()));
-    let mut h = Vec::new();
-    h.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
-    h.extend_from_slice(&2u16.to_le_bytes());
-    h.extend_from_slice(&4u16.to_le_bytes());
-    h.extend_from_slice(&0i32.to_le_bytes());
-    h.extend_from_slice(&0u32.to_le_bytes());
-    h.extend_from_slice(&snaplen.to_le_bytes());
-    h.extend_from_slice(&lt.linktype().to_le_bytes());
-    if let Err(e) = std::fs::write(&p, h) {
-        panic!("cannot write {}: {e}", p.display());
-    }
-    p
-}
-
-/// A scratch directory removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> Self {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let p = std::env::temp_dir().join(format!(
-            "podcap-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        if let Err(e) = std::fs::create_dir_all(&p) {
-            panic!("cannot create {}: {e}", p.display());
-        }
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// libpcap's program for `expr` on the link type of `pcap` (`tcpdump
-/// -ddd`), `Err` with tcpdump's message when libpcap rejects it.
-pub fn libpcap_ddd(
-    tcpdump: &Path,
-    pcap: &Path,
-    expr: &str,
-    optimize: bool,
-) -> Result<String, String> {
-    let mut c = Command::new(tcpdump);
-    c.arg("-ddd");
-    if !optimize {
-        c.arg("-O");
-    }
-    c.arg("-r").arg(pcap).arg("--").arg(expr);
-    match c.output() {
-        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout).into_owned()),
-        Ok(o) => Err(String::from_utf8_lossy(&o.stderr)
-            .lines()
-            .filter(|l| !l.starts_with("reading from") && !l.starts_with("Warning"))
-            .collect::<Vec<_>>()
-            .join(" ")),
-        Err(e) => Err(format!("cannot run tcpdump: {e}")),
-    }
 }
 
 /// Runs `f` over `items` on `threads` threads, keeping the order.

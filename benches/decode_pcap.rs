@@ -2,7 +2,7 @@
 //! (`-nn` implied). Used to compare with tcpdump by hand and to measure
 //! the text output rate (BENCHMARKS.md):
 //!
-//!     cargo run --release --example decode_pcap -- [-e] [-v..] [-q] [-S]
+//!     cargo bench --bench decode_pcap -- [-e] [-v..] [-q] [-S]
 //!         [-x|-xx|-X|-XX|-A] [-t..] [--nano] [--vxlan PORT] FILE
 
 use pcap_parser::{LegacyPcapSlice, PcapBlockOwned};
@@ -13,7 +13,8 @@ use std::io::{BufWriter, Write};
 fn main() {
     let mut opts = PrintOptions::default();
     let mut file = None;
-    let mut args = std::env::args().skip(1);
+    // `cargo bench` adds `--bench`.
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     while let Some(a) = args.next() {
         match a.as_str() {
             "-e" => opts.link_header = true,

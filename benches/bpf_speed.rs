@@ -2,7 +2,7 @@
 //! profile slow the capture path down" in BENCHMARKS.md (Binary size).
 //!
 //!     tcpdump -ddd -y EN10MB 'tcp port 80 or udp port 53 or icmp' > /tmp/prog.ddd
-//!     target/x86_64-unknown-linux-musl/release/examples/bpf_speed /tmp/prog.ddd
+//!     cargo bench --bench bpf_speed -- /tmp/prog.ddd
 //!
 //! Runs the program over a deterministic corpus of 4096 synthetic Ethernet
 //! frames (IPv4/IPv6, TCP/UDP/ICMP, assorted ports, some VLAN-tagged) and
@@ -93,7 +93,8 @@ fn frame(r: &mut Rng) -> Vec<u8> {
 }
 
 fn main() {
-    let Some(path) = std::env::args().nth(1) else {
+    // `cargo bench` adds `--bench`.
+    let Some(path) = std::env::args().skip(1).find(|a| a != "--bench") else {
         eprintln!("usage: bpf_speed PROGRAM.ddd   (from tcpdump -ddd)");
         std::process::exit(2);
     };

@@ -5,14 +5,22 @@ Compiles every distinct expression of the conformance suite's accept cases
 for EN10MB, RAW, LINUX_SLL and LINUX_SLL2 with libpcap's own pcap_compile
 (through ctypes, in process, so no tcpdump start-up is timed), optimized and
 not, and prints the mean time per expression and the total instructions.
-podcap's side: cargo test --profile ci --lib filter::tests::bench_compile -- --ignored --nocapture
+podcap's side: cargo test --profile ci --test filter_differential bench_compile -- --ignored --nocapture
+
+The suite is found as the tests find it: $PODCAP_CONFORMANCE, else
+shared/conformance beside the repository or above it.
 """
 import ctypes, ctypes.util, json, os, sys, time
 
 here = os.path.dirname(os.path.abspath(__file__))
 path = None
-d = here
-while d != "/":
+d = os.path.dirname(here)
+env = os.environ.get("PODCAP_CONFORMANCE")
+if env:
+    path = os.path.join(env, "libpcap-testrun.json")
+    if not os.path.exists(path):
+        sys.exit(f"PODCAP_CONFORMANCE={env} holds no libpcap-testrun.json")
+while path is None and d != "/":
     p = os.path.join(d, "shared/conformance/libpcap-testrun.json")
     if os.path.exists(p):
         path = p

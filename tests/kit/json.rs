@@ -1,5 +1,5 @@
 //! Just enough JSON to read `libpcap-testrun.json` (test-only; the crate
-//! itself never parses JSON).
+//! itself never parses JSON). The one reader the tests have.
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 //! VXLAN), with the hops' sightings interleaved as concurrently read rings
 //! deliver them and 1% of the packets lost at a random gap.
 //!
-//!     cargo run --release --example path_bench [PACKETS]
+//!     cargo bench --bench path_bench -- [PACKETS]
 //!
 //! Prints packets/s, sightings/s, the ratio to the 10,000 packets/s the
 //! feature must sustain, the largest table size, and checks that every
@@ -97,8 +97,10 @@ fn views(i: u32, out: bool) -> Views {
 }
 
 fn main() {
+    // `cargo bench` adds `--bench`.
     let packets: usize = std::env::args()
-        .nth(1)
+        .skip(1)
+        .find(|a| a != "--bench")
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let t0: Nanos = 1_795_884_601_000_000_000;
