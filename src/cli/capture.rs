@@ -23,6 +23,7 @@ use crate::netlink::{LinkKind, Socket};
 use crate::trace::fib::Fib;
 use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
+use crate::wire::ports::{VXLAN, VXLAN_LINUX};
 use crate::{Error, Result};
 use std::io::Write;
 use std::net::IpAddr;
@@ -212,8 +213,8 @@ fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
     let (iface, filter) = match (&loc.remote, loc.method) {
         (Some(r), Method::VxlanRemote) => match (&r.underlay, r.node) {
             (Some(u), Some(node)) => {
-                let port = r.port.unwrap_or(8472);
-                if port != 4789 && !o.print.vxlan_ports.contains(&port) {
+                let port = r.port.unwrap_or(VXLAN_LINUX);
+                if port != VXLAN && !o.print.vxlan_ports.contains(&port) {
                     o.print.vxlan_ports.push(port);
                 }
                 let outer = format!("host {node} and vxlan");
@@ -445,7 +446,7 @@ fn vxlan_port(hops: &[Hop]) -> Option<u16> {
     let t = hops.iter().find(|h| h.role == Role::Tunnel)?;
     let mut nl = Socket::open().ok()?;
     let l = nl.link(t.ifindex).ok()?;
-    l.vxlan.map(|v| v.port.unwrap_or(8472))
+    l.vxlan.map(|v| v.port.unwrap_or(VXLAN_LINUX))
 }
 
 fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i32> {
@@ -468,7 +469,7 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
     let mut vxlan_ports = Vec::new();
     let port = match &loc.remote {
         Some(r) => r.port.or(if loc.method == Method::VxlanRemote {
-            Some(8472)
+            Some(VXLAN_LINUX)
         } else {
             None
         }),
@@ -658,7 +659,7 @@ mod tests {
             tunnel: "flannel.1".into(),
             tunnel_ifindex: 3,
             vni: Some(1),
-            port: Some(8472),
+            port: Some(VXLAN_LINUX),
             node: Some("192.168.56.12".parse().unwrap()),
             vtep_mac: None,
             underlay: Some("eth0".into()),

@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(a.opts.linktype, LinkType::LinuxSll);
         assert_eq!(a.expr, "tcp port 80");
         let a = p(&["--vxlan-port", "8472", "vxlan"]);
-        assert_eq!(a.opts.vxlan_ports, vec![8472]);
+        assert_eq!(a.opts.vxlan_ports, vec![crate::wire::ports::VXLAN_LINUX]);
         assert_eq!(a.expr, "vxlan");
         let a = p(&["-dd", "ip[0] - 1 > 0"]);
         assert_eq!(a.style, Style::Dd);

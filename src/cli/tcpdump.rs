@@ -859,7 +859,7 @@ mod tests {
         .unwrap();
         assert!(o.immediate && o.nanos && o.pcapng);
         assert_eq!(o.netns.as_deref(), Some("/proc/1/ns/net"));
-        assert_eq!(o.print.vxlan_ports, vec![8472]);
+        assert_eq!(o.print.vxlan_ports, vec![crate::wire::ports::VXLAN_LINUX]);
         assert_eq!(o.count, Some(5));
         assert_eq!(o.interfaces, vec!["a", "b"]);
         assert!(p(&["--time-stamp-precision=pico"]).is_err());
