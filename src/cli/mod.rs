@@ -8,9 +8,13 @@
 //! - `capture POD_IP`: locate, then capture with tcpdump options ([`capture`]).
 //! - `locate`, `ping`, `neigh`, `brctl`, `route`, `link`: argh subcommands
 //!   ([`net`]).
+//!
+//! tcpdump mode, `capture` and `compile` define their options in tables
+//! ([`flags`]) that give both their parsing and their `--help`.
 
 pub mod capture;
 pub mod compile;
+pub mod flags;
 pub mod net;
 pub mod tcpdump;
 
