@@ -16,12 +16,11 @@
 //! Every other option is tcpdump's, parsed by [`super::tcpdump::parse`] and
 //! run by [`super::tcpdump::run`].
 
-use super::tcpdump::{self, Options};
+use super::tcpdump::{self, Mode, Settings};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
 use crate::netlink::{LinkKind, Socket};
 use crate::trace::fib::Fib;
-use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
 use crate::wire::ports::{VXLAN, VXLAN_LINUX};
 use crate::{Error, Result};
@@ -126,11 +125,11 @@ fn and(a: &str, b: &str) -> String {
 pub fn main(args: &[String]) -> Result<i32> {
     let (own, rest) = split_own(args)?;
     let mut o = tcpdump::parse(&rest)?;
-    if o.help || args.is_empty() {
+    if o.mode == Mode::Help || args.is_empty() {
         print!("{HELP}");
         return Ok(0);
     }
-    if o.version {
+    if o.mode == Mode::Version {
         return tcpdump::run("podcap", &mut o);
     }
     let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
@@ -138,10 +137,16 @@ pub fn main(args: &[String]) -> Result<i32> {
         user = tcpdump::read_filter_file(&f)?;
     }
     for (set, opt) in [
-        (o.read.is_some(), "-r"),
+        (
+            matches!(
+                o.mode,
+                Mode::Read(_) | Mode::DumpProgram { file: Some(_), .. }
+            ),
+            "-r",
+        ),
         (o.netns.is_some(), "--netns"),
-        (o.list_interfaces, "-D"),
-        (o.list_linktypes, "-L"),
+        (o.mode == Mode::ListInterfaces, "-D"),
+        (o.mode == Mode::ListLinkTypes, "-L"),
     ] {
         if set {
             return Err(Error::usage(format!(
@@ -208,7 +213,7 @@ fn evidence(err: &mut dyn Write, loc: &Location) {
 }
 
 /// A pod on this node (its host interface), or on another (the underlay).
-fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
+fn on_node(loc: &Location, o: &mut Settings, user: &str) -> Result<i32> {
     let mut err = std::io::stderr();
     let (iface, filter) = match (&loc.remote, loc.method) {
         (Some(r), Method::VxlanRemote) => match (&r.underlay, r.node) {
@@ -281,7 +286,7 @@ fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
 }
 
 /// `--inside`: the pod's namespace, its eth0 (or `-i any`).
-fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Options, user: &str) -> Result<i32> {
+fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Settings, user: &str) -> Result<i32> {
     if let Some(r) = loc.and_then(|l| l.remote.as_ref()) {
         return Err(Error::not_found(
             format!("the network namespace of pod {ip}"),
@@ -449,7 +454,7 @@ fn vxlan_port(hops: &[Hop]) -> Option<u16> {
     l.vxlan.map(|v| v.port.unwrap_or(VXLAN_LINUX))
 }
 
-fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i32> {
+fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i32> {
     if matches!(loc.method, Method::Macvlan | Method::Ipvlan) && loc.pod.is_none() {
         return Err(Error::unsupported(
             format!("--path for {}", loc.ip),
@@ -514,27 +519,15 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
             .collect::<Vec<_>>()
             .join(" > ")
     );
-    let pc = PathCapture {
-        pod_ip: loc.ip,
-        routed: loc.remote.is_none(),
+    let pc = o.path_capture(
+        loc.ip,
+        loc.remote.is_none(),
         hops,
         filters,
         vxlan_ports,
-        snaplen: o.snaplen,
-        promisc: o.promisc,
-        buffer_size: o
-            .buffer_kib
-            .map(|k| k.saturating_mul(1024))
-            .unwrap_or(live::DEFAULT_BUFFER),
-        optimize: o.optimize,
-        count: o.count,
-        write: o.write.clone(),
-        packet_buffered: o.packet_buffered,
-        nanos: o.nanos,
-        print: o.print.clone(),
         timeout,
-    };
-    live::run(&pc)?;
+    );
+    crate::trace::live::run(&pc)?;
     Ok(0)
 }
 
