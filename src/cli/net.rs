@@ -107,7 +107,7 @@ fn parse<T: FromArgs>(cmd: &str, args: &[String]) -> std::result::Result<T, i32>
                 Err(0)
             } else {
                 let _ = writeln!(std::io::stderr(), "podcap {cmd}: {}", e.output.trim_end());
-                Err(1)
+                Err(crate::error::Kind::Usage.exit_status())
             }
         }
     }
@@ -293,7 +293,12 @@ fn ping_cmd(a: PingArgs) -> Result<i32> {
         );
     }
     out(&s)?;
-    Ok(if got > 0 { 0 } else { 1 })
+    // iputils' status for no reply, which is also podcap's "not found".
+    Ok(if got > 0 {
+        0
+    } else {
+        crate::error::Kind::NotFound.exit_status()
+    })
 }
 
 fn names(nl: &mut Socket) -> Result<HashMap<u32, Link>> {
