@@ -1,6 +1,6 @@
 //! Command lines. `main` hands argv here; this module only dispatches:
 //!
-//! - argv[0]'s basename contains `tcpdump` (ksniff uploads the binary as
+//! - `argv[0]`'s basename contains `tcpdump` (ksniff uploads the binary as
 //!   `/tmp/static-tcpdump`), or the first word is `tcpdump`: tcpdump's own
 //!   command line ([`tcpdump`]), parsed getopt-style because argh cannot
 //!   read bundled flags such as `-nn` or `-c10`.
@@ -78,7 +78,7 @@ fn statuses(argv: &[OsString]) -> Statuses {
     }
 }
 
-/// Runs podcap with the full argv (including argv[0]) and returns the exit
+/// Runs podcap with the full argv (including `argv[0]`) and returns the exit
 /// status. Errors are printed here, once, as `podcap: ...` on stderr.
 pub fn run(argv: Vec<OsString>) -> i32 {
     let statuses = statuses(&argv);
