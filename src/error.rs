@@ -4,8 +4,9 @@
 use std::fmt;
 use std::io;
 
-/// Broad class of failure; decides the exit status and lets tests match
-/// without comparing prose.
+/// Broad class of failure; decides the exit status of podcap's own
+/// commands ([`Kind::exit_status`]) and lets tests match without comparing
+/// prose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The command line is wrong.
@@ -23,6 +24,41 @@ pub enum Kind {
     /// Valid, but podcap does not do that.
     Unsupported,
 }
+
+impl Kind {
+    /// The exit status of podcap's own commands (`locate`, `ping`,
+    /// `neigh`, `brctl`, `route`, `link`, `compile`) when they fail this
+    /// way, so a script can tell "not here" from "asked wrongly" from
+    /// "could not look" (man podcap, EXIT STATUS):
+    ///
+    /// | status | kind |
+    /// |---|---|
+    /// | 1 | [`Kind::NotFound`], as `grep` exits 1 for no match (and `ping` for no reply) |
+    /// | 2 | [`Kind::Usage`], [`Kind::Filter`]: the command line is wrong |
+    /// | 3 | [`Kind::Unsupported`] |
+    /// | 4 | [`Kind::Permission`] |
+    /// | 5 | [`Kind::Os`] |
+    /// | 6 | [`Kind::Format`] |
+    ///
+    /// Where podcap stands in for tcpdump (tcpdump mode, `podcap capture`)
+    /// every failure exits [`TCPDUMP_FAILURE`] instead, as tcpdump's do.
+    pub fn exit_status(self) -> i32 {
+        match self {
+            Kind::NotFound => 1,
+            Kind::Usage | Kind::Filter => 2,
+            Kind::Unsupported => 3,
+            Kind::Permission => 4,
+            Kind::Os => 5,
+            Kind::Format => 6,
+        }
+    }
+}
+
+/// tcpdump 4.99's status for every failure (`S_ERR_HOST_PROGRAM`): bad
+/// options, a filter that does not compile, a missing interface or file,
+/// no permission. Its other codes come from the printers' memory, file
+/// and ESP secret errors, which podcap has none of.
+pub const TCPDUMP_FAILURE: i32 = 1;
 
 /// What failed, why, and (optionally) what to do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,10 +150,9 @@ impl Error {
         Error::new(Kind::Filter, "cannot compile filter", why)
     }
 
-    /// Exit status: tcpdump exits 1 on any error; podcap keeps that so
-    /// scripts written for tcpdump keep working.
+    /// Exit status of podcap's own commands: by [`Kind::exit_status`].
     pub fn exit_code(&self) -> i32 {
-        1
+        self.kind.exit_status()
     }
 }
 
@@ -149,6 +184,31 @@ mod tests {
         assert!(s.contains("CAP_NET_RAW"), "{s}");
         assert!(s.contains("\"NET_RAW\""), "{s}");
         assert!(s.contains("--netns"), "{s}");
+    }
+
+    /// Every kind has its own status but usage and filter errors (both
+    /// mean: fix the command line), and none is 0 or tcpdump's catch-all
+    /// by accident of order.
+    #[test]
+    fn exit_status_by_kind() {
+        let all = [
+            Kind::NotFound,
+            Kind::Usage,
+            Kind::Filter,
+            Kind::Unsupported,
+            Kind::Permission,
+            Kind::Os,
+            Kind::Format,
+        ];
+        let got: Vec<i32> = all.iter().map(|k| k.exit_status()).collect();
+        assert_eq!(got, vec![1, 2, 2, 3, 4, 5, 6]);
+        assert_eq!(Error::usage("x").exit_code(), 2);
+        let e = Error::os(
+            "open",
+            io::Error::from_raw_os_error(libc::EACCES),
+            Some("CAP_NET_RAW"),
+        );
+        assert_eq!(e.exit_code(), 4);
     }
 
     #[test]

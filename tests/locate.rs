@@ -228,7 +228,7 @@ fn ip_that_is_no_pod_is_a_clear_error() {
     );
     // Not an IP at all.
     let out = w.podcap(node, &["locate", "pod-x"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2)); // a usage error (man podcap, EXIT STATUS)
     assert!(stderr(&out).contains("not an IP address"), "{}", text(&out));
 }
 
@@ -252,7 +252,8 @@ fn caller_without_capabilities_is_told_which_one() {
     let p = &w.pods[0];
     w.flush_neigh(&p.node);
     let out = w.podcap_unprivileged(&p.node, &["locate", &p.ip.to_string()]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // A missing permission (man podcap, EXIT STATUS).
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let e = stderr(&out);
     assert!(e.contains("CAP_NET_RAW"), "{e}");
     assert!(e.contains("setcap"), "{e}");

@@ -337,3 +337,79 @@ fn print_while_writing_and_numbered() {
     assert!(text.starts_with("    1  "), "{text}");
     assert_eq!(tshark_fields(&out_s, &["frame.len"]).len(), 3);
 }
+
+/// tcpdump mode exits as tcpdump 4.99 does: 0 for help, version and
+/// listings, 1 for every failure (a bad option, a bad filter, a missing
+/// interface or file, no permission); `podcap capture`, which takes
+/// tcpdump's options, too. podcap's own commands say which kind of
+/// failure it was (man podcap, EXIT STATUS).
+#[test]
+fn exit_statuses() {
+    let code = |prog: &str, args: &[&str]| {
+        Command::new(prog)
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    for args in [
+        &["-h"][..],
+        &["--version"],
+        &["-k"],
+        &["--frobnicate"],
+        &["-c"],
+        &["-c", "0"],
+        &["-Q", "sideways"],
+        &["-y", "FOO", "-d"],
+        &["-d", "tcp", "port", "99999"],
+        &["-r", "/nonexistent/x.pcap"],
+        &["-i", "no-such-if0", "-c", "1"],
+        &["-D"],
+        &["-d", "-i", "lo"],
+    ] {
+        let theirs = code("tcpdump", args);
+        assert!(
+            matches!(theirs, Some(0 | 1)),
+            "tcpdump {args:?}: {theirs:?}"
+        );
+        assert_eq!(run(args).0, theirs.unwrap(), "{args:?}");
+    }
+    // Without CAP_NET_RAW, both say so and exit 1.
+    let unprivileged = |prog: &str, args: &[&str]| {
+        let mut a = vec![
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+            prog,
+        ];
+        a.extend_from_slice(args);
+        code("setpriv", &a)
+    };
+    assert_eq!(unprivileged("tcpdump", &["-i", "lo", "-c", "1"]), Some(1));
+    assert_eq!(
+        unprivileged(podcap(), &["tcpdump", "-i", "lo", "-c", "1"]),
+        Some(1)
+    );
+    // Refused options are failures like any other.
+    assert_eq!(run(&["-C", "10"]).0, 1);
+    for (args, want) in [
+        (&["capture", "-h"][..], 0),
+        (&["capture", "icmp"], 1),
+        (&["capture", "10.99.0.7", "-k"], 1),
+        (&["capture", "10.99.0.7", "-r", "x.pcap"], 1),
+        // podcap's own: 1 not found, 2 usage (or filter), 3 unsupported,
+        // 4 permission, 5 OS error, 6 malformed input.
+        (&["frobnicate"], 2),
+        (&["locate"], 2),
+        (&["locate", "pod-x"], 2),
+        (&["compile", "tcp", "port", "99999"], 2),
+        (&["compile", "-dd", "ip"], 0),
+        (&["brctl", "showmacs", "lo"], 1),
+        (&["brctl", "showmacs", "no-such-br0"], 1),
+        (&["route", "frob", "1.2.3.4"], 2),
+    ] {
+        assert_eq!(code(podcap(), args), Some(want), "podcap {args:?}");
+    }
+}

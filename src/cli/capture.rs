@@ -13,89 +13,23 @@
 //! - `--path`: every hop at once, each packet printed once with its hops
 //!   ([`crate::trace::live`]).
 //!
-//! Every other option is tcpdump's, parsed by [`super::tcpdump::parse`] and
-//! run by [`super::tcpdump::run`].
+//! Its option table (`capture/options.rs`) is its own options in front of
+//! tcpdump's; what it captures is then run by [`super::tcpdump::run`].
 
-use super::tcpdump::{self, Options};
+mod options;
+
+use super::tcpdump::{self, Settings};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
 use crate::netlink::{LinkKind, RouteQuery, Socket};
-use crate::trace::live::{self, PathCapture};
 use crate::trace::{Hop, Role};
+use crate::wire::ports::{VXLAN, VXLAN_LINUX};
 use crate::{Error, Result};
+use options::{Mode, command, parse};
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-
-const HELP: &str = "\
-Usage: podcap capture POD_IP [--inside | --path [--path-timeout MS]] [tcpdump options] [FILTER]
-
-Locates the pod (evidence on stderr), then captures its packets:
-  (default)   on its host-side interface; for a pod on another node, on the
-              underlay with the tunnel's outer filter, FILTER applied to the
-              inner frame
-  --inside    from inside the pod's network namespace (its eth0, or -i any)
-  --path      on every hop on this node at once; each packet printed once with
-              the hops that saw it and the delay between them, losses reported
-              per gap; -w FILE writes pcapng with one interface per hop
-  --path-timeout MS
-              how long a packet may take to reach its next hop (default 250)
-  --no-ping   do not ping the pod to fill the neighbour table
-Without FILTER, everything of the pod. tcpdump options: -w -c -n -v -e -x -X -A
--t -U -s -B -Q -p -y -#, --pcapng, --time-stamp-precision ... (`podcap tcpdump -h`).
-";
-
-/// capture's own options, taken out before tcpdump's parser sees the rest.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct Own {
-    inside: bool,
-    path: bool,
-    timeout: Option<Duration>,
-    no_ping: bool,
-}
-
-fn split_own(args: &[String]) -> Result<(Own, Vec<String>)> {
-    let mut own = Own::default();
-    let mut rest = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--" => {
-                rest.push(a.clone());
-                rest.extend(it.by_ref().cloned());
-            }
-            "--inside" => own.inside = true,
-            "--path" => own.path = true,
-            "--no-ping" => own.no_ping = true,
-            "--path-timeout" => {
-                let v = it
-                    .next()
-                    .ok_or_else(|| Error::usage("option --path-timeout requires an argument"))?;
-                own.timeout = Some(millis(v)?);
-            }
-            s if s.starts_with("--path-timeout=") => {
-                own.timeout = Some(millis(&s["--path-timeout=".len()..])?);
-            }
-            _ => rest.push(a.clone()),
-        }
-    }
-    if own.inside && own.path {
-        return Err(Error::usage(
-            "--inside and --path do not go together: --path already captures inside the pod",
-        ));
-    }
-    Ok((own, rest))
-}
-
-fn millis(v: &str) -> Result<Duration> {
-    match v.trim().parse::<u64>() {
-        Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
-        _ => Err(Error::usage(format!(
-            "--path-timeout {v}: give a positive number of milliseconds"
-        ))),
-    }
-}
 
 /// The pod IP is the first word that is not an option; the rest is the
 /// filter.
@@ -122,33 +56,20 @@ fn and(a: &str, b: &str) -> String {
 }
 
 pub fn main(args: &[String]) -> Result<i32> {
-    let (own, rest) = split_own(args)?;
-    let mut o = tcpdump::parse(&rest)?;
-    if o.help || args.is_empty() {
-        print!("{HELP}");
+    let (a, mut o) = parse(args)?;
+    if o.mode == tcpdump::Mode::Help || args.is_empty() {
+        print!("{}", command().help("podcap capture"));
         return Ok(0);
     }
-    if o.version {
+    if o.mode == tcpdump::Mode::Version {
         return tcpdump::run("podcap", &mut o);
     }
     let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
     if let Some(f) = o.filter_file.take() {
         user = tcpdump::read_filter_file(&f)?;
     }
-    for (set, opt) in [
-        (o.read.is_some(), "-r"),
-        (o.netns.is_some(), "--netns"),
-        (o.list_interfaces, "-D"),
-        (o.list_linktypes, "-L"),
-    ] {
-        if set {
-            return Err(Error::usage(format!(
-                "{opt} does not apply to podcap capture, which finds the interface itself"
-            ))
-            .hint(format!("use `podcap tcpdump {opt} ...` for that")));
-        }
-    }
-    let inside_any = own.inside && o.interfaces.iter().all(|i| i == "any");
+    a.refuse_not_here()?;
+    let inside_any = a.mode == Mode::Inside && o.interfaces.iter().all(|i| i == "any");
     if !o.interfaces.is_empty() && !inside_any {
         return Err(Error::usage(
             "podcap capture picks the interface itself; -i is only accepted as `--inside -i any`",
@@ -157,7 +78,7 @@ pub fn main(args: &[String]) -> Result<i32> {
     }
 
     let lopts = locate::Options {
-        ping: !own.no_ping,
+        ping: a.ping,
         ..locate::Options::default()
     };
     let mut err = std::io::stderr();
@@ -165,7 +86,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         Ok(l) => Some(l),
         // --inside only needs the pod's namespace, which may be found even
         // when the node side says nothing.
-        Err(e) if own.inside && matches!(e.kind, Kind::NotFound) => {
+        Err(e) if a.mode == Mode::Inside && matches!(e.kind, Kind::NotFound) => {
             let _ = writeln!(err, "podcap: locate {ip}: {}", e.why);
             None
         }
@@ -174,17 +95,12 @@ pub fn main(args: &[String]) -> Result<i32> {
     if let Some(l) = &loc {
         evidence(&mut err, l);
     }
-    if own.inside {
+    if a.mode == Mode::Inside {
         return inside(ip, loc.as_ref(), &mut o, &user);
     }
     let loc = loc.ok_or_else(|| locate_failed(ip))?;
-    if own.path {
-        return path(
-            &loc,
-            &o,
-            &user,
-            own.timeout.unwrap_or(Duration::from_millis(250)),
-        );
+    if a.mode == Mode::Path {
+        return path(&loc, &o, &user, a.path_timeout);
     }
     on_node(&loc, &mut o, &user)
 }
@@ -206,13 +122,13 @@ fn evidence(err: &mut dyn Write, loc: &Location) {
 }
 
 /// A pod on this node (its host interface), or on another (the underlay).
-fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
+fn on_node(loc: &Location, o: &mut Settings, user: &str) -> Result<i32> {
     let mut err = std::io::stderr();
     let (iface, filter) = match (&loc.remote, loc.method) {
         (Some(r), Method::VxlanRemote) => match (&r.underlay, r.node) {
             (Some(u), Some(node)) => {
-                let port = r.port.unwrap_or(8472);
-                if port != 4789 && !o.print.vxlan_ports.contains(&port) {
+                let port = r.port.unwrap_or(VXLAN_LINUX);
+                if port != VXLAN && !o.print.vxlan_ports.contains(&port) {
                     o.print.vxlan_ports.push(port);
                 }
                 let outer = format!("host {node} and vxlan");
@@ -279,7 +195,7 @@ fn on_node(loc: &Location, o: &mut Options, user: &str) -> Result<i32> {
 }
 
 /// `--inside`: the pod's namespace, its eth0 (or `-i any`).
-fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Options, user: &str) -> Result<i32> {
+fn inside(ip: IpAddr, loc: Option<&Location>, o: &mut Settings, user: &str) -> Result<i32> {
     if let Some(r) = loc.and_then(|l| l.remote.as_ref()) {
         return Err(Error::not_found(
             format!("the network namespace of pod {ip}"),
@@ -452,10 +368,10 @@ fn vxlan_port(hops: &[Hop]) -> Option<u16> {
     let t = hops.iter().find(|h| h.role == Role::Tunnel)?;
     let mut nl = Socket::open().ok()?;
     let l = nl.link(t.ifindex).ok()?;
-    l.vxlan.map(|v| v.port.unwrap_or(8472))
+    l.vxlan.map(|v| v.port.unwrap_or(VXLAN_LINUX))
 }
 
-fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i32> {
+fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i32> {
     if matches!(loc.method, Method::Macvlan | Method::Ipvlan) && loc.pod.is_none() {
         return Err(Error::unsupported(
             format!("--path for {}", loc.ip),
@@ -475,7 +391,7 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
     let mut vxlan_ports = Vec::new();
     let port = match &loc.remote {
         Some(r) => r.port.or(if loc.method == Method::VxlanRemote {
-            Some(8472)
+            Some(VXLAN_LINUX)
         } else {
             None
         }),
@@ -520,62 +436,21 @@ fn path(loc: &Location, o: &Options, user: &str, timeout: Duration) -> Result<i3
             .collect::<Vec<_>>()
             .join(" > ")
     );
-    let pc = PathCapture {
-        pod_ip: loc.ip,
-        routed: loc.remote.is_none(),
+    let pc = o.path_capture(
+        loc.ip,
+        loc.remote.is_none(),
         hops,
         filters,
         vxlan_ports,
-        snaplen: o.snaplen,
-        promisc: o.promisc,
-        buffer_size: o
-            .buffer_kib
-            .map(|k| k.saturating_mul(1024))
-            .unwrap_or(live::DEFAULT_BUFFER),
-        optimize: o.optimize,
-        count: o.count,
-        write: o.write.clone(),
-        packet_buffered: o.packet_buffered,
-        nanos: o.nanos,
-        print: o.print.clone(),
         timeout,
-    };
-    live::run(&pc)?;
+    );
+    crate::trace::live::run(&pc)?;
     Ok(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn s(v: &[&str]) -> Vec<String> {
-        v.iter().map(|x| x.to_string()).collect()
-    }
-
-    #[test]
-    fn own_options_are_taken_out() {
-        let (own, rest) = split_own(&s(&[
-            "10.244.0.21",
-            "--path",
-            "-nn",
-            "--path-timeout=250",
-            "icmp",
-        ]))
-        .unwrap();
-        assert!(own.path && !own.inside);
-        assert_eq!(own.timeout, Some(Duration::from_millis(250)));
-        assert_eq!(rest, s(&["10.244.0.21", "-nn", "icmp"]));
-        let o = tcpdump::parse(&rest).unwrap();
-        let (ip, f) = pod_ip_and_filter(&o.filter).unwrap();
-        assert_eq!(ip, "10.244.0.21".parse::<IpAddr>().unwrap());
-        assert_eq!(f, "icmp");
-        assert!(split_own(&s(&["1.2.3.4", "--inside", "--path"])).is_err());
-        assert!(split_own(&s(&["1.2.3.4", "--path-timeout", "0"])).is_err());
-        // After `--` everything is tcpdump's (filter words).
-        let (own, rest) = split_own(&s(&["1.2.3.4", "--", "--path"])).unwrap();
-        assert!(!own.path);
-        assert_eq!(rest, s(&["1.2.3.4", "--", "--path"]));
-    }
 
     #[test]
     fn pod_ip_first() {
@@ -665,7 +540,7 @@ mod tests {
             tunnel: "flannel.1".into(),
             tunnel_ifindex: 3,
             vni: Some(1),
-            port: Some(8472),
+            port: Some(VXLAN_LINUX),
             node: Some("192.168.56.12".parse().unwrap()),
             vtep_mac: None,
             underlay: Some("eth0".into()),

@@ -1,6 +1,6 @@
 //! Command lines. `main` hands argv here; this module only dispatches:
 //!
-//! - argv[0]'s basename contains `tcpdump` (ksniff uploads the binary as
+//! - `argv[0]`'s basename contains `tcpdump` (ksniff uploads the binary as
 //!   `/tmp/static-tcpdump`), or the first word is `tcpdump`: tcpdump's own
 //!   command line ([`tcpdump`]), parsed getopt-style because argh cannot
 //!   read bundled flags such as `-nn` or `-c10`.
@@ -8,12 +8,22 @@
 //! - `capture POD_IP`: locate, then capture with tcpdump options ([`capture`]).
 //! - `locate`, `ping`, `neigh`, `brctl`, `route`, `link`: argh subcommands
 //!   ([`net`]).
+//!
+//! tcpdump mode, `capture` and `compile` define their options in tables
+//! ([`flags`]) that give both their parsing and their `--help`.
+//!
+//! Exit statuses: where podcap stands in for tcpdump (tcpdump mode, and
+//! `capture`, which takes tcpdump's options), tcpdump's: 0, or
+//! [`crate::error::TCPDUMP_FAILURE`] on any failure. podcap's own commands
+//! say what kind of failure it was ([`crate::error::Kind::exit_status`]).
 
 pub mod capture;
 pub mod compile;
+pub mod flags;
 pub mod net;
 pub mod tcpdump;
 
+use crate::error::TCPDUMP_FAILURE;
 use crate::{Error, Result};
 use std::ffi::OsString;
 use std::io::Write;
@@ -43,14 +53,43 @@ Commands:
 Run `podcap <command> --help` for a command's options; `man podcap` for all.
 ";
 
-/// Runs podcap with the full argv (including argv[0]) and returns the exit
+/// Whose exit statuses a command line gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Statuses {
+    /// tcpdump's, for scripts written for tcpdump: 0, or 1 on any failure.
+    Tcpdump,
+    /// podcap's own, by kind of failure.
+    Podcap,
+}
+
+/// Decided from the raw words, so that an argument that is not UTF-8 (a
+/// usage error) gets the status of the command it was given to.
+fn statuses(argv: &[OsString]) -> Statuses {
+    let argv0 = argv
+        .first()
+        .map(|a| a.to_string_lossy())
+        .unwrap_or_default();
+    let base = argv0.rsplit('/').next().unwrap_or_default();
+    let cmd = argv.get(1).and_then(|a| a.to_str());
+    if base.contains("tcpdump") || matches!(cmd, Some("tcpdump" | "capture")) {
+        Statuses::Tcpdump
+    } else {
+        Statuses::Podcap
+    }
+}
+
+/// Runs podcap with the full argv (including `argv[0]`) and returns the exit
 /// status. Errors are printed here, once, as `podcap: ...` on stderr.
 pub fn run(argv: Vec<OsString>) -> i32 {
+    let statuses = statuses(&argv);
     match dispatch(argv) {
         Ok(code) => code,
         Err(e) => {
             let _ = writeln!(std::io::stderr(), "podcap: {e}");
-            e.exit_code()
+            match statuses {
+                Statuses::Tcpdump => TCPDUMP_FAILURE,
+                Statuses::Podcap => e.exit_code(),
+            }
         }
     }
 }
@@ -97,5 +136,63 @@ fn dispatch(argv: Vec<OsString>) -> Result<i32> {
         }
         other => Err(Error::usage(format!("unknown command `{other}`"))
             .hint("run `podcap --help` for the list of commands")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn status(argv: &[&str]) -> i32 {
+        run(argv.iter().map(OsString::from).collect())
+    }
+
+    /// tcpdump's statuses where podcap stands in for it: 1 whatever the
+    /// failure (tests/tcpdump_mode.rs compares them with tcpdump's own).
+    #[test]
+    fn tcpdump_statuses() {
+        for argv in [
+            &["static-tcpdump", "-k"][..],
+            &["/tmp/static-tcpdump", "-C", "10"],
+            &["podcap", "tcpdump", "-c"],
+            &["podcap", "tcpdump", "-d", "tcp", "port", "99999"],
+            &["podcap", "capture", "icmp"],
+            &["podcap", "capture", "1.2.3.4", "-k"],
+            &["podcap", "capture", "1.2.3.4", "-D"],
+        ] {
+            assert_eq!(status(argv), TCPDUMP_FAILURE, "{argv:?}");
+        }
+        assert_eq!(status(&["podcap", "tcpdump", "-h"]), 0);
+        assert_eq!(status(&["podcap", "capture", "--help"]), 0);
+        assert_eq!(status(&["tcpdump", "--version"]), 0);
+    }
+
+    /// podcap's own commands say which kind of failure it was.
+    #[test]
+    fn podcap_statuses() {
+        use crate::error::Kind;
+        for (argv, kind) in [
+            (&["podcap", "frobnicate"][..], Kind::Usage),
+            (&["podcap", "locate"], Kind::Usage),
+            (&["podcap", "locate", "pod-x"], Kind::Usage),
+            (&["podcap", "compile", "-x"], Kind::Usage),
+            (&["podcap", "compile", "tcp", "port", "99999"], Kind::Filter),
+        ] {
+            assert_eq!(status(argv), kind.exit_status(), "{argv:?}");
+        }
+        assert_eq!(status(&["podcap", "compile", "-dd", "ip"]), 0);
+        assert_eq!(status(&["podcap", "--help"]), 0);
+        // An argument that is not UTF-8 is a usage error of the command
+        // it was given to.
+        let bad = |cmd: &str| {
+            run(vec![
+                OsString::from("podcap"),
+                OsString::from(cmd),
+                OsString::from_vec(vec![0xff]),
+            ])
+        };
+        assert_eq!(bad("compile"), Kind::Usage.exit_status());
+        assert_eq!(bad("tcpdump"), TCPDUMP_FAILURE);
     }
 }
