@@ -13,7 +13,8 @@
 //! - TCP: sequence and acknowledgment numbers, the flags segmentation does
 //!   not change, the window, the options (the timestamp option tells IPv6
 //!   retransmissions apart);
-//! - ICMP/ICMPv6: type, code, echo id/seq;
+//! - ICMP/ICMPv6: type, code, the echo sequence number (not its id,
+//!   which masquerade may change);
 //! - a hash of the first bytes of the L4 payload.
 //!
 //! Addresses and ports are left out of the key on purpose (NAT), and kept
@@ -469,9 +470,12 @@ fn transport(
             };
             h.u8(ty);
             h.u8(code);
-            // The checksum (bytes 2..4) changes under NAT; the rest of the
-            // header (echo id/seq) and the data do not.
-            h.bytes(head(&p[4..], 4 + n));
+            // The checksum (bytes 2..4) changes under NAT, and so may an
+            // echo's identifier (masquerade gives it another when two pods
+            // ping one host with the same id); the sequence number and the
+            // data do not.
+            let from = if echo.is_some() { 6 } else { 4 };
+            h.bytes(head(p.get(from..).unwrap_or(&[]), 8 - from + n));
             if proto == 1 {
                 Transport::Icmp { ty, code, echo }
             } else {
