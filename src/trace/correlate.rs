@@ -781,9 +781,10 @@ impl<E: Expect> State<E> {
             Dir::In => HopMask((1u32 << (from + 1)) - 1),
         };
         let mut exp = exp;
-        if dir == Dir::In {
-            let others = self.cfg.entry_hops.without(HopMask::of(&[from]));
-            exp = exp.without(others);
+        // Seen first where it came in: the other ways in did not carry it.
+        // (Seen first further in, any of them may still deliver it.)
+        if dir == Dir::In && self.cfg.entry_hops.contains(from) {
+            exp = exp.without(self.cfg.entry_hops.without(HopMask::of(&[from])));
         }
         let mut rel = exp.and(onwards);
         if let Some(t) = e.turned {

@@ -645,7 +645,8 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     let summary = sh.corr.summary().clone();
     if !reader_gone {
         let mut text = Vec::new();
-        let _ = write_summary(&mut text, &summary, &sh.labels);
+        let main = hops.iter().filter(|h| !h.ahead).count();
+        let _ = write_summary(&mut text, &summary, &sh.labels, main);
         let _ = write_capture_loss(&mut text, &summary, &sh.labels, &stats);
         let nat = nat.borrow();
         if nat.overruns > 0 {

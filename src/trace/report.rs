@@ -156,8 +156,14 @@ pub fn write_record(out: &mut dyn Write, rec: &Record, labels: &[String]) -> io:
 }
 
 /// The summary on exit: per hop, packets seen (and expected but missed by
-/// the capture); per gap and direction, packets lost.
-pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io::Result<()> {
+/// the capture); per gap of the first `main` hops (the path; the rest are
+/// ways out watched ahead) and direction, packets lost.
+pub fn write_summary(
+    out: &mut dyn Write,
+    s: &Summary,
+    labels: &[String],
+    main: usize,
+) -> io::Result<()> {
     writeln!(
         out,
         "path summary: {} packets followed, {} complete, {} lost, {} not seen by the capture, {} given up, {} in flight at exit",
@@ -188,11 +194,14 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io:
     }
     let gw = 2 * w + 3;
     writeln!(out, "  {:<gw$} {:>10}", "gap", "lost")?;
+    // The gaps of the path itself (`main` hops); the ways out watched
+    // ahead appear where something was lost.
+    let main = main.min(n);
     let mut rows: Vec<(usize, usize, Dir)> = Vec::new();
-    for h in 0..n.saturating_sub(1) {
+    for h in 0..main.saturating_sub(1) {
         rows.push((h, h + 1, Dir::Out));
     }
-    for h in (1..n).rev() {
+    for h in (1..main).rev() {
         rows.push((h, h - 1, Dir::In));
     }
     for (&k, &v) in &s.lost {
