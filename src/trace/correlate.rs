@@ -253,16 +253,22 @@ pub struct Record {
     pub rewrites: Vec<(usize, Rewrite)>,
     /// What the hops do not show (see [`Expect::note`]).
     pub note: Option<Rc<str>>,
+    /// The pod opened the connection (what the caller knows from
+    /// conntrack; true unless told otherwise): its own end rewritten is
+    /// SNAT, the peer's DNAT, and the other way round for a connection
+    /// towards the pod.
+    pub pod_initiated: bool,
 }
 
-/// How a packet's addresses look at one hop, against the pod's view:
-/// the pod's own end changed (`snat`: masquerade, or the reply to a
-/// masqueraded packet before it is undone) or the peer's (`dnat`: a
-/// Service address replaced by its backend). Port 0: none (ICMP).
+/// How a packet's addresses look at one hop, against the pod's view: the
+/// pod's own end changed (`mine`: masquerade, or a hostPort's DNAT to the
+/// pod) or the peer's (`peer`: a Service address replaced by its backend).
+/// Which of SNAT and DNAT that is depends on who opened the connection
+/// ([`Record::pod_initiated`]). Port 0: none (ICMP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rewrite {
-    pub snat: Option<(IpAddr, u16)>,
-    pub dnat: Option<(IpAddr, u16)>,
+    pub mine: Option<(IpAddr, u16)>,
+    pub peer: Option<(IpAddr, u16)>,
 }
 
 /// The addresses and ports of one sighting.
@@ -891,8 +897,8 @@ impl<E: Expect> State<E> {
             rewrites.push((
                 st.hop,
                 Rewrite {
-                    snat: (mine != pmine).then_some(mine),
-                    dnat: (peer != ppeer).then_some(peer),
+                    mine: (mine != pmine).then_some(mine),
+                    peer: (peer != ppeer).then_some(peer),
                 },
             ));
         }
@@ -908,6 +914,7 @@ impl<E: Expect> State<E> {
             turned: e.turned,
             rewrites,
             note,
+            pod_initiated: true,
         }
     }
 

@@ -193,7 +193,7 @@ impl Shared {
         }
         let horizon = if all { Nanos::MAX } else { self.corr.horizon() };
         while self.held.peek().is_some_and(|Reverse(h)| h.0 < horizon) {
-            let Some(Reverse(Held(_, _, r))) = self.held.pop() else {
+            let Some(Reverse(Held(_, _, mut r))) = self.held.pop() else {
                 break;
             };
             if self.limit.is_some_and(|l| self.followed >= l) {
@@ -204,7 +204,7 @@ impl Shared {
             }
             self.followed += 1;
             if self.print_lines {
-                write_io(self.print_record(&r))?;
+                write_io(self.print_record(&mut r))?;
             }
         }
         write_io(self.text.flush())?;
@@ -214,7 +214,12 @@ impl Shared {
         Ok(())
     }
 
-    fn print_record(&mut self, r: &Record) -> io::Result<()> {
+    fn print_record(&mut self, r: &mut Record) -> io::Result<()> {
+        if !r.rewrites.is_empty() {
+            if let Some(f) = tuple_of(&r.flow).and_then(|t| self.nat.borrow().get(&t).copied()) {
+                r.pod_initiated = f.pod_initiated;
+            }
+        }
         match &r.frame {
             Some(f) => {
                 // The time it first appeared on this node (the order

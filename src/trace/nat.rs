@@ -38,6 +38,8 @@ pub struct Form {
     pub nat: Tuple,
     /// The connection's mark.
     pub mark: u32,
+    /// The pod opened the connection.
+    pub pod_initiated: bool,
 }
 
 /// The tuple of a packet, as conntrack keys it (`None`: ARP, fragments,
@@ -132,7 +134,8 @@ impl Nat {
         }
         // Initiated by the pod (its own address in the original tuple), or
         // towards it (the reply comes from the pod: DNAT to it, or not).
-        let (out, inn) = if self.pods.contains(&e.orig.src) {
+        let pod_initiated = self.pods.contains(&e.orig.src);
+        let (out, inn) = if pod_initiated {
             ((e.orig, e.reply.reversed()), (e.orig.reversed(), e.reply))
         } else if self.pods.contains(&e.reply.src) {
             ((e.reply, e.orig.reversed()), (e.reply.reversed(), e.orig))
@@ -156,6 +159,7 @@ impl Nat {
                 pod,
                 nat,
                 mark: e.mark,
+                pod_initiated,
             };
             // Pod's end from one form, the peer's from the other: the
             // packet between DNAT (PREROUTING) and SNAT (POSTROUTING).

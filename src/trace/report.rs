@@ -87,7 +87,7 @@ pub fn path_line(rec: &Record, labels: &[String]) -> String {
             }
         }
         if let Some((_, rw)) = rec.rewrites.iter().find(|(h, _)| *h == st.hop) {
-            write_rewrite(&mut s, rw);
+            write_rewrite(&mut s, rw, rec.pod_initiated);
         }
     }
     match rec.outcome {
@@ -131,15 +131,21 @@ fn endpoint(s: &mut String, (ip, port): (IpAddr, u16)) {
     };
 }
 
-/// ` [SNAT 192.168.56.11.40312]`, ` [DNAT 10.244.0.3.8080]`, or both.
-fn write_rewrite(s: &mut String, rw: &Rewrite) {
+/// ` [SNAT 192.168.56.11.40312]`, ` [DNAT 10.244.0.3.8080]`, or both:
+/// the connection's source rewritten is SNAT, its destination DNAT.
+fn write_rewrite(s: &mut String, rw: &Rewrite, pod_initiated: bool) {
+    let (snat, dnat) = if pod_initiated {
+        (rw.mine, rw.peer)
+    } else {
+        (rw.peer, rw.mine)
+    };
     let mut parts = Vec::new();
-    if let Some(e) = rw.snat {
+    if let Some(e) = snat {
         let mut p = String::from("SNAT ");
         endpoint(&mut p, e);
         parts.push(p);
     }
-    if let Some(e) = rw.dnat {
+    if let Some(e) = dnat {
         let mut p = String::from("DNAT ");
         endpoint(&mut p, e);
         parts.push(p);

@@ -35,6 +35,8 @@
 //! flannel node the answer is the tunnel (`node.tunnel`, `node.peer_underlay_ip`).
 #![allow(dead_code)]
 
+pub mod capture;
+
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
