@@ -85,7 +85,7 @@ impl RouteExpect {
     fn answer(&mut self, flow: &Flow, dir: Dir, t: &Tuple) -> Answer {
         let (generation, form) = {
             let mut nat = self.nat.borrow_mut();
-            let form = if dir == Dir::Out { nat.lookup(t) } else { None };
+            let form = nat.lookup(t);
             (nat.generation, form)
         };
         let done = |mask, note| Answer {
@@ -97,7 +97,7 @@ impl RouteExpect {
         let local = self.local();
         let peer = match dir {
             Dir::Out => form.map_or(flow.dst, |f| f.nat.dst),
-            Dir::In => flow.src,
+            Dir::In => form.map_or(flow.src, |f| f.nat.src),
         };
         let link_scope = match peer {
             IpAddr::V4(a) => a.is_broadcast() || a.is_multicast() || a.is_link_local(),
@@ -111,8 +111,21 @@ impl RouteExpect {
             // Coming in, the node's route back to the sender does not say
             // where it entered (policy routing, asymmetric paths): any way
             // in may have carried it; the correlator counts only the one it
-            // was first seen at, and only hops from there on.
-            return done(local.or(underlays), None);
+            // was first seen at, and only hops from there on. But a sender
+            // behind the tunnel can only come through the tunnel device.
+            let back = self
+                .fib
+                .as_mut()
+                .and_then(|f| f.route_get(peer, false).ok());
+            let tunnel = back
+                .and_then(|r| r.oif)
+                .and_then(|o| {
+                    self.hops
+                        .iter()
+                        .position(|h| h.role == Role::Tunnel && h.ifindex == o)
+                })
+                .map_or(HopMask::default(), |i| HopMask::of(&[i]));
+            return done(local.or(underlays).or(tunnel), None);
         }
         let q = RouteQuery {
             src: Some(self.pod),
