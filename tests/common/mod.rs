@@ -45,7 +45,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every layout `scripts/simnode` builds.
 pub const LAYOUTS: &[&str] = &[
-    "flannel", "calico", "cilium", "kindnet", "bridge", "awsvpc", "macvlan",
+    "flannel",
+    "calico",
+    "cilium",
+    "kindnet",
+    "bridge",
+    "awsvpc",
+    "macvlan",
+    "cni-flannel",
+    "cni-ipmasq",
+    "cni-ptp",
+    "cni-macvlan",
 ];
 
 /// The podcap binary under test (static, musl).
