@@ -1,4 +1,6 @@
-//! The numbers protocols and the kernel put on the wire, named once.
+//! Packet bytes, read one way: the numbers protocols and the kernel put on
+//! the wire, named once; bounds-checked byte readers; and views of the
+//! headers podcap parses.
 //!
 //! Every module that reads or writes packet bytes (`decode`, `trace`,
 //! `capture`, `filter`, the test corpus) takes EtherTypes, IP protocol
@@ -6,11 +8,39 @@
 //! spelling them as literals. Each enum keeps the values podcap does not
 //! name as `Unknown(n)`, so a conversion never fails and never loses the
 //! number (smoltcp's `enum_with_unknown!` pattern).
+//!
+//! The header views follow smoltcp's `wire`: per protocol a
+//! `Packet<T: AsRef<[u8]>>` over the bytes, a `field` module of named
+//! offsets, `new_checked` that refuses bytes too short for the fixed
+//! header (after which the accessors cannot fail), and a `Repr` where
+//! podcap also writes the header. Judging the rest (lengths that lie, the
+//! version, options) is left to the caller: the tcpdump printer and the
+//! path follower react to bad headers differently, and both must keep
+//! doing so. What lies beyond the fixed header is read with [`bytes`].
 
+pub mod bytes;
+pub mod checksum;
+
+pub mod ethernet;
+pub mod geneve;
+pub mod ipv4;
+pub mod ipv6;
 pub mod kinds;
 pub mod ports;
+pub mod tcp;
+pub mod udp;
+pub mod vxlan;
 
+pub use bytes::Truncated;
 pub use kinds::{EtherType, IpProto, PacketType};
+
+/// A field of a header whose length the view's `new_checked` verified, so
+/// the read cannot fail; zeros would stand in if it somehow did, rather
+/// than a panic on packet bytes.
+#[inline]
+fn fixed<const N: usize>(b: &[u8], at: impl bytes::At) -> [u8; N] {
+    bytes::array(b, at).unwrap_or([0; N])
+}
 
 /// Declares a `Copy` enum over an integer type with one variant per named
 /// value and `Unknown(n)` for the rest, with `From` both ways.
