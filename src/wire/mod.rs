@@ -20,7 +20,7 @@
 
 pub mod bytes;
 pub mod checksum;
-
+pub mod cooked;
 pub mod ethernet;
 pub mod geneve;
 pub mod ipv4;
