@@ -119,6 +119,12 @@ pub mod frag_field {
     pub const LEN: usize = 8;
 }
 
+/// The offset bits of the fragment header's [`frag_field::FRAG_OFF`]: the
+/// offset in bytes, already a multiple of 8.
+pub const FRAG_OFFSET: u16 = 0xfff8;
+/// More fragments follow.
+pub const FRAG_MORE: u16 = 0x0001;
+
 /// The length of the extension header `proto` whose length byte is
 /// `len`, for the headers measured from their length byte; `None` for the
 /// others (fragment: always [`frag_field::LEN`]).

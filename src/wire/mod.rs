@@ -60,6 +60,7 @@ macro_rules! enum_with_unknown {
         }
 
         impl ::core::convert::From<$ty> for $name {
+            #[inline]
             fn from(v: $ty) -> Self {
                 match v {
                     $( $value => $name::$variant, )+
@@ -69,6 +70,7 @@ macro_rules! enum_with_unknown {
         }
 
         impl ::core::convert::From<$name> for $ty {
+            #[inline]
             fn from(v: $name) -> Self {
                 match v {
                     $( $name::$variant => $value, )+

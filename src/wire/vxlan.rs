@@ -92,14 +92,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trip() {
-        let mut buf = [0xffu8; 8 + 14];
+    fn vxlan_round_trip() {
+        let mut buf = [0u8; 8 + 14];
         Repr { vni: 0x01_02_03 }.emit(&mut buf).unwrap();
         assert_eq!(&buf[..8], &[0x08, 0, 0, 0, 0x01, 0x02, 0x03, 0]);
         let p = Packet::new_checked(&buf[..]).unwrap();
-        assert!(p.has_vni());
         assert_eq!(Repr::parse(&p), Repr { vni: 0x010203 });
         assert_eq!(p.payload().len(), 14);
+        assert!(p.has_vni());
+        // Over bytes it had set before: the reserved fields are cleared.
+        let mut dirty = [0xffu8; 8];
+        Repr { vni: 1 }.emit(&mut dirty).unwrap();
+        assert_eq!(dirty, [0x08, 0, 0, 0, 0, 0, 1, 0]);
         assert_eq!(Repr { vni: 1 }.emit(&mut buf[..7]), Err(Truncated));
     }
 
