@@ -32,7 +32,7 @@ use crate::wire::cooked::{Sll, Sll2};
 use crate::wire::ethernet::{self, VlanTag};
 use crate::wire::ipv6::{ext_field, frag_field};
 use crate::wire::tcp::flags as tcp_flag;
-use crate::wire::{EtherType, IpProto, geneve, ipv4, ipv6, ports, tcp, udp, vxlan};
+use crate::wire::{EtherType, IpProto, arp, geneve, ipv4, ipv6, ports, tcp, udp, vxlan};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -154,6 +154,7 @@ pub fn identify(frame: &[u8], linktype: LinkType, cfg: &IdentityConfig) -> Optio
 }
 
 /// The EtherType of the network header and where it starts.
+#[inline]
 fn link(frame: &[u8], linktype: LinkType) -> Option<(EtherType, usize)> {
     match linktype {
         LinkType::En10mb => {
@@ -177,6 +178,7 @@ fn link(frame: &[u8], linktype: LinkType) -> Option<(EtherType, usize)> {
 }
 
 /// Skips up to two 802.1Q/802.1ad tags (QinQ).
+#[inline]
 fn skip_vlan(frame: &[u8], mut ethertype: EtherType, mut off: usize) -> Option<(EtherType, usize)> {
     for _ in 0..2 {
         if !ethertype.is_vlan_tag() {
@@ -220,7 +222,11 @@ fn ipv4(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
         return None;
     }
     let id = p.ident();
-    let proto = p.protocol();
+    // The protocol is hashed as the number read: hashing the enum turned
+    // back into it let the compiler fold the hash per protocol behind a
+    // jump table, whose branch mispredicts when protocols alternate.
+    let number = u8_at(d, ipv4::field::PROTOCOL).ok()?;
+    let proto = IpProto::from(number);
     // A total length of 0 is a TSO super-packet whose length did not fit.
     let declared = (total != 0).then_some(total);
     let payload = bounded(d, ihl, declared);
@@ -228,7 +234,7 @@ fn ipv4(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
 
     let mut h = Fnv::new();
     h.u8(4);
-    h.u8(u8::from(proto));
+    h.u8(number);
     h.u16(id);
     // MF and the offset; not DF, which some middleboxes clear.
     h.u16(p.flags_frag() & (ipv4::flg::MORE_FRAGS | ipv4::flg::OFFSET));
@@ -241,7 +247,7 @@ fn ipv4(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
     };
     if offset != 0 {
         h.bytes(head(payload, cfg.payload_bytes));
-        let proto = u8::from(proto);
+        let proto = number;
         return Some(ip.finish(h, Transport::Fragment { proto, offset }));
     }
     transport(ip, proto, payload, h, cfg, depth)
@@ -253,7 +259,9 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
         return None;
     }
     let plen = usize::from(p.payload_len());
-    let mut nh = p.next_header();
+    // Hashed as read, as IPv4's protocol is.
+    let mut number = u8_at(d, ipv6::field::NXT_HDR).ok()?;
+    let mut nh = IpProto::from(number);
     let (src, dst) = (IpAddr::V6(p.src_addr()), IpAddr::V6(p.dst_addr()));
     // Payload length 0 is a jumbogram or a BIG TCP super-packet.
     let end = (plen != 0).then_some(ipv6::HEADER_LEN + plen);
@@ -270,6 +278,7 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
                 let next = u8_at(ext, ext_field::NXT_HDR).ok()?;
                 let len = u8_at(ext, ext_field::LENGTH).ok()?;
                 off += ipv6::ext_header_len(nh, len)?;
+                number = next;
                 nh = IpProto::from(next);
             }
             // Fragment header: its identification is IPv6's IP ID.
@@ -279,11 +288,12 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
                 h.u32(be32(ext, frag_field::IDENT).ok()?);
                 h.u16(fo & (ipv6::FRAG_OFFSET | ipv6::FRAG_MORE));
                 off += frag_field::LEN;
+                number = next;
                 nh = IpProto::from(next);
                 let offset = fo & ipv6::FRAG_OFFSET;
                 if offset != 0 {
                     let payload = body.get(off..).unwrap_or(&[]);
-                    h.u8(u8::from(nh));
+                    h.u8(number);
                     h.bytes(head(payload, cfg.payload_bytes));
                     let ip = Ip {
                         src,
@@ -291,7 +301,7 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
                         ip_id: None,
                         payload_len: plen.saturating_sub(off - ipv6::HEADER_LEN) as u32,
                     };
-                    let proto = u8::from(nh);
+                    let proto = number;
                     return Some(ip.finish(h, Transport::Fragment { proto, offset }));
                 }
             }
@@ -304,7 +314,7 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
     } else {
         plen.saturating_sub(off - ipv6::HEADER_LEN)
     } as u32;
-    h.u8(u8::from(nh));
+    h.u8(number);
     let ip = Ip {
         src,
         dst,
@@ -315,34 +325,21 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
 }
 
 fn arp(d: &[u8]) -> Option<Identity> {
-    let ptype = EtherType::from(be16(d, 2).ok()?);
-    let hlen = usize::from(u8_at(d, 4).ok()?);
-    let plen = usize::from(u8_at(d, 5).ok()?);
-    let op = be16(d, 6).ok()?;
-    let body = d.get(..8 + 2 * (hlen + plen))?;
-    if ptype != EtherType::Ipv4 || plen != 4 {
+    let a = arp::Packet::new_checked(d).ok()?;
+    if a.ptype() != EtherType::Ipv4 || a.plen() != 4 {
         return None;
     }
-    let spa = 8 + hlen;
-    let tpa = 8 + 2 * hlen + 4;
-    let v4 = |at: usize| {
-        IpAddr::V4(Ipv4Addr::new(
-            body[at],
-            body[at + 1],
-            body[at + 2],
-            body[at + 3],
-        ))
-    };
+    let v4 = |b: &[u8]| IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(b).unwrap_or_default()));
     let mut h = Fnv::new();
     h.u8(0x0a);
-    h.bytes(body);
+    h.bytes(a.packet());
     let ip = Ip {
-        src: v4(spa),
-        dst: v4(tpa),
+        src: v4(a.spa()),
+        dst: v4(a.tpa()),
         ip_id: None,
         payload_len: 0,
     };
-    Some(ip.finish(h, Transport::Arp { op }))
+    Some(ip.finish(h, Transport::Arp { op: a.oper() }))
 }
 
 /// The network-layer part of a flow, before the transport is known.
@@ -427,7 +424,7 @@ fn transport(
         IpProto::Udp if p.len() >= udp::HEADER_LEN => {
             let u = udp::Packet::new_checked(p).ok()?;
             let (sport, dport) = (u.src_port(), u.dst_port());
-            let ulen = usize::from(u.len());
+            let ulen = usize::from(u.length());
             let data = bounded(
                 p,
                 udp::HEADER_LEN,

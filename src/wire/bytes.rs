@@ -187,6 +187,15 @@ mod tests {
     }
 
     #[test]
+    fn reads_stop_at_end() {
+        let b = [1, 2, 3];
+        assert_eq!(be16(&b, 1), Ok(0x0203));
+        assert_eq!(be16(&b, 2), Err(Truncated));
+        assert_eq!(be32(&b, usize::MAX), Err(Truncated));
+        assert_eq!(from(&b, 9), &[] as &[u8]);
+    }
+
+    #[test]
     fn reads_stop_at_the_end() {
         assert_eq!(u8_at(&B, 9), Err(Truncated));
         assert_eq!(be16(&B, 8), Err(Truncated));

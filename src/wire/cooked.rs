@@ -6,6 +6,12 @@
 use super::bytes::{Result, Truncated};
 use super::fixed;
 
+/// The protocol field's value for an 802.3 frame without 802.2 LLC
+/// (Novell's raw IPX), Linux's `ETH_P_802_3`.
+pub const P_802_3: u16 = 1;
+/// The protocol field's value for an 802.2 LLC frame, `ETH_P_802_2`.
+pub const P_802_2: u16 = 4;
+
 /// The LINUX_SLL (v1) cooked header, 16 bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Sll<T: AsRef<[u8]>> {
@@ -25,6 +31,7 @@ pub mod sll_field {
 impl<T: AsRef<[u8]>> Sll<T> {
     pub const LEN: usize = sll_field::PAYLOAD;
 
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self> {
         if buffer.as_ref().len() < Self::LEN {
             return Err(Truncated);
@@ -32,25 +39,31 @@ impl<T: AsRef<[u8]>> Sll<T> {
         Ok(Sll { buffer })
     }
 
+    #[inline]
     fn u16(&self, f: sll_field::Field) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     /// `PACKET_HOST` .. `PACKET_OUTGOING` ([`super::PacketType`]).
     pub fn pkttype(&self) -> u16 {
         self.u16(sll_field::PKTTYPE)
     }
+    #[inline]
     /// `ARPHRD_` type of the interface.
     pub fn hatype(&self) -> u16 {
         self.u16(sll_field::HATYPE)
     }
+    #[inline]
     /// Valid bytes of [`Sll::addr`] (it holds at most 8).
     pub fn halen(&self) -> u16 {
         self.u16(sll_field::HALEN)
     }
+    #[inline]
     pub fn addr(&self) -> [u8; 8] {
         fixed(self.buffer.as_ref(), sll_field::ADDR)
     }
+    #[inline]
     /// EtherType of what follows (or an 802.2/802.3 marker up to 1500).
     pub fn protocol(&self) -> u16 {
         self.u16(sll_field::PROTOCOL)
@@ -78,6 +91,7 @@ pub mod sll2_field {
 impl<T: AsRef<[u8]>> Sll2<T> {
     pub const LEN: usize = sll2_field::PAYLOAD;
 
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self> {
         if buffer.as_ref().len() < Self::LEN {
             return Err(Truncated);
@@ -85,30 +99,38 @@ impl<T: AsRef<[u8]>> Sll2<T> {
         Ok(Sll2 { buffer })
     }
 
+    #[inline]
     fn u16(&self, f: sll2_field::Field) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     pub fn protocol(&self) -> u16 {
         self.u16(sll2_field::PROTOCOL)
     }
+    #[inline]
     pub fn reserved(&self) -> u16 {
         self.u16(sll2_field::RESERVED)
     }
+    #[inline]
     pub fn ifindex(&self) -> u32 {
         u32::from_be_bytes(fixed(self.buffer.as_ref(), sll2_field::IFINDEX))
     }
+    #[inline]
     pub fn hatype(&self) -> u16 {
         self.u16(sll2_field::HATYPE)
     }
+    #[inline]
     pub fn pkttype(&self) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), sll2_field::PKTTYPE);
         b
     }
+    #[inline]
     pub fn halen(&self) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), sll2_field::HALEN);
         b
     }
+    #[inline]
     pub fn addr(&self) -> [u8; 8] {
         fixed(self.buffer.as_ref(), sll2_field::ADDR)
     }
@@ -130,6 +152,7 @@ pub struct CookedRepr {
 }
 
 impl CookedRepr {
+    #[inline]
     pub fn parse_sll<T: AsRef<[u8]>>(h: &Sll<T>) -> CookedRepr {
         CookedRepr {
             protocol: h.protocol(),
@@ -141,6 +164,7 @@ impl CookedRepr {
         }
     }
 
+    #[inline]
     pub fn parse_sll2<T: AsRef<[u8]>>(h: &Sll2<T>) -> CookedRepr {
         CookedRepr {
             protocol: h.protocol(),
@@ -152,6 +176,7 @@ impl CookedRepr {
         }
     }
 
+    #[inline]
     /// Writes the 16-byte LINUX_SLL header into `out` (at least that
     /// long: capture's own buffer, sized by [`Sll::LEN`]).
     pub fn emit_sll(&self, out: &mut [u8]) {
@@ -164,6 +189,7 @@ impl CookedRepr {
         out[14..16].copy_from_slice(&self.protocol.to_be_bytes());
     }
 
+    #[inline]
     /// Writes the 20-byte LINUX_SLL2 header into `out` (at least that
     /// long).
     pub fn emit_sll2(&self, out: &mut [u8]) {

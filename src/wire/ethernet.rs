@@ -26,6 +26,7 @@ pub const HEADER_LEN: usize = field::PAYLOAD;
 pub const MAX_LENGTH: u16 = 1500;
 
 impl<T: AsRef<[u8]>> Frame<T> {
+    #[inline]
     /// Accepts the bytes if the whole 14-byte header is there.
     pub fn new_checked(buffer: T) -> Result<Self> {
         if buffer.as_ref().len() < HEADER_LEN {
@@ -34,18 +35,22 @@ impl<T: AsRef<[u8]>> Frame<T> {
         Ok(Frame { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     pub fn dst_addr(&self) -> [u8; 6] {
         fixed(self.buffer.as_ref(), field::DESTINATION)
     }
 
+    #[inline]
     pub fn src_addr(&self) -> [u8; 6] {
         fixed(self.buffer.as_ref(), field::SOURCE)
     }
 
+    #[inline]
     /// The type/length field as read: an EtherType above [`MAX_LENGTH`].
     pub fn ethertype(&self) -> EtherType {
         EtherType::from(u16::from_be_bytes(fixed(
@@ -56,6 +61,7 @@ impl<T: AsRef<[u8]>> Frame<T> {
 }
 
 impl<'a> Frame<&'a [u8]> {
+    #[inline]
     /// What follows the header (tags included), for as long as the bytes.
     pub fn payload(&self) -> &'a [u8] {
         from(self.buffer, field::PAYLOAD)
@@ -80,6 +86,7 @@ pub mod vlan_field {
 pub const VLAN_TAG_LEN: usize = vlan_field::PAYLOAD;
 
 impl<T: AsRef<[u8]>> VlanTag<T> {
+    #[inline]
     pub fn new_checked(buffer: T) -> Result<Self> {
         if buffer.as_ref().len() < VLAN_TAG_LEN {
             return Err(Truncated);
@@ -87,24 +94,29 @@ impl<T: AsRef<[u8]>> VlanTag<T> {
         Ok(VlanTag { buffer })
     }
 
+    #[inline]
     /// Tag control information: priority (3 bits), DEI, VLAN id (12 bits).
     pub fn tci(&self) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), vlan_field::TCI))
     }
 
+    #[inline]
     pub fn vid(&self) -> u16 {
         self.tci() & 0x0fff
     }
 
+    #[inline]
     pub fn pcp(&self) -> u8 {
         (self.tci() >> 13) as u8
     }
 
+    #[inline]
     /// Drop eligible indicator (was CFI).
     pub fn dei(&self) -> bool {
         self.tci() & 0x1000 != 0
     }
 
+    #[inline]
     pub fn ethertype(&self) -> EtherType {
         EtherType::from(u16::from_be_bytes(fixed(
             self.buffer.as_ref(),
@@ -114,6 +126,7 @@ impl<T: AsRef<[u8]>> VlanTag<T> {
 }
 
 impl<'a> VlanTag<&'a [u8]> {
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         from(self.buffer, vlan_field::PAYLOAD)
     }

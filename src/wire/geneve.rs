@@ -36,6 +36,7 @@ pub mod option_field {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the fixed header is there; the options may
     /// still be cut ([`Packet::options`] says).
     pub fn new_checked(buffer: T) -> Result<Self> {
@@ -45,33 +46,40 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     fn byte(&self, at: usize) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), at);
         b
     }
 
+    #[inline]
     pub fn version(&self) -> u8 {
         self.byte(field::VER_OPT_LEN) >> 6
     }
 
+    #[inline]
     /// The options' length in bytes.
     pub fn options_len(&self) -> usize {
         usize::from(self.byte(field::VER_OPT_LEN) & 0x3f) * 4
     }
 
+    #[inline]
     /// Fixed header plus options.
     pub fn header_len(&self) -> usize {
         HEADER_LEN + self.options_len()
     }
 
+    #[inline]
     pub fn flags(&self) -> u8 {
         self.byte(field::FLAGS)
     }
 
+    #[inline]
     /// What the payload is; Ethernet ([`EtherType::Teb`]) for the overlays
     /// podcap follows.
     pub fn protocol(&self) -> EtherType {
@@ -81,17 +89,20 @@ impl<T: AsRef<[u8]>> Packet<T> {
         )))
     }
 
+    #[inline]
     pub fn vni(&self) -> u32 {
         let [x, y, z] = fixed(self.buffer.as_ref(), field::VNI);
         u32::from_be_bytes([0, x, y, z])
     }
 
+    #[inline]
     pub fn reserved(&self) -> u8 {
         self.byte(field::RESERVED)
     }
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The option bytes, if all were captured.
     pub fn options(&self) -> Result<&'a [u8]> {
         self.buffer
@@ -99,11 +110,13 @@ impl<'a> Packet<&'a [u8]> {
             .ok_or(Truncated)
     }
 
+    #[inline]
     /// What follows the options, if all options were captured.
     pub fn payload(&self) -> Result<&'a [u8]> {
         self.buffer.get(self.header_len()..).ok_or(Truncated)
     }
 
+    #[inline]
     /// What follows the options, empty if they were cut.
     pub fn payload_or_empty(&self) -> &'a [u8] {
         from(self.buffer, self.header_len())

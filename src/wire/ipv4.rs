@@ -44,6 +44,7 @@ pub mod flg {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the fixed header is there; the version is not
     /// checked (see [`Packet::version`]).
     pub fn new_checked(buffer: T) -> Result<Self> {
@@ -53,76 +54,93 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     fn byte(&self, at: usize) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), at);
         b
     }
 
+    #[inline]
     fn u16(&self, f: field::Field) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     pub fn version(&self) -> u8 {
         self.byte(field::VER_IHL) >> 4
     }
 
+    #[inline]
     /// The header length in bytes, options included (IHL times 4).
     pub fn header_len(&self) -> usize {
         usize::from(self.byte(field::VER_IHL) & 0x0f) * 4
     }
 
+    #[inline]
     /// Type of service: DSCP and, in the low 2 bits, ECN.
     pub fn tos(&self) -> u8 {
         self.byte(field::TOS)
     }
 
+    #[inline]
     /// The total length field (0 in a TSO super-packet too big for it).
     pub fn total_len(&self) -> u16 {
         self.u16(field::LENGTH)
     }
 
+    #[inline]
     pub fn ident(&self) -> u16 {
         self.u16(field::IDENT)
     }
 
+    #[inline]
     /// The flags and fragment offset as one field (bits in [`flg`]).
     pub fn flags_frag(&self) -> u16 {
         self.u16(field::FLG_OFF)
     }
 
+    #[inline]
     pub fn more_frags(&self) -> bool {
         self.flags_frag() & flg::MORE_FRAGS != 0
     }
 
+    #[inline]
     /// The fragment offset in bytes.
     pub fn frag_offset(&self) -> u16 {
         (self.flags_frag() & flg::OFFSET) * 8
     }
 
+    #[inline]
     pub fn ttl(&self) -> u8 {
         self.byte(field::TTL)
     }
 
+    #[inline]
     pub fn protocol(&self) -> IpProto {
         IpProto::from(self.byte(field::PROTOCOL))
     }
 
+    #[inline]
     pub fn checksum(&self) -> u16 {
         self.u16(field::CHECKSUM)
     }
 
+    #[inline]
     pub fn src_addr(&self) -> Ipv4Addr {
         Ipv4Addr::from(fixed::<4>(self.buffer.as_ref(), field::SRC_ADDR))
     }
 
+    #[inline]
     pub fn dst_addr(&self) -> Ipv4Addr {
         Ipv4Addr::from(fixed::<4>(self.buffer.as_ref(), field::DST_ADDR))
     }
 
+    #[inline]
     /// Source then destination address, as the pseudo-header holds them.
     pub fn addrs(&self) -> [u8; 8] {
         fixed(self.buffer.as_ref(), field::ADDRS)
@@ -130,11 +148,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The fixed header's bytes.
     pub fn header(&self) -> &'a [u8] {
         self.buffer.get(..HEADER_LEN).unwrap_or(self.buffer)
     }
 
+    #[inline]
     /// The bytes after the header (as long as [`Packet::header_len`]
     /// says), empty if the header claims more than there is.
     pub fn payload(&self) -> &'a [u8] {

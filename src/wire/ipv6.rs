@@ -29,6 +29,7 @@ pub mod field {
 pub const HEADER_LEN: usize = field::PAYLOAD;
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the fixed header is there; the version is not
     /// checked (see [`Packet::version`]).
     pub fn new_checked(buffer: T) -> Result<Self> {
@@ -38,49 +39,60 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     fn word0(&self) -> u32 {
         u32::from_be_bytes(fixed(self.buffer.as_ref(), field::VER_TC_FLOW))
     }
 
+    #[inline]
     pub fn version(&self) -> u8 {
         (self.word0() >> 28) as u8
     }
 
+    #[inline]
     pub fn traffic_class(&self) -> u8 {
         (self.word0() >> 20) as u8
     }
 
+    #[inline]
     pub fn flow_label(&self) -> u32 {
         self.word0() & 0x000f_ffff
     }
 
+    #[inline]
     /// The payload length field (0 in a jumbogram or a BIG TCP packet).
     pub fn payload_len(&self) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), field::LENGTH))
     }
 
+    #[inline]
     pub fn next_header(&self) -> IpProto {
         let [b] = fixed(self.buffer.as_ref(), field::NXT_HDR);
         IpProto::from(b)
     }
 
+    #[inline]
     pub fn hop_limit(&self) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), field::HOP_LIMIT);
         b
     }
 
+    #[inline]
     pub fn src_addr(&self) -> Ipv6Addr {
         Ipv6Addr::from(fixed::<16>(self.buffer.as_ref(), field::SRC_ADDR))
     }
 
+    #[inline]
     pub fn dst_addr(&self) -> Ipv6Addr {
         Ipv6Addr::from(fixed::<16>(self.buffer.as_ref(), field::DST_ADDR))
     }
 
+    #[inline]
     /// Source then destination address, as the pseudo-header holds them.
     pub fn addrs(&self) -> [u8; 32] {
         fixed(self.buffer.as_ref(), field::ADDRS)
@@ -88,11 +100,13 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The fixed header's bytes.
     pub fn header(&self) -> &'a [u8] {
         self.buffer.get(..HEADER_LEN).unwrap_or(self.buffer)
     }
 
+    #[inline]
     /// What follows the fixed header: extension headers, then the
     /// transport.
     pub fn payload(&self) -> &'a [u8] {

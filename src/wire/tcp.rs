@@ -41,6 +41,7 @@ pub mod flags {
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the 20-byte fixed header is there; the data
     /// offset is the caller's to judge.
     pub fn new_checked(buffer: T) -> Result<Self> {
@@ -50,60 +51,73 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     fn u16(&self, f: field::Field) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     fn u32(&self, f: field::Field) -> u32 {
         u32::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     pub fn src_port(&self) -> u16 {
         self.u16(field::SRC_PORT)
     }
 
+    #[inline]
     pub fn dst_port(&self) -> u16 {
         self.u16(field::DST_PORT)
     }
 
+    #[inline]
     pub fn seq_number(&self) -> u32 {
         self.u32(field::SEQ_NUM)
     }
 
+    #[inline]
     pub fn ack_number(&self) -> u32 {
         self.u32(field::ACK_NUM)
     }
 
+    #[inline]
     /// The header length in bytes, options included (data offset times 4).
     pub fn header_len(&self) -> usize {
         let [b] = fixed(self.buffer.as_ref(), field::DATA_OFF);
         usize::from(b >> 4) * 4
     }
 
+    #[inline]
     /// The flags byte (bits in [`flags`]).
     pub fn flags(&self) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), field::FLAGS);
         b
     }
 
+    #[inline]
     pub fn window_len(&self) -> u16 {
         self.u16(field::WIN_SIZE)
     }
 
+    #[inline]
     pub fn checksum(&self) -> u16 {
         self.u16(field::CHECKSUM)
     }
 
+    #[inline]
     pub fn urgent_at(&self) -> u16 {
         self.u16(field::URGENT)
     }
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The option bytes the data offset claims, as far as they were
     /// captured (a data offset under 5 gives none).
     pub fn options(&self) -> &'a [u8] {
@@ -111,6 +125,7 @@ impl<'a> Packet<&'a [u8]> {
         self.buffer.get(HEADER_LEN..end).unwrap_or(&[])
     }
 
+    #[inline]
     /// The bytes after the header and its options (from byte 20 when the
     /// data offset is under 5).
     pub fn payload(&self) -> &'a [u8] {

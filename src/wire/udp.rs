@@ -21,6 +21,7 @@ pub mod field {
 pub const HEADER_LEN: usize = field::PAYLOAD;
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the 8-byte header is there; the length field
     /// is the caller's to judge.
     pub fn new_checked(buffer: T) -> Result<Self> {
@@ -30,33 +31,40 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     fn u16(&self, f: field::Field) -> u16 {
         u16::from_be_bytes(fixed(self.buffer.as_ref(), f))
     }
 
+    #[inline]
     pub fn src_port(&self) -> u16 {
         self.u16(field::SRC_PORT)
     }
 
+    #[inline]
     pub fn dst_port(&self) -> u16 {
         self.u16(field::DST_PORT)
     }
 
+    #[inline]
     /// The length field: header and data (0 in a jumbogram).
-    pub fn len(&self) -> u16 {
+    pub fn length(&self) -> u16 {
         self.u16(field::LENGTH)
     }
 
+    #[inline]
     pub fn checksum(&self) -> u16 {
         self.u16(field::CHECKSUM)
     }
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The bytes after the header, up to the end of the buffer (not of the
     /// length field: Ethernet padding may follow).
     pub fn payload(&self) -> &'a [u8] {
@@ -75,7 +83,7 @@ mod tests {
     fn fields() {
         let p = Packet::new_checked(&DGRAM[..]).unwrap();
         assert_eq!((p.src_port(), p.dst_port()), (51234, 8472));
-        assert_eq!((p.len(), p.checksum()), (12, 0));
+        assert_eq!((p.length(), p.checksum()), (12, 0));
         assert_eq!(p.payload(), &[1, 2, 3, 4]);
         assert!(Packet::new_checked(&DGRAM[..7]).is_err());
     }

@@ -29,6 +29,7 @@ pub const HEADER_LEN: usize = field::PAYLOAD;
 pub const FLAG_I: u8 = 0x08;
 
 impl<T: AsRef<[u8]>> Packet<T> {
+    #[inline]
     /// Accepts the bytes if the 8-byte header is there. Whether it is
     /// VXLAN at all (the I flag, an inner frame) is the caller's to judge:
     /// a printer shows a header without the flag, the path follower
@@ -40,19 +41,23 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(Packet { buffer })
     }
 
+    #[inline]
     pub fn into_inner(self) -> T {
         self.buffer
     }
 
+    #[inline]
     pub fn flags(&self) -> u8 {
         let [b] = fixed(self.buffer.as_ref(), field::FLAGS);
         b
     }
 
+    #[inline]
     pub fn has_vni(&self) -> bool {
         self.flags() & FLAG_I != 0
     }
 
+    #[inline]
     pub fn vni(&self) -> u32 {
         let [x, y, z] = fixed(self.buffer.as_ref(), field::VNI);
         u32::from_be_bytes([0, x, y, z])
@@ -60,6 +65,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<'a> Packet<&'a [u8]> {
+    #[inline]
     /// The inner Ethernet frame, borrowed for as long as the bytes.
     pub fn payload(&self) -> &'a [u8] {
         from(self.buffer, field::PAYLOAD)
@@ -73,10 +79,12 @@ pub struct Repr {
 }
 
 impl Repr {
+    #[inline]
     pub fn parse<T: AsRef<[u8]>>(p: &Packet<T>) -> Self {
         Repr { vni: p.vni() }
     }
 
+    #[inline]
     /// Writes the 8-byte header, I flag set, into the start of `buf`.
     pub fn emit(&self, buf: &mut [u8]) -> Result<()> {
         let h = buf.get_mut(..HEADER_LEN).ok_or(Truncated)?;
