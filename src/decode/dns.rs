@@ -5,8 +5,9 @@
 //! Offsets are relative to the DNS message, whose slice ends where the
 //! capture (or the IP payload) does: tcpdump's snapend.
 
-use super::bytes::{R, be16, be32, has, ipv4, ipv6, u8_at};
-use super::{Ctx, text, w};
+use super::put::{ipv4, ipv6};
+use super::{Ctx, R, text, w};
+use crate::wire::bytes::{be16, be32, has, slice, u8_at};
 
 const T_OPT: u16 = 41;
 
@@ -503,7 +504,7 @@ fn rprint(ctx: &mut Ctx<'_>, m: &[u8], cp: usize, mdns: bool) -> R<Option<usize>
             } else {
                 if pbit < 128 {
                     let mut a = [0u8; 16];
-                    let src = super::bytes::slice(m, cp + 1, 16 - pbyte)?;
+                    let src = slice(m, cp + 1, 16 - pbyte)?;
                     a[pbyte..].copy_from_slice(src);
                     w!(ctx, " {pbit} ");
                     ipv6(ctx.s, &a);
