@@ -29,7 +29,7 @@
 use crate::linktype::LinkType;
 use crate::wire::bytes::{be16, be32, from, u8_at};
 use crate::wire::cooked::{Sll, Sll2};
-use crate::wire::ethernet::{self, VlanTag};
+use crate::wire::ethernet::{self, vlan_field};
 use crate::wire::ipv6::{ext_field, frag_field};
 use crate::wire::tcp::flags as tcp_flag;
 use crate::wire::{EtherType, IpProto, arp, geneve, ipv4, ipv6, ports, tcp, udp, vxlan};
@@ -153,45 +153,48 @@ pub fn identify(frame: &[u8], linktype: LinkType, cfg: &IdentityConfig) -> Optio
     network(ethertype, frame.get(off..)?, cfg, 0)
 }
 
-/// The EtherType of the network header and where it starts.
-#[inline]
-fn link(frame: &[u8], linktype: LinkType) -> Option<(EtherType, usize)> {
+/// The EtherType of the network header, as the number read, and where
+/// the header starts. The number goes to [`network`] unconverted: there
+/// the conversion and the match on it are one comparison per protocol the
+/// identity reads, where a converted EtherType handed over is a tree of
+/// comparisons over every named type first.
+#[inline(always)]
+fn link(frame: &[u8], linktype: LinkType) -> Option<(u16, usize)> {
     match linktype {
         LinkType::En10mb => {
-            let f = ethernet::Frame::new_checked(frame).ok()?;
-            skip_vlan(frame, f.ethertype(), ethernet::HEADER_LEN)
+            let t = be16(frame, ethernet::field::ETHERTYPE).ok()?;
+            skip_vlan(frame, t, ethernet::HEADER_LEN)
         }
         LinkType::Raw => match frame.first()? >> 4 {
-            4 => Some((EtherType::Ipv4, 0)),
-            6 => Some((EtherType::Ipv6, 0)),
+            4 => Some((u16::from(EtherType::Ipv4), 0)),
+            6 => Some((u16::from(EtherType::Ipv6), 0)),
             _ => None,
         },
         LinkType::LinuxSll => {
             let h = Sll::new_checked(frame).ok()?;
-            skip_vlan(frame, EtherType::from(h.protocol()), Sll::<&[u8]>::LEN)
+            skip_vlan(frame, h.protocol(), Sll::<&[u8]>::LEN)
         }
         LinkType::LinuxSll2 => {
             let h = Sll2::new_checked(frame).ok()?;
-            skip_vlan(frame, EtherType::from(h.protocol()), Sll2::<&[u8]>::LEN)
+            skip_vlan(frame, h.protocol(), Sll2::<&[u8]>::LEN)
         }
     }
 }
 
 /// Skips up to two 802.1Q/802.1ad tags (QinQ).
-#[inline]
-fn skip_vlan(frame: &[u8], mut ethertype: EtherType, mut off: usize) -> Option<(EtherType, usize)> {
+fn skip_vlan(frame: &[u8], mut ethertype: u16, mut off: usize) -> Option<(u16, usize)> {
     for _ in 0..2 {
-        if !ethertype.is_vlan_tag() {
+        if !EtherType::from(ethertype).is_vlan_tag() {
             break;
         }
-        ethertype = VlanTag::new_checked(from(frame, off)).ok()?.ethertype();
+        ethertype = be16(from(frame, off), vlan_field::ETHERTYPE).ok()?;
         off += ethernet::VLAN_TAG_LEN;
     }
     Some((ethertype, off))
 }
 
-fn network(ethertype: EtherType, d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
-    match ethertype {
+fn network(ethertype: u16, d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
+    match EtherType::from(ethertype) {
         EtherType::Ipv4 => ipv4(d, cfg, depth),
         EtherType::Ipv6 => ipv6(d, cfg, depth),
         EtherType::Arp => arp(d),
@@ -471,7 +474,7 @@ fn transport(
             } else {
                 EtherType::Ipv6
             };
-            if let Some(mut id) = network(inner, p, cfg, depth + 1) {
+            if let Some(mut id) = network(u16::from(inner), p, cfg, depth + 1) {
                 id.outer = Some(ip.encap(EncapKind::IpInIp, 0, 0));
                 return Some(id);
             }
