@@ -172,9 +172,11 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
     if ctx.o.link_header {
         addresses(ctx, &frame);
     }
-    let mut length_type = frame.ethertype();
+    // The number as read: converted where it is matched, the conversion
+    // folds into the match (see ethertype_print).
+    let mut length_type = u16::from(frame.ethertype());
     let mut printed_length = false;
-    while is_tag(length_type) {
+    while is_tag(EtherType::from(length_type)) {
         let tag = match VlanTag::new_checked(from(data, off)) {
             Ok(tag) if length >= ethernet::VLAN_TAG_LEN => tag,
             _ => {
@@ -184,7 +186,7 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
             }
         };
         if ctx.o.link_header {
-            ether_type_print(ctx, length_type);
+            ether_type_print(ctx, EtherType::from(length_type));
             if !printed_length {
                 ctx.put(", length ");
                 ctx.num(orig_length);
@@ -196,13 +198,13 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
             tci(ctx, &tag);
             ctx.put(", ");
         }
-        length_type = tag.ethertype();
+        length_type = u16::from(tag.ethertype());
         off += ethernet::VLAN_TAG_LEN;
         length -= ethernet::VLAN_TAG_LEN;
         caplen -= ethernet::VLAN_TAG_LEN;
     }
     let p = from(data, off);
-    let raw_type = u16::from(length_type);
+    let raw_type = length_type;
     if raw_type <= MAX_LENGTH {
         // 802.3 with an LLC header: podcap does not decode LLC (STP,
         // CDP...), it names the frame and dumps it.
@@ -242,7 +244,7 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
         return Ok(off + llc.min(p.len()));
     }
     if ctx.o.link_header {
-        ether_type_print(ctx, length_type);
+        ether_type_print(ctx, EtherType::from(length_type));
         if !printed_length {
             ctx.put(", length ");
             ctx.num(orig_length);
@@ -254,7 +256,7 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
     if !ethertype_print(ctx, length_type, p, length)? {
         if !ctx.o.link_header {
             addresses(ctx, &frame);
-            ether_type_print(ctx, length_type);
+            ether_type_print(ctx, EtherType::from(length_type));
             ctx.put(", length ");
             ctx.num(orig_length);
             ctx.put(": ");
@@ -265,8 +267,8 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
 }
 
 /// Decodes the payload of an ethertype; false if podcap does not know it.
-pub(crate) fn ethertype_print(ctx: &mut Ctx<'_>, t: EtherType, p: &[u8], length: usize) -> R<bool> {
-    match t {
+pub(crate) fn ethertype_print(ctx: &mut Ctx<'_>, t: u16, p: &[u8], length: usize) -> R<bool> {
+    match EtherType::from(t) {
         EtherType::Ipv4 => ip::print(ctx, p, length)?,
         EtherType::Ipv6 => ip6::print(ctx, p, length)?,
         EtherType::Arp | EtherType::Rarp => arp::print(ctx, p, length)?,
@@ -430,7 +432,7 @@ fn cooked_payload(
             length = length.saturating_sub(ethernet::VLAN_TAG_LEN);
             continue;
         }
-        let known = ethertype_print(ctx, et, p, length)?;
+        let known = ethertype_print(ctx, t, p, length)?;
         return Ok(Cooked {
             hdrlen,
             unknown: !known,

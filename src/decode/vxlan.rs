@@ -134,7 +134,7 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         ctx.put("\n\t");
     }
     ip::nested(ctx, |ctx| {
-        if !link::ethertype_print(ctx, prot, p, len)? {
+        if !link::ethertype_print(ctx, u16::from(prot), p, len)? {
             if prot == EtherType::Teb {
                 link::ether(ctx, p, len)?;
             } else {
