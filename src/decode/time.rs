@@ -1,6 +1,6 @@
 //! Time stamps as tcpdump's `-t` family prints them (UTC).
 
-use super::bytes::dec_pad;
+use super::put::dec_pad;
 use super::{PrintOptions, TimeFormat};
 use std::fmt::Write as _;
 

@@ -538,7 +538,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     }
     let icfg = IdentityConfig {
         vxlan_ports: {
-            let mut v = super::identity::DEFAULT_VXLAN_PORTS.to_vec();
+            let mut v = crate::wire::ports::DEFAULT_VXLAN.to_vec();
             for p in &pc.vxlan_ports {
                 if !v.contains(p) {
                     v.push(*p);

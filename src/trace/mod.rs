@@ -4,7 +4,6 @@
 //!
 //! - [`identity`]: what stays the same about a packet on every hop (the
 //!   key), from raw frames of any link type, through VXLAN/Geneve/IPIP;
-//! - [`tunnel`]: the VXLAN and Geneve header views;
 //! - [`correlate`]: groups sightings from all hops into packets, decides
 //!   each once (complete, or lost between two hops), with bounded memory;
 //! - [`report`]: the lines a person reads (one packet's hops and delays,
@@ -27,7 +26,6 @@ pub mod live;
 pub mod nat;
 pub mod plan;
 pub mod report;
-pub mod tunnel;
 
 pub use correlate::{
     AllHops, Config, Correlator, Dir, Expect, Frame, HopMask, Nanos, Outcome, Record, Step, Summary,
