@@ -1,6 +1,6 @@
 //! tcpdump-style one-line packet descriptions (tcpdump 4.99 formats).
 //!
-//! Each protocol has its own module that appends to a [`Ctx`] line. A
+//! Each protocol has its own module that appends to a `Ctx` line. A
 //! protocol that runs out of captured bytes returns [`Truncated`] (every
 //! read of [`crate::wire::bytes`] does, so `?` is where tcpdump's `GET_*`
 //! macros would longjmp out), and the printer ends the line with

@@ -4,8 +4,8 @@
 //! with the same verdict as libpcap's program on every packet.
 //!
 //! The pipeline mirrors libpcap: [`lexer`] splits words as its flex scanner
-//! does, [`parser`] follows grammar.y and calls the code generator
-//! ([`codegen`], [`prim`], [`arith`], [`encap`]) in yacc's order, which builds
+//! does, `parser` follows grammar.y and calls the code generator
+//! (`codegen`, `prim`, `arith`, `encap`) in yacc's order, which builds
 //! libpcap's block graph ([`block`]); the graph is laid out as libpcap's
 //! `icode_to_fcode` lays it out, so the unoptimized program is the one
 //! `tcpdump -O -d` prints. Then [`crate::bpf::optimize`] and

@@ -25,6 +25,7 @@ pub mod identity;
 pub mod live;
 pub mod nat;
 pub mod plan;
+pub mod record;
 pub mod report;
 
 pub use correlate::{
