@@ -19,7 +19,7 @@ mod link;
 mod names;
 mod tcp;
 mod text;
-mod time;
+pub(crate) mod time;
 mod udp;
 mod vxlan;
 
