@@ -13,8 +13,8 @@ PODCAP=$PWD/target/x86_64-unknown-linux-musl/release/podcap
 A=pcsoakA-$$ B=pcsoakB-$$ D=$(mktemp -d /dev/shm/podcap-soak.XXXX)
 PC=
 cleanup() {
-  [ -n "$PC" ] && kill -INT "$PC" 2>/dev/null && wait "$PC" 2>/dev/null || true
-  [ -n "${PING:-}" ] && kill "$PING" 2>/dev/null || true
+  if [ -n "$PC" ]; then kill -INT "$PC" 2>/dev/null; wait "$PC" 2>/dev/null || true; fi
+  if [ -n "${PING:-}" ]; then kill "$PING" 2>/dev/null || true; fi
   ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"
 }
 trap cleanup EXIT
@@ -31,7 +31,7 @@ PING=$!
 for m in $(seq 0 "$MINUTES"); do
   rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$PC/status")
   hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PC/status")
-  printf 'minute %3d  RSS %6s KiB  peak %6s KiB  files %s\n' "$m" "$rss" "$hwm" "$(ls "$D" | grep -c soak)"
+  printf 'minute %3d  RSS %6s KiB  peak %6s KiB  files %s\n' "$m" "$rss" "$hwm" "$(find "$D" -name 'soak.pcap*' | wc -l)"
   [ "$m" -lt "$MINUTES" ] && sleep 60
 done
 kill -INT "$PC"; wait "$PC" || true; PC=
