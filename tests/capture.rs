@@ -6,7 +6,7 @@
 mod capture_util;
 
 use capture_util::*;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;

@@ -415,7 +415,9 @@ impl<'s> Batch<'s> {
             let bkeep = body.len().min(keep - hkeep);
             let bstart = d0 + body_start.min(bytes.len());
             let mut head = [0u8; 32];
-            head[..hkeep].copy_from_slice(&self.shaper.head[..hkeep]);
+            if hkeep > 0 {
+                head[..hkeep].copy_from_slice(&self.shaper.head[..hkeep]);
+            }
             return Some(Frame {
                 ts_sec: raw.sec as i64,
                 ts_nsec: raw.nsec,

@@ -3,7 +3,7 @@
 //! capture's vectored writer puts between packet slices), and two simple
 //! writers over `io::Write` built from them.
 
-use super::wire::{FileHeaderRepr, RecordHeader};
+use super::wire::FileHeaderRepr;
 use crate::linktype::LinkType;
 use std::io::{self, Write};
 
@@ -142,16 +142,27 @@ pub fn pcap_record_header(
     wirelen: u32,
     precision: Precision,
 ) -> [u8; 16] {
-    let mut h = RecordHeader::new_unchecked([0u8; 16]);
     // pcap's 32-bit seconds wrap in 2106; truncation is the format's.
-    h.set_ts_sec(ts_sec as u32);
-    h.set_ts_frac(match precision {
-        Precision::Micro => ts_nsec / 1000,
-        Precision::Nano => ts_nsec,
-    });
-    h.set_incl_len(caplen as u32);
-    h.set_orig_len(wirelen.max(caplen as u32));
-    h.into_inner()
+    let words = [
+        ts_sec as u32,
+        match precision {
+            Precision::Micro => ts_nsec / 1000,
+            Precision::Nano => ts_nsec,
+        },
+        caplen as u32,
+        wirelen.max(caplen as u32),
+    ];
+    // The layout of RecordHeader (pcap::wire), word by word: this runs
+    // for every packet, and byte stores beat the setters' slice copies.
+    let mut h = [0u8; 16];
+    for (i, w) in words.iter().enumerate() {
+        let b = w.to_ne_bytes();
+        h[i * 4] = b[0];
+        h[i * 4 + 1] = b[1];
+        h[i * 4 + 2] = b[2];
+        h[i * 4 + 3] = b[3];
+    }
+    h
 }
 
 /// A pcapng section header block.
@@ -277,6 +288,7 @@ impl<W: Write> PcapNgWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pcap::wire::RecordHeader;
 
     fn rec(parts: [&[u8]; 2]) -> Record<'_> {
         Record {
