@@ -12,13 +12,17 @@
 #  4. peak RSS of each (GNU time's "Maximum resident set size").
 # Run as root on an idle machine (scripts/setup --bench installs GNU time):
 #   benches/capture.sh [COUNT] [SIZE]          (ONLY=disk runs part 2 only)
+# PODCAP=/path/to/podcap and FLOOD=/path/to/flood use binaries built
+# before (so the tree may change while it runs) instead of building them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-1000000}
 SIZE=${2:-64}
-cargo build --release -q
-FLOOD=$(benches/build.sh flood)
-PODCAP=target/x86_64-unknown-linux-musl/release/podcap
+if [ -z "${PODCAP:-}" ]; then
+  cargo build --release -q
+  PODCAP=target/x86_64-unknown-linux-musl/release/podcap
+fi
+FLOOD=${FLOOD:-$(benches/build.sh flood)}
 A=pcbenchA-$$ B=pcbenchB-$$ D=$(mktemp -d /dev/shm/podcap-bench.XXXX)
 cleanup() { ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"; }
 trap cleanup EXIT

@@ -4,12 +4,15 @@
 #   benches/soak.sh [MINUTES] [PPS]       (root; prints one line per sample)
 # The flow is ICMP echo of 1200 bytes at PPS packets per second between two
 # namespaces; podcap rotates 1 MB files in a ring of 5 on tmpfs.
+# PODCAP=/path/to/podcap uses a binary built before instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
 PPS=${2:-500}
-cargo build --release -q
-PODCAP=$PWD/target/x86_64-unknown-linux-musl/release/podcap
+if [ -z "${PODCAP:-}" ]; then
+  cargo build --release -q
+  PODCAP=$PWD/target/x86_64-unknown-linux-musl/release/podcap
+fi
 A=pcsoakA-$$ B=pcsoakB-$$ D=$(mktemp -d /dev/shm/podcap-soak.XXXX)
 PC=
 cleanup() {
