@@ -1,7 +1,7 @@
 //! Long captures and their faults, on a real kernel: a full disk (a 1 MiB
-//! tmpfs), a reader that stops reading, a hang-up mid-capture, an
-//! interface deleted while capturing on two, `-B 32` with 9000-byte
-//! frames, file rotation by size, by time and both, the capture path
+//! tmpfs), a reader that stops reading, a hang-up mid-capture, SIGKILL
+//! with `-U`, an interface deleted while capturing on two, `-B 32` with
+//! 9000-byte frames, file rotation by size, by time and both, the capture path
 //! without a ring. Every test checks what an operator checks: the files
 //! read clean in tshark and hold exactly the packets the statistics
 //! count, the statistics are printed, and the exit status says how the
@@ -157,6 +157,29 @@ fn hang_up_mid_capture_writes_everything_captured() {
     assert_eq!(packets_in(&f), captured, "{err}");
     assert_eq!(captured + dropped, received, "{err}");
     assert_eq!(received, 1000, "{err}");
+}
+
+#[test]
+fn killed_mid_capture_with_u_leaves_only_whole_records() {
+    // SIGKILL cannot be caught: what is on disk is what the writes put
+    // there. Each writev holds whole records, so wherever the kill lands
+    // (during the flood or after it) the file ends on a record boundary.
+    let p = Pair::new("kill");
+    let f = p.path("k.pcap");
+    let mut pc = podcap_in(&p, &p.a, &["-U", "-i", "va", "-w", &f]);
+    pc.wait_stderr("listening on va");
+    p.send_udp(&p.a, "10.77.0.2:9999", 1000, 1400);
+    pc.signal(libc::SIGKILL);
+    p.send_udp(&p.a, "10.77.0.2:9999", 200, 1400);
+    let (code, _) = pc.wait();
+    assert_eq!(code, -1, "killed, no exit status");
+    let lens = tshark_fields(&f, &["frame.cap_len"]);
+    let records: u64 = lens
+        .iter()
+        .map(|l| 16 + l[0].parse::<u64>().expect("cap_len"))
+        .sum();
+    let size = std::fs::metadata(&f).expect("the file").len();
+    assert_eq!(size, 24 + records, "{} records", lens.len());
 }
 
 #[test]
