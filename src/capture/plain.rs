@@ -174,6 +174,12 @@ impl Sink for PlainSink {
         Flow::Go
     }
 
+    fn tick_every(&self) -> std::time::Duration {
+        // The tick only collects finished -z commands; blocks, signals and
+        // a deleted interface wake the loop by themselves.
+        std::time::Duration::from_secs(1)
+    }
+
     fn tick(&mut self, _now: std::time::SystemTime, _s: &[super::session::SourceState]) -> Flow {
         // -z commands finish in their own time.
         if !self.broken {

@@ -1,14 +1,15 @@
 //! The capture loop, shared by plain capture (tcpdump mode, `podcap
 //! capture`) and `capture --path`: every [`Source`] polled at once on one
 //! thread, each ready ring block handed to a [`Sink`] tagged with its
-//! source's index, a tick about every 50 ms with each source's state, and
-//! one end, always reported.
+//! source's index, a tick about every 50 ms (or as often as the sink
+//! asks) with each source's state, and one end, always reported.
 //!
 //! What the loop guarantees a sink:
 //! - **batches**: [`Sink::batch`] gets one ring block (or one recvmmsg
 //!   batch) at a time, with the index of the source it came from; the
 //!   block goes back to the kernel when the call returns;
-//! - **ticks**: [`Sink::tick`] about every [`TICK`], with each source's
+//! - **ticks**: [`Sink::tick`] about every [`Sink::tick_every`] ([`TICK`]
+//!   unless the sink says otherwise), with each source's
 //!   [`SourceState`]: a block waiting or idle, the kernel's counters since
 //!   the previous tick, live or ended;
 //! - **a source ending** (its interface deleted) ends only that source:
@@ -129,7 +130,14 @@ pub trait Sink {
     /// sources given to [`run`]).
     fn batch(&mut self, src: usize, batch: &mut Batch<'_>) -> Flow;
 
-    /// About every [`TICK`], with every source's state, by index.
+    /// How often [`Sink::tick`] is wanted: [`TICK`] unless the sink needs
+    /// it less often (every wake-up of an idle capture costs CPU).
+    fn tick_every(&self) -> Duration {
+        TICK
+    }
+
+    /// About every [`Sink::tick_every`], with every source's state, by
+    /// index.
     fn tick(&mut self, _now: SystemTime, _sources: &[SourceState]) -> Flow {
         Flow::Go
     }
@@ -183,7 +191,8 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
     let mut live = vec![true; sources.len()];
     let mut revents: Vec<Revents> = Vec::new();
     let mut states = vec![SourceState::default(); sources.len()];
-    let mut next_tick = Instant::now() + TICK;
+    let every = sink.tick_every();
+    let mut next_tick = Instant::now() + every;
     let end = 'outer: loop {
         if signals::stop_requested() {
             break End::Signal(signals::stop_signal().unwrap_or(libc::SIGTERM));
@@ -201,7 +210,7 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
         }
         let now = Instant::now();
         if now >= next_tick {
-            next_tick = now + TICK;
+            next_tick = now + every;
             for (i, s) in sources.iter_mut().enumerate() {
                 states[i] = SourceState {
                     ready: live[i] && s.ready(),
