@@ -3,18 +3,26 @@
 #  1. the same UDP flood over a veth captured by both at once (-w to tmpfs):
 #     packets captured / dropped by kernel as each reports them, with
 #     default rings, equal 2 MiB rings, small 256 KiB rings, and with -U;
-#  2. text output rate: `-r` on the same file with -nn, -nn -v, -nn -e -X,
+#  2. writing to disk: a flood of SIZE_DISK-byte datagrams (default 1400)
+#     captured by both at once into files on a real disk (DISK, default
+#     /var/tmp), then to /dev/null: drops and CPU (user + system, GNU
+#     time) of each;
+#  3. text output rate: `-r` on the same file with -nn, -nn -v, -nn -e -X,
 #     to /dev/null;
-#  3. peak RSS of each (GNU time's "Maximum resident set size").
+#  4. peak RSS of each (GNU time's "Maximum resident set size").
 # Run as root on an idle machine (scripts/setup --bench installs GNU time):
-#   benches/capture.sh [COUNT] [SIZE]
+#   benches/capture.sh [COUNT] [SIZE]          (ONLY=disk runs part 2 only)
+# PODCAP=/path/to/podcap and FLOOD=/path/to/flood use binaries built
+# before (so the tree may change while it runs) instead of building them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-1000000}
 SIZE=${2:-64}
-cargo build --release -q
-FLOOD=$(benches/build.sh flood)
-PODCAP=target/x86_64-unknown-linux-musl/release/podcap
+if [ -z "${PODCAP:-}" ]; then
+  cargo build --release -q
+  PODCAP=target/x86_64-unknown-linux-musl/release/podcap
+fi
+FLOOD=${FLOOD:-$(benches/build.sh flood)}
 A=pcbenchA-$$ B=pcbenchB-$$ D=$(mktemp -d /dev/shm/podcap-bench.XXXX)
 cleanup() { ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"; }
 trap cleanup EXIT
@@ -30,10 +38,13 @@ fi
 
 run_pair() { # label extra-args...
   local label=$1; shift
+  local out=${OUT:-$D}
   rm -f "$D"/*.pcap
-  /usr/bin/time -v -o "$D/podcap.time" ip netns exec "$A" "$PODCAP" tcpdump -i va "$@" -w "$D/podcap.pcap" 2>"$D/podcap.err" &
+  local po=$out/podcap.pcap to=$out/tcpdump.pcap
+  if [ "$out" = /dev/null ]; then po=/dev/null; to=/dev/null; fi
+  /usr/bin/time -v -o "$D/podcap.time" ip netns exec "$A" "$PODCAP" tcpdump -i va "$@" -w "$po" 2>"$D/podcap.err" &
   local pp=$!
-  /usr/bin/time -v -o "$D/tcpdump.time" ip netns exec "$A" tcpdump -Z root -i va "$@" -w "$D/tcpdump.pcap" 2>"$D/tcpdump.err" &
+  /usr/bin/time -v -o "$D/tcpdump.time" ip netns exec "$A" tcpdump -Z root -i va "$@" -w "$to" 2>"$D/tcpdump.err" &
   local tp=$!
   until grep -q "listening on" "$D/podcap.err" 2>/dev/null && grep -q "listening on" "$D/tcpdump.err" 2>/dev/null; do sleep 0.2; done
   local sent; sent=$("$FLOOD" "/run/netns/$A" 10.99.0.2:9 "$COUNT" "$SIZE" "${THREADS:-2}")
@@ -42,13 +53,27 @@ run_pair() { # label extra-args...
   wait "$pp" || true; wait "$tp" || true
   echo "== $label: flood $sent"
   for t in podcap tcpdump; do
-    local cap drop rss
+    local cap drop rss cpu
     cap=$(grep -E 'packets? captured' "$D/$t.err" | awk '{print $1}')
     drop=$(grep -E 'dropped by kernel' "$D/$t.err" | awk '{print $1}')
     rss=$(grep 'Maximum resident' "$D/$t.time" | awk '{print $6}')
-    printf '%-8s captured %9s  dropped %9s  peak RSS %6s KiB\n' "$t" "$cap" "$drop" "$rss"
+    cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$D/$t.time")
+    printf '%-8s captured %9s  dropped %9s  CPU %6s s  peak RSS %6s KiB\n' "$t" "$cap" "$drop" "$cpu" "$rss"
   done
+  rm -f "$out"/podcap.pcap "$out"/tcpdump.pcap 2>/dev/null || true
 }
+
+if [ "${ONLY:-}" = disk ] || [ -z "${ONLY:-}" ]; then
+  DISKDIR=$(mktemp -d "${DISK:-/var/tmp}/podcap-bench.XXXX")
+  SIZE_SAVED=$SIZE; SIZE=${SIZE_DISK:-1400}
+  OUT=$DISKDIR run_pair "${SIZE}-byte flood to a file on disk ($DISKDIR)"
+  OUT=/dev/null run_pair "${SIZE}-byte flood to /dev/null"
+  SIZE=128
+  OUT=/dev/null run_pair "128-byte flood to /dev/null"
+  SIZE=$SIZE_SAVED
+  rm -rf "$DISKDIR"
+  [ "${ONLY:-}" = disk ] && exit 0
+fi
 
 run_pair "default buffers (podcap 4 MiB, tcpdump 2 MiB)"
 run_pair "equal buffers -B 2048" -B 2048

@@ -6,7 +6,7 @@
 mod capture_util;
 
 use capture_util::*;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -191,31 +191,6 @@ fn sigint_mid_capture_leaves_a_complete_file() {
         );
         assert!(captured >= 200 || dropped > 0, "{err}");
         assert!(received >= captured, "{err}");
-    }
-}
-
-#[test]
-fn reader_exiting_early_ends_quietly() {
-    let p = Pair::new("epipe");
-    let mut pc = Proc::spawn(
-        p.cmd(&p.a, podcap(), &["tcpdump", "-i", "va", "-U", "-w", "-"]),
-        Stdio::piped(),
-    );
-    pc.wait_stderr("listening on va");
-    let mut out = pc.child.stdout.take().unwrap();
-    let mut hdr = [0u8; 24];
-    out.read_exact(&mut hdr).unwrap();
-    drop(out);
-    for _ in 0..600 {
-        if pc.child.try_wait().unwrap().is_some() {
-            break;
-        }
-        p.send_udp(&p.a, "10.77.0.2:9999", 20, 60);
-    }
-    let (code, err) = pc.wait();
-    assert_eq!(code, 0, "{err}");
-    for l in err.lines() {
-        assert!(l.contains("listening on"), "unexpected message: {err}");
     }
 }
 

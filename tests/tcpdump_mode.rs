@@ -241,9 +241,12 @@ fn list_interfaces_and_link_types() {
 #[test]
 fn unsupported_and_bad_options_say_which() {
     for (args, needle) in [
-        (&["-G", "10"][..], "-G"),
-        (&["-W", "3"][..], "-W"),
-        (&["-C", "1"][..], "-C"),
+        (&["-G", "0", "-w", "f"][..], "-G 0"),
+        (&["-W", "0"][..], "-W 0"),
+        (&["-C", "1k"][..], "-C 1k"),
+        // Rotation needs a file to rotate.
+        (&["-C", "1", "-i", "lo"][..], "-C and -G rotate files"),
+        (&["--count=5"][..], "--count"),
         (&["-I"][..], "-I"),
         (&["-Q", "sideways"][..], "-Q sideways"),
         (&["-y", "IEEE802_11"][..], "IEEE802_11"),
@@ -393,7 +396,7 @@ fn exit_statuses() {
         Some(1)
     );
     // Refused options are failures like any other.
-    assert_eq!(run(&["-C", "10"]).0, 1);
+    assert_eq!(run(&["-E", "x"]).0, 1);
     for (args, want) in [
         (&["capture", "-h"][..], 0),
         (&["capture", "icmp"], 1),

@@ -39,14 +39,17 @@
 mod batch;
 pub mod iface;
 pub mod output;
+pub mod plain;
 pub mod privs;
+mod records;
 pub mod ring;
+pub mod rotate;
 pub mod session;
 pub mod signals;
 mod source;
 
-pub use batch::{Batch, Namer, Packet};
+pub use batch::{Batch, Frame, Namer, Packet};
 pub use source::{
-    DEFAULT_BLOCK_TIMEOUT_MS, DEFAULT_BUFFER, DEFAULT_SNAPLEN, Direction, Readiness, Source,
-    SourceConfig, Stats, Tuning,
+    DEFAULT_BLOCK_TIMEOUT_MS, DEFAULT_BUFFER, DEFAULT_SNAPLEN, Direction, Health, NO_RING_ENV,
+    Raised, Readiness, Source, SourceConfig, Stats, Tuning, largest_frame,
 };

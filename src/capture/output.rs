@@ -1,13 +1,21 @@
-//! Where captured packets go: a pcap or pcapng file (or stdout), tcpdump
-//! text lines, or both (`-w` with `--print`).
+//! Where captured packets go: a pcap or pcapng file (or stdout, or a
+//! rotation of files), tcpdump text lines, or both (`-w` with `--print`).
+//! Files are written in whole records ([`super::records`]); text goes
+//! through a writer that a stop signal can interrupt, so a stalled reader
+//! never holds the capture up for more than a second.
 
+use super::batch::Frame;
+use super::records::{Layout, RecordFile};
+use super::rotate::Rotation;
 use crate::decode::{Meta, PrintOptions, Printer};
 use crate::linktype::LinkType;
-use crate::pcap::writer::{NgInterface, PcapNgWriter, PcapWriter, Precision, Record};
+use crate::pcap::writer::{NgInterface, Precision};
 use crate::{Error, Result};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IoSlice, Write};
 use std::os::fd::AsFd;
+
+pub use super::records::{Halt, halt};
 
 /// The file format written by `-w`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,14 +49,29 @@ pub struct OutPacket<'a> {
     pub pkttype: Option<u8>,
 }
 
-enum FileSink {
-    Pcap(PcapWriter<BufWriter<File>>),
-    Ng(PcapNgWriter<BufWriter<File>>),
+/// A file descriptor whose writes a stop signal can end: EINTR is
+/// retried until the stop's grace period is over, then the write fails
+/// with [`Halt::Stopped`] (which `BufWriter` does not retry, as it does
+/// `Interrupted`).
+pub struct StopAware(pub File);
+
+impl Write for StopAware {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let (n, err) = super::records::write_all_or_halt(&self.0, &mut [IoSlice::new(buf)], 1);
+        match (n, err) {
+            (0, Some(e)) => Err(e),
+            (n, _) => Ok(n as usize),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 struct TextSink {
     printer: Printer,
-    out: BufWriter<File>,
+    out: BufWriter<StopAware>,
     number: bool,
     count: u64,
     buf: Vec<u8>,
@@ -56,13 +79,13 @@ struct TextSink {
 
 /// Text and/or file output.
 pub struct Output {
-    file: Option<FileSink>,
+    file: Option<RecordFile>,
     file_name: String,
     text: Option<TextSink>,
-    /// `-U`: flush the file after every batch of packets.
-    packet_buffered: bool,
     /// `-l`, or text on a terminal: flush text after every batch.
     line_buffered: bool,
+    /// Packets printed as text.
+    printed: u64,
 }
 
 /// stdout as a `File` (a duplicate of fd 1), so binary output is not
@@ -105,22 +128,56 @@ pub struct OutputConfig {
 impl Output {
     /// Opens the outputs; `file` is the already-opened `-w` destination.
     pub fn new(cfg: &OutputConfig, file: Option<File>, ifaces: &[OutIface]) -> Result<Output> {
+        Output::build(cfg, file, ifaces, None)
+    }
+
+    /// [`Output::new`] for `-C`/`-G` rotation: opens the first file of
+    /// the rotation of `-w`'s name itself (call this after dropping
+    /// privileges: every later file is created with the same rights, as
+    /// tcpdump does).
+    pub fn rotating(
+        cfg: &OutputConfig,
+        rotation: &Rotation,
+        ifaces: &[OutIface],
+    ) -> Result<Output> {
+        let Some((base, _)) = &cfg.write else {
+            return Output::build(cfg, None, ifaces, None);
+        };
+        let first = RecordFile::first_name(rotation, base);
+        let f = File::create(&first).map_err(|e| {
+            Error::os(format!("create {first}"), e, None).hint(
+                "rotated files are created after privileges are dropped (as tcpdump does): \
+                 write into a directory this user can write to",
+            )
+        })?;
+        Output::build(
+            cfg,
+            Some(f),
+            ifaces,
+            Some((rotation.clone(), base.clone(), first)),
+        )
+    }
+
+    fn build(
+        cfg: &OutputConfig,
+        file: Option<File>,
+        ifaces: &[OutIface],
+        rotation: Option<(Rotation, String, String)>,
+    ) -> Result<Output> {
         let mut out = Output {
             file: None,
             file_name: String::new(),
             text: None,
-            packet_buffered: cfg.packet_buffered,
             line_buffered: cfg.line_buffered,
+            printed: 0,
         };
         if let (Some((name, fmt)), Some(f)) = (&cfg.write, file) {
-            out.file_name = if name == "-" {
-                "standard output".into()
-            } else {
-                name.clone()
+            out.file_name = match &rotation {
+                Some((_, _, first)) => first.clone(),
+                None if name == "-" => "standard output".into(),
+                None => name.clone(),
             };
-            let w = BufWriter::with_capacity(256 << 10, f);
-            let werr = |e: io::Error| Error::os(format!("write {name}"), e, None);
-            match fmt {
+            let layout = match fmt {
                 FileFormat::Pcap => {
                     let first = ifaces
                         .first()
@@ -138,37 +195,36 @@ impl Output {
                         )
                         .hint("write pcapng with --pcapng (or a .pcapng file name), or use -y LINUX_SLL"));
                     }
-                    let snap = ifaces.iter().map(|i| i.snaplen).max().unwrap_or(262_144);
-                    let mut w =
-                        PcapWriter::new(w, first.linktype, snap, cfg.precision).map_err(werr)?;
-                    if cfg.packet_buffered {
-                        w.flush().map_err(werr)?;
+                    let snaplen = ifaces.iter().map(|i| i.snaplen).max().unwrap_or(262_144);
+                    Layout::Pcap {
+                        linktype: first.linktype,
+                        snaplen,
                     }
-                    out.file = Some(FileSink::Pcap(w));
                 }
-                FileFormat::PcapNg => {
-                    let mut w = PcapNgWriter::new(w, cfg.precision).map_err(werr)?;
-                    for i in ifaces {
-                        w.add_interface(&NgInterface {
+                FileFormat::PcapNg => Layout::PcapNg {
+                    interfaces: ifaces
+                        .iter()
+                        .map(|i| NgInterface {
                             name: i.name.clone(),
                             description: i.netns.clone(),
                             linktype: i.linktype,
                             snaplen: i.snaplen,
                         })
-                        .map_err(werr)?;
-                    }
-                    if cfg.packet_buffered {
-                        w.flush().map_err(werr)?;
-                    }
-                    out.file = Some(FileSink::Ng(w));
-                }
-            }
+                        .collect(),
+                },
+            };
+            let rot = rotation
+                .as_ref()
+                .map(|(r, base, _)| (r.clone(), base.as_str()));
+            let w = RecordFile::new(f, &out.file_name, layout, cfg.precision, rot)
+                .map_err(|e| Error::os(format!("write {}", out.file_name), e, None))?;
+            out.file = Some(w);
         }
         if let Some(popts) = &cfg.print {
             let f = stdout_file().map_err(|e| Error::os("use standard output", e, None))?;
             out.text = Some(TextSink {
                 printer: Printer::new(popts.clone()),
-                out: BufWriter::with_capacity(64 << 10, f),
+                out: BufWriter::with_capacity(64 << 10, StopAware(f)),
                 number: cfg.number,
                 count: 0,
                 buf: Vec::new(),
@@ -178,66 +234,96 @@ impl Output {
     }
 
     /// Writes one packet. An `io::Error` of kind `BrokenPipe` means the
-    /// reader went away.
+    /// reader went away; [`halt`] tells a stop or the `-W` limit.
     pub fn packet(&mut self, p: &OutPacket<'_>) -> io::Result<()> {
-        match &mut self.file {
-            Some(FileSink::Pcap(w)) => w.write(&Record {
-                ts_sec: p.ts_sec,
-                ts_nsec: p.ts_nsec,
-                wirelen: p.wirelen,
-                parts: p.parts,
-                iface: p.iface,
-                pkttype: p.pkttype,
-            })?,
-            Some(FileSink::Ng(w)) => w.write(&Record {
-                ts_sec: p.ts_sec,
-                ts_nsec: p.ts_nsec,
-                wirelen: p.wirelen,
-                parts: p.parts,
-                iface: p.iface,
-                pkttype: p.pkttype,
-            })?,
-            None => {}
+        if let Some(w) = &mut self.file {
+            w.push(p.ts_sec, p.ts_nsec, p.wirelen, p.parts, p.iface, p.pkttype)?;
         }
-        if let Some(t) = &mut self.text {
-            t.count += 1;
-            if t.number {
-                write!(t.out, "{:5}  ", t.count)?;
+        self.print(p)
+    }
+
+    /// Writes a batch's frames (bodies in `data`) as seen on interface
+    /// `iface` (an index into the interfaces given to [`Output::new`]):
+    /// into the file in one vectored write, no packet bytes copied, and
+    /// as text lines.
+    pub fn frames(
+        &mut self,
+        frames: &[Frame],
+        data: &[u8],
+        iface: u32,
+        linktype: LinkType,
+        ifname: &mut dyn FnMut(u32) -> Option<std::sync::Arc<str>>,
+    ) -> io::Result<()> {
+        if let Some(w) = &mut self.file {
+            w.write_frames(frames, data, iface)?;
+        }
+        if self.text.is_some() {
+            for f in frames {
+                let name = ifname(f.ifindex);
+                self.print(&OutPacket {
+                    ts_sec: f.ts_sec,
+                    ts_nsec: f.ts_nsec,
+                    wirelen: f.wirelen,
+                    parts: f.parts(data),
+                    linktype,
+                    iface,
+                    ifname: name.as_deref(),
+                    pkttype: Some(f.pkttype),
+                })?;
             }
-            let data: &[u8] = if p.parts[0].is_empty() {
-                p.parts[1]
-            } else {
-                t.buf.clear();
-                t.buf.extend_from_slice(p.parts[0]);
-                t.buf.extend_from_slice(p.parts[1]);
-                &t.buf
-            };
-            let meta = Meta {
-                ts_sec: p.ts_sec,
-                ts_nsec: p.ts_nsec,
-                wirelen: p.wirelen,
-                linktype: p.linktype,
-                ifname: p.ifname,
-                direction: if p.ifname.is_some() {
-                    p.pkttype
-                        .and_then(|t| crate::decode::Direction::from_pkttype(t as u16))
-                } else {
-                    None
-                },
-            };
-            t.printer.print(&mut t.out, &meta, data)?;
         }
         Ok(())
     }
 
-    /// End of a batch: flush what `-U`/`-l` ask to be visible now.
+    fn print(&mut self, p: &OutPacket<'_>) -> io::Result<()> {
+        let Some(t) = &mut self.text else {
+            return Ok(());
+        };
+        t.count += 1;
+        if t.number {
+            write!(t.out, "{:5}  ", t.count)?;
+        }
+        let data: &[u8] = if p.parts[0].is_empty() {
+            p.parts[1]
+        } else {
+            t.buf.clear();
+            t.buf.extend_from_slice(p.parts[0]);
+            t.buf.extend_from_slice(p.parts[1]);
+            &t.buf
+        };
+        let meta = Meta {
+            ts_sec: p.ts_sec,
+            ts_nsec: p.ts_nsec,
+            wirelen: p.wirelen,
+            linktype: p.linktype,
+            ifname: p.ifname,
+            direction: if p.ifname.is_some() {
+                p.pkttype
+                    .and_then(|t| crate::decode::Direction::from_pkttype(t as u16))
+            } else {
+                None
+            },
+        };
+        t.printer.print(&mut t.out, &meta, data)?;
+        self.printed += 1;
+        Ok(())
+    }
+
+    /// Packets delivered whole: the file's records when writing one, else
+    /// the lines printed.
+    pub fn delivered(&self) -> u64 {
+        match &self.file {
+            Some(f) => f.records(),
+            None => self.printed,
+        }
+    }
+
+    /// End of a batch: write what was queued, flush lines that `-l` (or a
+    /// terminal) wants visible now.
     pub fn batch_done(&mut self) -> io::Result<()> {
-        if self.packet_buffered {
-            match &mut self.file {
-                Some(FileSink::Pcap(w)) => w.flush()?,
-                Some(FileSink::Ng(w)) => w.flush()?,
-                None => {}
-            }
+        if let Some(w) = &mut self.file {
+            w.flush()?;
+            w.reap();
         }
         if self.line_buffered {
             if let Some(t) = &mut self.text {
@@ -249,20 +335,23 @@ impl Output {
 
     /// Flushes everything (end of capture).
     pub fn finish(&mut self) -> io::Result<()> {
-        match &mut self.file {
-            Some(FileSink::Pcap(w)) => w.flush()?,
-            Some(FileSink::Ng(w)) => w.flush()?,
-            None => {}
-        }
+        let r = match &mut self.file {
+            Some(w) => w.flush(),
+            None => Ok(()),
+        };
         if let Some(t) = &mut self.text {
             t.out.flush()?;
         }
-        Ok(())
+        r
     }
 
-    /// Name of the `-w` destination for messages.
+    /// Name of the `-w` destination (the current file when rotating) for
+    /// messages.
     pub fn file_name(&self) -> &str {
-        &self.file_name
+        match &self.file {
+            Some(f) if !f.name().is_empty() => f.name(),
+            _ => &self.file_name,
+        }
     }
 }
 

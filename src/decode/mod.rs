@@ -21,7 +21,7 @@ mod names;
 mod put;
 mod tcp;
 mod text;
-mod time;
+pub(crate) mod time;
 mod udp;
 mod vxlan;
 

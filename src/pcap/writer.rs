@@ -1,7 +1,9 @@
-//! pcap and pcapng writers. Both write whole records only, so a capture
-//! stopped at any point between packets leaves a file tshark reads.
+//! pcap and pcapng: the bytes each format puts around a packet (file
+//! headers, record headers and trailers, as free functions that the
+//! capture's vectored writer puts between packet slices), and two simple
+//! writers over `io::Write` built from them.
 
-use super::wire::{FileHeaderRepr, RecordHeader};
+use super::wire::FileHeaderRepr;
 use crate::linktype::LinkType;
 use std::io::{self, Write};
 
@@ -47,28 +49,12 @@ impl<W: Write> PcapWriter<W> {
         snaplen: u32,
         precision: Precision,
     ) -> io::Result<Self> {
-        let mut h = [0u8; FileHeaderRepr::LEN];
-        FileHeaderRepr {
-            nanos: precision == Precision::Nano,
-            snaplen,
-            linktype: linktype.linktype(),
-        }
-        .emit(&mut h);
-        out.write_all(&h)?;
+        out.write_all(&pcap_file_header(linktype, snaplen, precision))?;
         Ok(PcapWriter { out, precision })
     }
 
     pub fn write(&mut self, r: &Record<'_>) -> io::Result<()> {
-        let mut h = RecordHeader::new_unchecked([0u8; 16]);
-        // pcap's 32-bit seconds wrap in 2106; truncation is the format's.
-        h.set_ts_sec(r.ts_sec as u32);
-        h.set_ts_frac(match self.precision {
-            Precision::Micro => r.ts_nsec / 1000,
-            Precision::Nano => r.ts_nsec,
-        });
-        h.set_incl_len(r.caplen() as u32);
-        h.set_orig_len(r.wirelen.max(r.caplen() as u32));
-        let hb = h.into_inner();
+        let hb = pcap_record_header(r.ts_sec, r.ts_nsec, r.caplen(), r.wirelen, self.precision);
         self.out.write_all(&hb)?;
         self.out.write_all(r.parts[0])?;
         self.out.write_all(r.parts[1])
@@ -136,18 +122,130 @@ pub fn epb_flags(pkttype: u8) -> u32 {
     }
 }
 
+/// A classic pcap file header.
+pub fn pcap_file_header(linktype: LinkType, snaplen: u32, precision: Precision) -> [u8; 24] {
+    let mut h = [0u8; FileHeaderRepr::LEN];
+    FileHeaderRepr {
+        nanos: precision == Precision::Nano,
+        snaplen,
+        linktype: linktype.linktype(),
+    }
+    .emit(&mut h);
+    h
+}
+
+/// A pcap record header for a packet of `caplen` bytes.
+pub fn pcap_record_header(
+    ts_sec: i64,
+    ts_nsec: u32,
+    caplen: usize,
+    wirelen: u32,
+    precision: Precision,
+) -> [u8; 16] {
+    // pcap's 32-bit seconds wrap in 2106; truncation is the format's.
+    let words = [
+        ts_sec as u32,
+        match precision {
+            Precision::Micro => ts_nsec / 1000,
+            Precision::Nano => ts_nsec,
+        },
+        caplen as u32,
+        wirelen.max(caplen as u32),
+    ];
+    // The layout of RecordHeader (pcap::wire), word by word: this runs
+    // for every packet, and byte stores beat the setters' slice copies.
+    let mut h = [0u8; 16];
+    for (i, w) in words.iter().enumerate() {
+        let b = w.to_ne_bytes();
+        h[i * 4] = b[0];
+        h[i * 4 + 1] = b[1];
+        h[i * 4 + 2] = b[2];
+        h[i * 4 + 3] = b[3];
+    }
+    h
+}
+
+/// A pcapng section header block.
+pub fn pcapng_section_header() -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&0x1a2b_3c4du32.to_ne_bytes());
+    body.extend_from_slice(&1u16.to_ne_bytes());
+    body.extend_from_slice(&0u16.to_ne_bytes());
+    body.extend_from_slice(&(-1i64).to_ne_bytes());
+    let app = format!("podcap {}", env!("CARGO_PKG_VERSION"));
+    push_option(&mut body, 4, app.as_bytes()); // shb_userappl
+    push_option(&mut body, 0, &[]);
+    finish_block(0x0a0d_0d0a, &body)
+}
+
+/// A pcapng interface description block.
+pub fn pcapng_interface(i: &NgInterface, precision: Precision) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&(i.linktype.linktype() as u16).to_ne_bytes());
+    body.extend_from_slice(&0u16.to_ne_bytes());
+    body.extend_from_slice(&i.snaplen.to_ne_bytes());
+    push_option(&mut body, 2, i.name.as_bytes()); // if_name
+    if let Some(d) = &i.description {
+        push_option(&mut body, 3, d.as_bytes()); // if_description
+    }
+    let tsresol = match precision {
+        Precision::Micro => 6u8,
+        Precision::Nano => 9u8,
+    };
+    push_option(&mut body, 9, &[tsresol]); // if_tsresol
+    push_option(&mut body, 0, &[]);
+    finish_block(1, &body)
+}
+
+/// The bytes of a pcapng enhanced packet block around `caplen` packet
+/// bytes: the 28-byte head, and the tail (padding to 4 bytes, the
+/// `epb_flags` option from `pkttype`, the closing length) with its length.
+pub fn pcapng_epb(
+    iface: u32,
+    ts_sec: i64,
+    ts_nsec: u32,
+    caplen: usize,
+    wirelen: u32,
+    pkttype: Option<u8>,
+    precision: Precision,
+) -> ([u8; 28], [u8; 20], usize) {
+    let ts: u64 = match precision {
+        Precision::Micro => (ts_sec.max(0) as u64) * 1_000_000 + (ts_nsec / 1000) as u64,
+        Precision::Nano => (ts_sec.max(0) as u64) * 1_000_000_000 + ts_nsec as u64,
+    };
+    let flags = pkttype.map(epb_flags).filter(|&f| f != 0);
+    let opts_len = if flags.is_some() { 8 + 4 } else { 0 };
+    let pad = pad4(caplen) - caplen;
+    let total = (32 + pad4(caplen) + opts_len) as u32;
+    let mut h = [0u8; 28];
+    let fields = [
+        6u32,
+        total,
+        iface,
+        (ts >> 32) as u32,
+        ts as u32,
+        caplen as u32,
+        wirelen.max(caplen as u32),
+    ];
+    for (i, v) in fields.iter().enumerate() {
+        h[i * 4..i * 4 + 4].copy_from_slice(&v.to_ne_bytes());
+    }
+    let mut t = [0u8; 20];
+    let mut n = pad;
+    if let Some(f) = flags {
+        t[n..n + 2].copy_from_slice(&2u16.to_ne_bytes()); // epb_flags
+        t[n + 2..n + 4].copy_from_slice(&4u16.to_ne_bytes());
+        t[n + 4..n + 8].copy_from_slice(&f.to_ne_bytes());
+        n += 12; // and opt_endofopt, zero
+    }
+    t[n..n + 4].copy_from_slice(&total.to_ne_bytes());
+    (h, t, n + 4)
+}
+
 impl<W: Write> PcapNgWriter<W> {
     /// Writes the section header block.
     pub fn new(mut out: W, precision: Precision) -> io::Result<Self> {
-        let mut body = Vec::new();
-        body.extend_from_slice(&0x1a2b_3c4du32.to_ne_bytes());
-        body.extend_from_slice(&1u16.to_ne_bytes());
-        body.extend_from_slice(&0u16.to_ne_bytes());
-        body.extend_from_slice(&(-1i64).to_ne_bytes());
-        let app = format!("podcap {}", env!("CARGO_PKG_VERSION"));
-        push_option(&mut body, 4, app.as_bytes()); // shb_userappl
-        push_option(&mut body, 0, &[]);
-        out.write_all(&finish_block(0x0a0d_0d0a, &body))?;
+        out.write_all(&pcapng_section_header())?;
         Ok(PcapNgWriter {
             out,
             precision,
@@ -157,53 +255,25 @@ impl<W: Write> PcapNgWriter<W> {
 
     /// Writes an interface description block; returns its interface id.
     pub fn add_interface(&mut self, i: &NgInterface) -> io::Result<u32> {
-        let mut body = Vec::new();
-        body.extend_from_slice(&(i.linktype.linktype() as u16).to_ne_bytes());
-        body.extend_from_slice(&0u16.to_ne_bytes());
-        body.extend_from_slice(&i.snaplen.to_ne_bytes());
-        push_option(&mut body, 2, i.name.as_bytes()); // if_name
-        if let Some(d) = &i.description {
-            push_option(&mut body, 3, d.as_bytes()); // if_description
-        }
-        let tsresol = match self.precision {
-            Precision::Micro => 6u8,
-            Precision::Nano => 9u8,
-        };
-        push_option(&mut body, 9, &[tsresol]); // if_tsresol
-        push_option(&mut body, 0, &[]);
-        self.out.write_all(&finish_block(1, &body))?;
+        self.out.write_all(&pcapng_interface(i, self.precision))?;
         self.interfaces += 1;
         Ok(self.interfaces - 1)
     }
 
     pub fn write(&mut self, r: &Record<'_>) -> io::Result<()> {
-        let caplen = r.caplen();
-        let ts: u64 = match self.precision {
-            Precision::Micro => (r.ts_sec.max(0) as u64) * 1_000_000 + (r.ts_nsec / 1000) as u64,
-            Precision::Nano => (r.ts_sec.max(0) as u64) * 1_000_000_000 + r.ts_nsec as u64,
-        };
-        let flags = r.pkttype.map(epb_flags).filter(|&f| f != 0);
-        let opts_len = if flags.is_some() { 8 + 4 } else { 0 };
-        let total = 32 + pad4(caplen) + opts_len;
-        let mut h = Vec::with_capacity(28);
-        h.extend_from_slice(&6u32.to_ne_bytes());
-        h.extend_from_slice(&(total as u32).to_ne_bytes());
-        h.extend_from_slice(&r.iface.to_ne_bytes());
-        h.extend_from_slice(&((ts >> 32) as u32).to_ne_bytes());
-        h.extend_from_slice(&(ts as u32).to_ne_bytes());
-        h.extend_from_slice(&(caplen as u32).to_ne_bytes());
-        h.extend_from_slice(&r.wirelen.max(caplen as u32).to_ne_bytes());
+        let (h, t, tn) = pcapng_epb(
+            r.iface,
+            r.ts_sec,
+            r.ts_nsec,
+            r.caplen(),
+            r.wirelen,
+            r.pkttype,
+            self.precision,
+        );
         self.out.write_all(&h)?;
         self.out.write_all(r.parts[0])?;
         self.out.write_all(r.parts[1])?;
-        let mut tail = Vec::with_capacity(20);
-        if let Some(f) = flags {
-            push_option(&mut tail, 2, &f.to_ne_bytes()); // epb_flags
-            push_option(&mut tail, 0, &[]);
-        }
-        tail.extend_from_slice(&(total as u32).to_ne_bytes());
-        self.out.write_all(&[0u8; 3][..pad4(caplen) - caplen])?;
-        self.out.write_all(&tail)
+        self.out.write_all(&t[..tn])
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -218,6 +288,7 @@ impl<W: Write> PcapNgWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pcap::wire::RecordHeader;
 
     fn rec(parts: [&[u8]; 2]) -> Record<'_> {
         Record {

@@ -14,11 +14,14 @@
 //!   setup, statistics, promiscuous membership, link-level send/receive.
 //! - [`mmap`]: the shared mapping of a TPACKET_V3 ring and the block
 //!   ownership handshake with the kernel.
-//! - [`poll`]: waiting for one descriptor.
+//! - [`file`]: writing capture files: writev, ftruncate, fsync, file
+//!   kinds, waiting to write, alarm.
+//! - [`poll`]: waiting for descriptors.
 //! - [`ns`]: setns and unshare of network namespaces, statfs.
 //! - [`caps`]: capabilities and user/group identity.
-//! - [`signal`]: signal handlers (a stop flag with a self-pipe, and a
-//!   plain interrupt flag).
+//! - [`signal`]: signal handlers (stop, statistics and alarm flags with
+//!   a self-pipe, passed on to the capture thread; a plain interrupt
+//!   flag).
 //!
 //! Descriptors are taken as [`AsFd`](std::os::fd::AsFd) and returned as
 //! [`OwnedFd`](std::os::fd::OwnedFd), so ownership stays checked by the
@@ -27,6 +30,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod caps;
+pub mod file;
 pub mod mmap;
 pub mod ns;
 pub mod packet;

@@ -15,6 +15,10 @@ pub const SOL_PACKET: libc::c_int = 263;
 pub const PACKET_ADD_MEMBERSHIP: libc::c_int = 1;
 pub const PACKET_RX_RING: libc::c_int = 5;
 pub const PACKET_STATISTICS: libc::c_int = 6;
+pub const PACKET_AUXDATA: libc::c_int = 8;
+/// <asm-generic/socket.h> (every architecture but mips, parisc, sparc,
+/// alpha); the libc crate does not export it for musl.
+pub const SO_TIMESTAMPNS: libc::c_int = 35;
 pub const PACKET_VERSION: libc::c_int = 10;
 pub const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
 pub const TPACKET_V3: libc::c_int = 2;
@@ -215,6 +219,148 @@ pub fn send_to(fd: impl AsFd, frame: &[u8], to: &LinkAddr) -> io::Result<usize> 
             std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
         )
     })
+}
+
+/// PACKET_AUXDATA: every received packet comes with a
+/// `struct tpacket_auxdata` (original length, stripped VLAN tag).
+pub fn set_auxdata(fd: impl AsFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    setsockopt(fd.as_fd(), SOL_PACKET, PACKET_AUXDATA, &on)
+}
+
+/// SO_TIMESTAMPNS: every received packet comes with its arrival time in
+/// nanoseconds.
+pub fn set_timestamp_ns(fd: impl AsFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    setsockopt(fd.as_fd(), libc::SOL_SOCKET, SO_TIMESTAMPNS, &on)
+}
+
+/// What recvmmsg said about one packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub from: LinkAddr,
+    /// Bytes copied into the packet's slot.
+    pub copied: usize,
+    /// Length on the wire (auxdata `tp_len`), else `copied`.
+    pub len: u32,
+    /// (seconds, nanoseconds) of arrival, when the kernel gave it.
+    pub ts: Option<(i64, u32)>,
+    /// The VLAN tag the kernel stripped: (TPID, TCI).
+    pub vlan: Option<(u16, u16)>,
+}
+
+/// `struct tpacket_auxdata`.
+#[repr(C)]
+#[derive(Debug, Default, Clone, Copy)]
+struct Auxdata {
+    status: u32,
+    len: u32,
+    snaplen: u32,
+    mac: u16,
+    net: u16,
+    vlan_tci: u16,
+    vlan_tpid: u16,
+}
+
+/// Room for one packet's control messages: auxdata and a timespec, each
+/// with its cmsghdr, 8-aligned.
+const CMSG_ROOM: usize = 128;
+
+/// Receives up to `buf.len() / slot` packets without blocking
+/// (MSG_DONTWAIT), packet `i` into `buf[i * slot..]`, each cut to `slot`
+/// bytes; appends what the kernel said about each to `out` and returns
+/// how many arrived (0: none queued).
+pub fn recv_many(
+    fd: impl AsFd,
+    buf: &mut [u8],
+    slot: usize,
+    out: &mut Vec<Received>,
+) -> io::Result<usize> {
+    let n = buf.len().checked_div(slot).unwrap_or(0).min(1024);
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut addrs = vec![LinkAddr::all_on(0).to_raw(); n];
+    let mut cmsgs = vec![[0u64; CMSG_ROOM / 8]; n];
+    let mut iovs: Vec<libc::iovec> = buf
+        .chunks_exact_mut(slot)
+        .take(n)
+        .map(|c| libc::iovec {
+            iov_base: c.as_mut_ptr().cast(),
+            iov_len: c.len(),
+        })
+        .collect();
+    // SAFETY: mmsghdr is plain data; all-zero is a valid value.
+    let mut msgs: Vec<libc::mmsghdr> = (0..n).map(|_| unsafe { std::mem::zeroed() }).collect();
+    for i in 0..n {
+        let h = &mut msgs[i].msg_hdr;
+        h.msg_name = (&mut addrs[i] as *mut libc::sockaddr_ll).cast();
+        h.msg_namelen = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        h.msg_iov = &mut iovs[i];
+        h.msg_iovlen = 1;
+        h.msg_control = cmsgs[i].as_mut_ptr().cast();
+        h.msg_controllen = CMSG_ROOM as _;
+    }
+    // SAFETY: `msgs` holds `n` headers whose name, iovec and control
+    // pointers point into `addrs`, `iovs`/`buf` and `cmsgs`, all live and
+    // unmoved for the call and of the lengths given.
+    let got = cvt(unsafe {
+        libc::recvmmsg(
+            fd.as_fd().as_raw_fd(),
+            msgs.as_mut_ptr(),
+            n as libc::c_uint,
+            libc::MSG_DONTWAIT as _,
+            std::ptr::null_mut(),
+        )
+    });
+    let got = match got {
+        Ok(g) => g as usize,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for i in 0..got {
+        let copied = (msgs[i].msg_len as usize).min(slot);
+        let mut r = Received {
+            from: LinkAddr::from_raw(&addrs[i]),
+            copied,
+            len: copied as u32,
+            ts: None,
+            vlan: None,
+        };
+        let h = &msgs[i].msg_hdr;
+        // SAFETY: the kernel filled `msg_control` with `msg_controllen`
+        // bytes of well-formed cmsghdrs; CMSG_FIRSTHDR/NXTHDR stay within
+        // them and each payload is read unaligned into a local.
+        unsafe {
+            let mut c = libc::CMSG_FIRSTHDR(h);
+            while !c.is_null() {
+                let data = libc::CMSG_DATA(c);
+                match ((*c).cmsg_level, (*c).cmsg_type) {
+                    (SOL_PACKET, PACKET_AUXDATA) => {
+                        let a: Auxdata = std::ptr::read_unaligned(data.cast());
+                        r.len = a.len;
+                        if a.status & status::VLAN_VALID != 0 {
+                            let tpid =
+                                if a.status & status::VLAN_TPID_VALID != 0 && a.vlan_tpid != 0 {
+                                    a.vlan_tpid
+                                } else {
+                                    0x8100
+                                };
+                            r.vlan = Some((tpid, a.vlan_tci));
+                        }
+                    }
+                    (libc::SOL_SOCKET, SO_TIMESTAMPNS) => {
+                        let t: libc::timespec = std::ptr::read_unaligned(data.cast());
+                        r.ts = Some((t.tv_sec as i64, t.tv_nsec as u32));
+                    }
+                    _ => {}
+                }
+                c = libc::CMSG_NXTHDR(h, c);
+            }
+        }
+        out.push(r);
+    }
+    Ok(got)
 }
 
 #[cfg(test)]

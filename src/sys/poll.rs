@@ -1,8 +1,8 @@
-//! Waiting for one descriptor with poll(2).
+//! Waiting for descriptors with poll(2).
 
 use super::cvt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 /// What poll(2) reported for the descriptor; empty after a timeout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -47,6 +47,37 @@ pub fn poll_in(fd: impl AsFd, timeout_ms: i32) -> io::Result<Revents> {
     } else {
         Revents(p.revents)
     })
+}
+
+/// Waits up to `timeout_ms` (-1: forever) until one of `fds` is readable
+/// or reports an error; fills `out` with what each reported (empty for
+/// the quiet ones) and returns how many did. A signal ends the wait with
+/// `Ok(0)`, so callers can check their flags.
+pub fn poll_many(
+    fds: &[BorrowedFd<'_>],
+    timeout_ms: i32,
+    out: &mut Vec<Revents>,
+) -> io::Result<usize> {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: `p` holds `p.len()` valid, writable pollfds.
+    let r = cvt(unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, timeout_ms) });
+    out.clear();
+    out.extend(p.iter().map(|p| Revents(p.revents)));
+    match r {
+        Ok(n) => Ok(n as usize),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+            out.iter_mut().for_each(|r| *r = Revents::default());
+            Ok(0)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

@@ -248,6 +248,27 @@ pub fn if_flags(fd: impl AsFd, name: &str) -> Result<u32> {
     Ok(u16::from_ne_bytes([r.data[0], r.data[1]]) as u32)
 }
 
+/// The interface's MTU (SIOCGIFMTU).
+pub fn if_mtu(fd: impl AsFd, name: &str) -> Result<u32> {
+    let r = ifreq_query(fd, name, libc::SIOCGIFMTU as _)?;
+    Ok(i32::from_ne_bytes([r.data[0], r.data[1], r.data[2], r.data[3]]).max(0) as u32)
+}
+
+/// SO_ERROR: the socket's pending error, which reading clears (a packet
+/// socket whose interface went down or was deleted reports ENETDOWN).
+pub fn take_error(fd: impl AsFd) -> io::Result<Option<io::Error>> {
+    let e: libc::c_int = getsockopt(fd.as_fd(), libc::SOL_SOCKET, libc::SO_ERROR)?;
+    Ok((e != 0).then(|| io::Error::from_raw_os_error(e)))
+}
+
+/// SO_RCVBUFFORCE (with CAP_NET_ADMIN), else SO_RCVBUF: the receive
+/// queue of a socket read without a ring.
+pub fn set_recv_buffer(fd: impl AsFd, bytes: usize) -> io::Result<()> {
+    let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    setsockopt(fd.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &v)
+        .or_else(|_| setsockopt(fd.as_fd(), libc::SOL_SOCKET, libc::SO_RCVBUF, &v))
+}
+
 /// The name of interface `index` (SIOCGIFNAME), `None` when it is gone.
 pub fn if_name(fd: impl AsFd, index: u32) -> Option<String> {
     let mut r = Ifreq::empty();

@@ -4,7 +4,7 @@
 
 use super::settings::{Mode, Settings};
 use crate::bpf::print::Style;
-use crate::capture::{self, Direction};
+use crate::capture::{self, Direction, rotate};
 use crate::cli::flags::{Command, Flag, InUsage, Section, Syntax};
 use crate::decode::{Dump, TimeFormat};
 use crate::linktype::LinkType;
@@ -101,22 +101,14 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     },
                 )
                 .repeats(),
-                Flag::value(
-                    &["-c", "--count"],
-                    "count",
-                    "exit after count packets",
-                    |d, g| {
-                        let n: u64 = num(g.name, g.value)?;
-                        if n == 0 {
-                            return Err(Error::usage(format!(
-                                "{} 0: invalid packet count",
-                                g.name
-                            )));
-                        }
-                        o(d).count = Some(n);
-                        Ok(())
-                    },
-                ),
+                Flag::value(&["-c"], "count", "exit after count packets", |d, g| {
+                    let n: u64 = num(g.name, g.value)?;
+                    if n == 0 {
+                        return Err(Error::usage(format!("{} 0: invalid packet count", g.name)));
+                    }
+                    o(d).count = Some(n);
+                    Ok(())
+                }),
                 Flag::value(
                     &["-s", "--snapshot-length"],
                     "snaplen",
@@ -238,6 +230,67 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     "write the packets to file (`-`: standard output) instead of printing them",
                     |d, g| {
                         o(d).write = Some(g.value.to_string());
+                        Ok(())
+                    },
+                ),
+                Flag::value(
+                    &["-C"],
+                    "file_size",
+                    "before writing a packet, start a new file (file, file1, file2...) if \
+                     this one holds more than file_size million bytes",
+                    |d, g| {
+                        o(d).rotation.size = Some(rotate::parse_size(g.name, g.value)?);
+                        Ok(())
+                    },
+                ),
+                Flag::value(
+                    &["-G"],
+                    "seconds",
+                    "start a new file every seconds seconds (on the next packet), named by \
+                     strftime(3) of the -w name, in UTC",
+                    |d, g| {
+                        let n: u64 = num(g.name, g.value)?;
+                        if n == 0 {
+                            return Err(Error::usage(format!(
+                                "{} 0: invalid rotation seconds",
+                                g.name
+                            )));
+                        }
+                        o(d).rotation.period = Some(n);
+                        Ok(())
+                    },
+                ),
+                Flag::value(
+                    &["-W"],
+                    "filecount",
+                    "with -C: a ring of filecount files (file0...), overwritten in turn; \
+                     with -G alone: stop after filecount files",
+                    |d, g| {
+                        let n: u32 = num(g.name, g.value)?;
+                        if n == 0 {
+                            return Err(Error::usage(format!(
+                                "{} 0: invalid number of output files",
+                                g.name
+                            )));
+                        }
+                        o(d).rotation.files = Some(n);
+                        Ok(())
+                    },
+                ),
+                Flag::value(
+                    &["-z"],
+                    "command",
+                    "with -C or -G: run `command file` on each file once it is closed",
+                    |d, g| {
+                        o(d).rotation.post = Some(g.value.to_string());
+                        Ok(())
+                    },
+                ),
+                Flag::switch(
+                    &["--count"],
+                    "with -r: print only the number of packets (that match the filter)",
+                    |d, _| {
+                        o(d).count_only = true;
                         Ok(())
                     },
                 ),
@@ -446,9 +499,7 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
             usage: InUsage::No,
             flags: vec![
                 Flag::refused(&["-b"], None, "BGP AS number notation"),
-                Flag::refused(&["-C"], Some("file_size"), "output file rotation"),
                 Flag::refused(&["-E"], Some("algo:secret"), "IPsec ESP decryption"),
-                Flag::refused(&["-G"], Some("seconds"), "output file rotation"),
                 Flag::refused(&["-H"], None, "802.11s mesh header detection"),
                 Flag::refused(&["-I", "--monitor-mode"], None, "monitor mode (wireless)"),
                 Flag::refused(
@@ -468,9 +519,7 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                 ),
                 Flag::refused(&["-u"], None, "undecoded NFS handles"),
                 Flag::refused(&["-V"], Some("file"), "reading a list of files"),
-                Flag::refused(&["-W"], Some("filecount"), "output file rotation"),
                 Flag::refused(&["-Y"], None, "filter debugging"),
-                Flag::refused(&["-z"], Some("command"), "post-rotation commands"),
                 Flag::refused(&["--lengths"], None, ""),
                 Flag::refused(&["--fp-type"], None, ""),
                 Flag::refused(&["--mpls-as-ip"], None, ""),
@@ -567,7 +616,7 @@ mod tests {
             "--netns",
             "/proc/1/ns/net",
             "--vxlan-port=8472",
-            "--count=5",
+            "-c5",
             "-i",
             "a",
             "--interface",
@@ -585,8 +634,6 @@ mod tests {
     #[test]
     fn unsupported_options_are_named() {
         for (args, needle) in [
-            (&["-C", "10"][..], "-C"),
-            (&["-G", "5"][..], "-G"),
             (&["-I"][..], "-I"),
             (&["-E", "spi@1.2.3.4"][..], "-E"),
             (&["--lengths"][..], "--lengths"),
@@ -605,6 +652,32 @@ mod tests {
         );
         assert!(p(&["-c", "x"]).is_err());
         assert!(p(&["-Q", "both"]).is_err());
+    }
+
+    #[test]
+    fn rotation_options() {
+        let o = p(&["-C", "2", "-W", "3", "-G", "60", "-z", "gzip", "-w", "f"]).unwrap();
+        assert_eq!(o.rotation.size, Some(2_000_000));
+        assert_eq!(o.rotation.files, Some(3));
+        assert_eq!(o.rotation.period, Some(60));
+        assert_eq!(o.rotation.post.as_deref(), Some("gzip"));
+        for bad in [&["-C", "0"][..], &["-C", "1k"], &["-G", "0"], &["-W", "0"]] {
+            assert_eq!(
+                p(bad).unwrap_err().kind,
+                crate::error::Kind::Usage,
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// tcpdump 4.99's --count takes no value: it counts instead of printing.
+    #[test]
+    fn count_is_a_switch() {
+        let o = p(&["--count", "-r", "f"]).unwrap();
+        assert!(o.count_only);
+        assert_eq!(o.count, None);
+        let e = p(&["--count=5"]).unwrap_err();
+        assert!(e.to_string().contains("--count"), "{e}");
     }
 
     /// Which mode wins does not depend on the order of the options.
@@ -640,11 +713,12 @@ mod tests {
             "{h}"
         );
         for needle in [
-            "\n  -c, --count count ",
+            "\n  -c count ",
             "\n      --immediate-mode ",
             "\n  -i, --interface interface ",
             "\nRefused (podcap does not implement them):\n",
             "\n  -C file_size ",
+            "\n      --count ",
         ] {
             assert!(h.contains(needle), "{needle:?} in\n{h}");
         }

@@ -130,6 +130,12 @@ pub fn run(o: &Settings, path: &str) -> Result<i32> {
             },
             // Reading is not interactive: lines are flushed only with -l.
             line_buffered: o.line_buffered,
+            // --count prints how many instead of the packets.
+            print: if o.count_only {
+                None
+            } else {
+                o.output_config().print
+            },
             ..o.output_config()
         },
         file,
@@ -200,5 +206,8 @@ pub fn run(o: &Settings, path: &str) -> Result<i32> {
         Ok(()) => {}
     }
     result?;
+    if o.count_only {
+        println!("{n} packet{}", if n == 1 { "" } else { "s" });
+    }
     Ok(0)
 }

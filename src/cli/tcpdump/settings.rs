@@ -4,6 +4,7 @@
 
 use crate::bpf::print::Style;
 use crate::capture::output::{FileFormat, OutputConfig, stdout_is_tty};
+use crate::capture::rotate::Rotation;
 use crate::capture::{self, Direction, SourceConfig, Tuning};
 use crate::decode::PrintOptions;
 use crate::linktype::LinkType;
@@ -43,6 +44,10 @@ pub struct Settings {
     /// `-F`: read the filter from this file instead.
     pub filter_file: Option<String>,
     pub count: Option<u64>,
+    /// `--count`: with `-r`, print only how many packets match.
+    pub count_only: bool,
+    /// `-C`, `-G`, `-W`, `-z`.
+    pub rotation: Rotation,
     pub snaplen: u32,
     pub promisc: bool,
     pub direction: Direction,
@@ -77,6 +82,8 @@ impl Default for Settings {
             filter: String::new(),
             filter_file: None,
             count: None,
+            count_only: false,
+            rotation: Rotation::default(),
             snaplen: capture::DEFAULT_SNAPLEN,
             promisc: true,
             direction: Direction::InOut,
