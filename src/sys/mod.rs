@@ -19,6 +19,8 @@
 //! - [`caps`]: capabilities and user/group identity.
 //! - [`signal`]: signal handlers (a stop flag with a self-pipe, and a
 //!   plain interrupt flag).
+//! - [`bpf`]: the bpf(2) commands that name the eBPF programs on a
+//!   node's interfaces (query, get by id, info), and loading/pinning.
 //!
 //! Descriptors are taken as [`AsFd`](std::os::fd::AsFd) and returned as
 //! [`OwnedFd`](std::os::fd::OwnedFd), so ownership stays checked by the
@@ -26,6 +28,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod bpf;
 pub mod caps;
 pub mod mmap;
 pub mod ns;
