@@ -20,7 +20,7 @@ mod options;
 
 use super::tcpdump::{self, Settings};
 use crate::error::Kind;
-use crate::locate::{self, Location, Method};
+use crate::locate::{self, Location, Method, Place};
 use crate::netlink::{LinkKind, RouteQuery, Socket};
 use crate::trace::{Hop, Role};
 use crate::wire::ports::{VXLAN, VXLAN_LINUX};
@@ -31,19 +31,23 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The pod IP is the first word that is not an option; the rest is the
-/// filter.
-fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
+/// The pod (its IP, or a name [`crate::pods::resolve_target`] turns into
+/// one) is the first word that is not an option; the rest is the filter.
+fn pod_target_and_filter(words: &str) -> Result<(crate::pods::Target, String)> {
     let mut it = words.split_whitespace();
     let first = it.next().ok_or_else(|| {
         Error::usage("podcap capture needs the pod's IP address")
             .hint("podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
     })?;
-    let ip = first.parse::<IpAddr>().map_err(|_| {
-        Error::usage(format!("`{first}` is not an IP address"))
-            .hint("the pod IP comes first: podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
+    let t = crate::pods::resolve_target(first).map_err(|e| {
+        e.hint("the pod comes first: podcap capture 10.244.0.21|NAMESPACE/NAME [tcpdump options] [FILTER]")
     })?;
-    Ok((ip, it.collect::<Vec<_>>().join(" ")))
+    Ok((t, it.collect::<Vec<_>>().join(" ")))
+}
+
+#[cfg(test)]
+fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
+    pod_target_and_filter(words).map(|(t, f)| (t.ip, f))
 }
 
 /// `a and (b)`, either side possibly empty.
@@ -64,7 +68,8 @@ pub fn main(args: &[String]) -> Result<i32> {
     if o.mode == tcpdump::Mode::Version {
         return tcpdump::run("podcap", &mut o);
     }
-    let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
+    let (target, mut user) = pod_target_and_filter(&o.filter)?;
+    let ip = target.ip;
     if let Some(f) = o.filter_file.take() {
         user = tcpdump::read_filter_file(&f)?;
     }
@@ -82,7 +87,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         ..locate::Options::default()
     };
     let mut err = std::io::stderr();
-    let loc = match locate::locate(ip, &lopts) {
+    let loc = match locate::locate_target(&target, &lopts) {
         Ok(l) => Some(l),
         // --inside only needs the pod's namespace, which may be found even
         // when the node side says nothing.
@@ -101,6 +106,14 @@ pub fn main(args: &[String]) -> Result<i32> {
     let loc = loc.ok_or_else(|| locate_failed(ip))?;
     if a.mode == Mode::Path {
         return path(&loc, &o, &user, a.path_timeout);
+    }
+    // Where locate says the packets really are (an eBPF datapath that
+    // bypasses the host interface, a device with no host side).
+    if let Some(why) = &loc.capture.why {
+        let _ = writeln!(err, "podcap: {why}");
+    }
+    if loc.capture.place == Place::Inside {
+        return inside(ip, Some(&loc), &mut o, &user);
     }
     on_node(&loc, &mut o, &user)
 }
@@ -163,6 +176,8 @@ fn on_node(loc: &Location, o: &mut Settings, user: &str) -> Result<i32> {
             );
             (r.tunnel.clone(), and(&format!("host {}", loc.ip), user))
         }
+        // The node's own address (hostNetwork pods): every interface.
+        (None, Method::HostNetwork) => ("any".to_string(), and(&format!("host {}", loc.ip), user)),
         (None, Method::Macvlan | Method::Ipvlan) => {
             let iso = loc
                 .filter
@@ -485,6 +500,9 @@ mod tests {
                 })
                 .collect(),
             disagreement: None,
+            k8s: None,
+            bypass: Vec::new(),
+            capture: locate::Capture::default(),
         }
     }
 

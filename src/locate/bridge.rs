@@ -78,6 +78,16 @@ pub(super) fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Loca
                     );
                     p
                 }
+                // The ping ran and nothing answered: the node side says
+                // no, and only the optional pod-side search could not run.
+                _ if e.kind == Kind::Permission && cx.opts.ping => not_a_pod(
+                    ip,
+                    format!(
+                        "the kernel routes it to bridge {}, but nothing answered ARP (neighbour \
+                         {state}); the pods' own namespaces could not be searched ({})",
+                        br.name, e.why
+                    ),
+                ),
                 _ if e.kind == Kind::Permission => e,
                 Some(pe) if pe.kind != Kind::NotFound => pe,
                 _ => not_a_pod(
