@@ -23,7 +23,13 @@ pub(super) fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Loca
             None => "no neighbour entry".to_string(),
             Some(e) => format!("neighbour entry is {}", nd::state_names(e.state)),
         };
-        if cx.opts.ping {
+        if cx.opts.ping && super::is_link_local(ip) {
+            // podcap's ping has no zone to send a link-local echo by.
+            cx.step(format!(
+                "{why} on {}; not pinging a link-local address (ping -I {} {ip} would)",
+                br.name, br.name
+            ));
+        } else if cx.opts.ping {
             match crate::ping::ping_once(ip, cx.opts.timeout) {
                 Ok(Some(r)) => cx.step(format!(
                     "ping {ip} -c1 ({why} on {}): 64 bytes from {ip}: icmp_seq=1 time={:.3} ms",

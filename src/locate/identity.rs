@@ -50,7 +50,9 @@ pub(super) fn name_pod(cx: &mut Ctx<'_>, loc: &mut Location) {
     }
     if let Some(p) = loc.k8s.clone() {
         cx.step(pod_line(&p));
-        return;
+        if loc.method != Method::HostNetwork {
+            return;
+        }
     }
     let ns_id = loc
         .pod
@@ -108,12 +110,15 @@ pub(super) fn name_pod(cx: &mut Ctx<'_>, loc: &mut Location) {
     if let Some(l) = line {
         cx.step(l);
     }
-    if found.is_some() {
+    if found.is_some() && loc.k8s.is_none() {
         loc.k8s = found;
     }
 }
 
-/// Why podcap thinks it runs inside a container, when it does.
+/// Why podcap thinks it runs inside a Kubernetes pod, when it does: the
+/// variables and files the kubelet gives every pod, or a pod's cgroup.
+/// (Container markers such as /.dockerenv are no sign: kind's nodes are
+/// containers too.)
 pub fn inside_container() -> Option<String> {
     let mut why = Vec::new();
     if let Ok(t) = std::fs::read_to_string("/proc/self/cgroup") {
@@ -127,28 +132,30 @@ pub fn inside_container() -> Option<String> {
     if std::path::Path::new("/var/run/secrets/kubernetes.io/serviceaccount").exists() {
         why.push("a service account token is mounted".into());
     }
-    for (f, who) in [
-        ("/.dockerenv", "Docker"),
-        ("/run/.containerenv", "Podman/CRI-O"),
-    ] {
-        if std::path::Path::new(f).exists() {
-            why.push(format!("{f} exists ({who})"));
-        }
-    }
     (!why.is_empty()).then(|| why.join(", "))
 }
 
 /// A "not a pod on this node" answer, told again when podcap runs inside
-/// a container: what it sees is that container's network.
-pub(super) fn explain(mut e: Error) -> Error {
+/// a pod: what it sees is that pod's network. Not said when the node's
+/// files are in view (a `kubectl debug node` pod is a pod, on the node's
+/// network).
+pub(super) fn explain(cx: &mut Ctx<'_>, mut e: Error) -> Error {
     if e.kind != crate::error::Kind::NotFound {
         return e;
     }
     let Some(why) = inside_container() else {
         return e;
     };
+    let node_files = cx.inventory().is_some_and(|inv| {
+        inv.sources
+            .iter()
+            .any(|s| s.source != pods::Source::Netns && s.found > 0)
+    });
+    if node_files {
+        return e;
+    }
     e.why = format!(
-        "{}; podcap runs inside a container ({why}), so it sees that pod's network namespace, not the node's",
+        "{}; podcap runs inside a pod ({why}), so it sees that pod's network namespace, not the node's",
         e.why
     );
     e.hint(

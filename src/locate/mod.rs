@@ -367,7 +367,14 @@ fn locate_with(ip: IpAddr, opts: &Options, pod: Option<crate::pods::Pod>) -> Res
         namespaces: None,
         inventory: None,
     };
-    match find(&mut cx, ip) {
+    let found = match find(&mut cx, ip) {
+        // A pod whose interface was moved in from the node is routed like
+        // anything else off the node (or not at all): only its namespace
+        // tells.
+        Err(e) if e.kind == Kind::NotFound => podside::no_host_side(&mut cx, ip).ok_or(e),
+        r => r,
+    };
+    match found {
         Ok(mut loc) => {
             if loc.k8s.is_none() {
                 loc.k8s = pod.filter(|p| !p.host_network || loc.method == Method::HostNetwork);
@@ -377,7 +384,7 @@ fn locate_with(ip: IpAddr, opts: &Options, pod: Option<crate::pods::Pod>) -> Res
             loc.steps = std::mem::take(&mut cx.steps);
             Ok(loc)
         }
-        Err(e) => Err(identity::explain(e)),
+        Err(e) => Err(identity::explain(&mut cx, e)),
     }
 }
 
@@ -440,7 +447,7 @@ fn find(cx: &mut Ctx<'_>, ip: IpAddr) -> Result<Location> {
             ),
         ));
     }
-    let found = match &dev.kind {
+    match &dev.kind {
         LinkKind::Vxlan => remote::via_vxlan(cx, ip, &route, &dev),
         k if k.is_tunnel() => Ok(remote::via_tunnel(cx, ip, &route, &dev)),
         // Through a gateway: not a pod hanging off this device, whatever
@@ -449,15 +456,6 @@ fn find(cx: &mut Ctx<'_>, ip: IpAddr) -> Result<Location> {
         LinkKind::Bridge => bridge::via_bridge(cx, ip, &dev),
         LinkKind::Veth | LinkKind::Netkit | LinkKind::Tun => routed::via_veth(cx, ip, &route, &dev),
         _ => podside::by_scan(cx, ip, &dev),
-    };
-    match found {
-        // A pod whose interface was moved in from the node is routed like
-        // anything else off the node: only its namespace tells.
-        Err(e) if e.kind == Kind::NotFound => match podside::no_host_side(cx, ip) {
-            Some(loc) => Ok(loc),
-            None => Err(e),
-        },
-        r => r,
     }
 }
 

@@ -28,6 +28,7 @@ struct Seen {
     has_ip: bool,
     /// Where the pod IP is, when it is in this namespace at all.
     ip_on: Option<String>,
+    loopback: bool,
 }
 
 fn namespaces(cx: &mut Ctx<'_>) -> Result<Vec<Namespace>> {
@@ -76,6 +77,7 @@ fn inspect(ip: IpAddr, want: Option<u32>, our_fd: i32) -> Result<Option<Seen>> {
             link: l.link,
             link_is_ours,
             has_ip: holder == Some(idx),
+            loopback: l.flags & crate::netlink::link::IFF_LOOPBACK != 0,
             ip_on: holder.and_then(|h| {
                 links
                     .iter()
@@ -245,11 +247,28 @@ fn denied_search(ip: IpAddr, dev: &Link, denied: usize, total: usize) -> Error {
 /// node (CNI host-device, an SR-IOV VF): nothing on the node's side
 /// carries its packets. Looks in the namespaces the node's files name
 /// for `ip` first, then in every namespace.
+///
+/// Taken for such a pod: a device that is no virtual pair or child (no
+/// kind, a VLAN, a bond) with no link to anything, in any namespace; or
+/// any interface not wired to this namespace, when the node's files say
+/// its namespace is a running pod's (a veth whose peer is elsewhere is
+/// also what a nested node's pods look like: only the files tell them
+/// apart).
 pub(super) fn no_host_side(cx: &mut Ctx<'_>, ip: IpAddr) -> Option<Location> {
     let ours = File::open("/proc/thread-self/ns/net").ok()?;
     let our_fd = ours.as_raw_fd();
     let mut candidates: Vec<Namespace> = Vec::new();
+    let mut pods_ns: Vec<(u64, u64)> = Vec::new();
     if let Some(inv) = cx.inventory() {
+        for p in inv
+            .pods
+            .iter()
+            .filter(|p| p.state == crate::pods::State::Running && !p.host_network)
+        {
+            if let Some(n) = &p.netns {
+                pods_ns.push((n.dev, n.ino));
+            }
+        }
         for p in inv.pods.iter().filter(|p| p.ips.contains(&ip)) {
             if let Some(n) = &p.netns {
                 candidates.push(Namespace {
@@ -276,19 +295,30 @@ pub(super) fn no_host_side(cx: &mut Ctx<'_>, ip: IpAddr) -> Option<Location> {
         }
     }
     let paths: Vec<&std::path::Path> = candidates.iter().map(|n| n.path.as_path()).collect();
-    let (hit, _) = netns::find_in_each(&paths, |_| {
+    let is_pod: Vec<bool> = candidates
+        .iter()
+        .map(|n| pods_ns.contains(&(n.dev, n.ino)))
+        .collect();
+    let (hit, _) = netns::find_in_each(&paths, |p| {
+        let i = paths.iter().position(|q| *q == p).unwrap_or(usize::MAX);
+        let pod = is_pod.get(i).copied().unwrap_or(false);
         Ok(inspect(ip, None, our_fd)?.filter(|s| {
-            s.has_ip
-                && s.link.is_none()
-                && matches!(s.kind, LinkKind::Device | LinkKind::Vlan | LinkKind::Bond)
+            let lone = s.link.is_none()
+                && matches!(s.kind, LinkKind::Device | LinkKind::Vlan | LinkKind::Bond);
+            s.has_ip && !s.loopback && s.link_is_ours != Some(true) && (lone || pod)
         }))
     });
     let (i, s) = hit?;
     let ns = candidates[i].clone();
     let label = ns.label();
+    let why = if is_pod[i] {
+        "the node's files name the namespace as a running pod's, and nothing on the node's side is wired to it"
+    } else {
+        "no veth peer, no parent on the node"
+    };
     cx.step(format!(
-        "namespace {label} ({}) holds {ip} on {} (kind {}, no veth peer, no parent on the node): a \
-         device moved into the pod (CNI host-device, an SR-IOV VF)",
+        "namespace {label} ({}) holds {ip} on {} (kind {}; {why}): a device moved into the pod (CNI \
+         host-device, an SR-IOV VF)",
         ns.path.display(),
         s.ifname,
         s.kind
