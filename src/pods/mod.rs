@@ -310,7 +310,21 @@ pub fn discover(opts: &Options) -> Result<Inventory> {
     sources.push(read::crio(root, &mut records));
     sources.push(read::cni_cache(root, &mut records));
     sources.push(read::host_local(root, &mut records));
-    sources.push(read::cgroups(root, &mut records));
+    // Without any of the kubelet's, the runtime's or CNI's files this is
+    // no node with pods (or not its root): walking every process's
+    // cgroup would find none either.
+    if records.is_empty() && !read::cgroup_tree_visible(root) {
+        sources.push(SourceReport {
+            source: Source::Cgroups,
+            path: root.proc(),
+            present: false,
+            found: 0,
+            skipped: 0,
+            note: Some("not read: no kubelet, runtime or CNI files here".into()),
+        });
+    } else {
+        sources.push(read::cgroups(root, &mut records));
+    }
     let mut pods = merge::merge(root, records);
     let not_entered = match netside::cross_check(root, &mut pods, opts.enter) {
         Ok(rep) => {

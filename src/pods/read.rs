@@ -132,6 +132,15 @@ fn read_procs(dir: &Path) -> Vec<u32> {
         .unwrap_or_default()
 }
 
+/// The cgroup tree with the kubelet's top cgroup (kubepods) is in view.
+pub fn cgroup_tree_visible(root: &Root) -> bool {
+    cgroup_roots(root).iter().any(|b| {
+        KUBEPODS_TOPS
+            .iter()
+            .any(|t| b.join(t).join("cgroup.procs").exists())
+    })
+}
+
 /// The kubelet's cgroups: pods and their containers, with the processes
 /// in each. Walks the tree where it is mounted; when it is not (inside
 /// `ip netns exec`, which mounts a fresh /sys), reads `/proc/*/cgroup`.

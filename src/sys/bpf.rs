@@ -143,6 +143,9 @@ pub fn prog_query(ifindex: u32, attach_type: u32) -> io::Result<Vec<u32>> {
         ..QueryAttr::default()
     };
     bpf(BPF_PROG_QUERY, &mut a)?;
+    if a.prog_cnt == 0 {
+        return Ok(Vec::new());
+    }
     // Ask again with room for what it said (plus a little for programs
     // attached in between).
     let mut ids = vec![0u32; a.prog_cnt as usize + 4];
