@@ -478,6 +478,50 @@ fn capture_by_pod_name() {
         "{e}"
     );
     assert!(stdout(&out).contains("ICMP echo"), "{}", text(&out));
+    // Written as pcapng, the interface block says whose packets they are
+    // (Inspektor Gadget's k8s.* names), as tshark reads it.
+    let file = std::env::temp_dir().join(format!("{ns}.pcapng"));
+    struct Rm(std::path::PathBuf);
+    impl Drop for Rm {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _rm = Rm(file.clone());
+    let mut c = Command::new("nsenter");
+    c.arg(format!("--net={}", w.node("node1").netns.display()))
+        .arg("--")
+        .arg(common::podcap_bin())
+        .args(["capture", &format!("{ns}/echo-0"), "-c", "2", "-w"])
+        .arg(&file)
+        .arg("icmp")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().unwrap();
+    let out = podfiles::while_poking(child, || {
+        let _ = w.pod_exec(
+            "pod2",
+            &["ping", "-c", "1", "-W", "1", "-q", &p.ip.to_string()],
+        );
+    });
+    assert!(out.status.success(), "{}", text(&out));
+    let t = Command::new("tshark")
+        .arg("-r")
+        .arg(&file)
+        .args(["-T", "fields", "-e", "frame.interface_description"])
+        .output()
+        .unwrap();
+    let descs = stdout(&t);
+    assert_eq!(descs.lines().count(), 2, "{}", text(&t));
+    for d in descs.lines() {
+        assert!(
+            d.contains(&format!(
+                "k8s.namespace={ns} k8s.podName=echo-0 k8s.podUID="
+            )),
+            "{d}"
+        );
+        assert!(d.contains("k8s.node="), "{d}");
+    }
 }
 
 /// The real CNI plugins, called as containerd's CRI plugin calls them

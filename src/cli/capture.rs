@@ -99,6 +99,9 @@ pub fn main(args: &[String]) -> Result<i32> {
     };
     if let Some(l) = &loc {
         evidence(&mut err, l);
+        o.describe = l.k8s.as_ref().map(|p| {
+            p.k8s_labels(crate::pods::node_name(&crate::pods::Root::choose(None)).as_deref())
+        });
     }
     if a.mode == Mode::Inside {
         return inside(ip, loc.as_ref(), &mut o, &user);

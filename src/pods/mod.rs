@@ -175,6 +175,20 @@ impl Root {
     }
 }
 
+/// The node's name as the kubelet registers it by default: its
+/// hostname, from the node's root (`/host/etc/hostname` in a `kubectl
+/// debug node` pod) or else the kernel's.
+pub fn node_name(root: &Root) -> Option<String> {
+    [
+        root.join("etc/hostname"),
+        PathBuf::from("/proc/sys/kernel/hostname"),
+    ]
+    .iter()
+    .filter_map(|p| std::fs::read_to_string(p).ok())
+    .map(|s| s.trim().to_string())
+    .find(|s| !s.is_empty() && !s.contains(char::is_whitespace))
+}
+
 /// What [`discover`] may do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -276,6 +290,23 @@ impl Pod {
             .find(|i| i.is_ipv4())
             .or(self.ips.first())
             .copied()
+    }
+    /// The pod in Inspektor Gadget's `k8s.*` field names, for a pcapng
+    /// interface's description (`k8s.node=N k8s.namespace=NS
+    /// k8s.podName=NAME`): Wireshark shows it per interface, so a file
+    /// says whose packets it holds after it left the node. Fields no
+    /// source gave are left out.
+    pub fn k8s_labels(&self, node: Option<&str>) -> String {
+        [
+            ("k8s.node", node),
+            ("k8s.namespace", self.namespace.as_deref()),
+            ("k8s.podName", self.name.as_deref()),
+            ("k8s.podUID", self.uid.as_deref()),
+        ]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={v}")))
+        .collect::<Vec<_>>()
+        .join(" ")
     }
     /// The source names, comma-separated.
     pub fn source_names(&self) -> String {
