@@ -715,6 +715,30 @@ fn ebpf_redirect_peer_bypass_is_found_and_captured_around() {
         "{}",
         text(&out)
     );
+    // --path: the bypassed hop is named, and the requests that skip it
+    // are no losses.
+    let cap = w.spawn(
+        &w.n,
+        &[
+            common::podcap_bin(),
+            "capture",
+            ip,
+            "--path",
+            "-c",
+            "4",
+            "icmp",
+        ],
+    );
+    let out = w.ping_pod_while(cap);
+    let (o, e) = (stdout(&out), stderr(&out));
+    assert!(
+        e.contains("podcap: hop hv0: bypassed by eBPF (tc ingress on nic")
+            && e.contains("toward the pod skip hv0"),
+        "{}",
+        text(&out)
+    );
+    assert!(o.contains("ICMP echo request"), "{}", text(&out));
+    assert!(!o.contains("LOST") && !e.contains("LOST"), "{}", text(&out));
 }
 
 /// Without the program, the same world says so and captures on hv0.

@@ -444,6 +444,24 @@ fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i
         })
         .collect();
     let mut err = std::io::stderr();
+    // An eBPF program that moves packets past a hop: the correlator
+    // counts a packet a later hop saw as a capture miss there, never as
+    // a loss; this line says why that hop misses them.
+    for b in &loc.bypass {
+        let _ = writeln!(
+            err,
+            "podcap: hop {}: bypassed by eBPF ({}): packets it redirects {} skip {} \
+             (shown without a time there, not as losses)",
+            loc.ifname,
+            b.why.trim_start_matches("eBPF: "),
+            if b.toward_pod {
+                "toward the pod"
+            } else {
+                "from the pod"
+            },
+            loc.ifname
+        );
+    }
     let _ = writeln!(
         err,
         "podcap: following {} across {} hops: {}",
