@@ -10,6 +10,8 @@
 //! - [`netlink`]: rtnetlink queries (routes, neighbours, links, bridge FDB).
 //! - [`netns`]: finding and entering network namespaces.
 //! - [`ping`]: ICMP echo with the binary's own socket.
+//! - [`pods`]: the pods of this node, from the kubelet's, the runtime's
+//!   and CNI's files (no runtime socket).
 //! - [`locate`]: "which interface carries this pod's packets?".
 //! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
 //! - [`pcap`]: pcap/pcapng writing and reading.
@@ -34,6 +36,7 @@ pub mod netlink;
 pub mod netns;
 pub mod pcap;
 pub mod ping;
+pub mod pods;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod trace;

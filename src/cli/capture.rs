@@ -20,7 +20,7 @@ mod options;
 
 use super::tcpdump::{self, Settings};
 use crate::error::Kind;
-use crate::locate::{self, Location, Method};
+use crate::locate::{self, Location, Method, Place};
 use crate::netlink::Socket;
 use crate::trace::live::{self, PathCapture};
 use crate::trace::plan::and;
@@ -32,19 +32,23 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// The pod IP is the first word that is not an option; the rest is the
-/// filter.
-fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
+/// The pod (its IP, or a name [`crate::pods::resolve_target`] turns into
+/// one) is the first word that is not an option; the rest is the filter.
+fn pod_target_and_filter(words: &str) -> Result<(crate::pods::Target, String)> {
     let mut it = words.split_whitespace();
     let first = it.next().ok_or_else(|| {
         Error::usage("podcap capture needs the pod's IP address")
             .hint("podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
     })?;
-    let ip = first.parse::<IpAddr>().map_err(|_| {
-        Error::usage(format!("`{first}` is not an IP address"))
-            .hint("the pod IP comes first: podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
+    let t = crate::pods::resolve_target(first).map_err(|e| {
+        e.hint("the pod comes first: podcap capture 10.244.0.21|NAMESPACE/NAME [tcpdump options] [FILTER]")
     })?;
-    Ok((ip, it.collect::<Vec<_>>().join(" ")))
+    Ok((t, it.collect::<Vec<_>>().join(" ")))
+}
+
+#[cfg(test)]
+fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
+    pod_target_and_filter(words).map(|(t, f)| (t.ip, f))
 }
 
 pub fn main(args: &[String]) -> Result<i32> {
@@ -56,7 +60,8 @@ pub fn main(args: &[String]) -> Result<i32> {
     if o.mode == tcpdump::Mode::Version {
         return tcpdump::run("podcap", &mut o);
     }
-    let (ip, mut user) = pod_ip_and_filter(&o.filter)?;
+    let (target, mut user) = pod_target_and_filter(&o.filter)?;
+    let ip = target.ip;
     if let Some(f) = o.filter_file.take() {
         user = tcpdump::read_filter_file(&f)?;
     }
@@ -74,7 +79,7 @@ pub fn main(args: &[String]) -> Result<i32> {
         ..locate::Options::default()
     };
     let mut err = std::io::stderr();
-    let loc = match locate::locate(ip, &lopts) {
+    let loc = match locate::locate_target(&target, &lopts) {
         Ok(l) => Some(l),
         // --inside only needs the pod's namespace, which may be found even
         // when the node side says nothing.
@@ -86,6 +91,9 @@ pub fn main(args: &[String]) -> Result<i32> {
     };
     if let Some(l) = &loc {
         evidence(&mut err, l);
+        o.describe = l.k8s.as_ref().map(|p| {
+            p.k8s_labels(crate::pods::node_name(&crate::pods::Root::choose(None)).as_deref())
+        });
     }
     if a.mode == Mode::Inside {
         return inside(ip, loc.as_ref(), &mut o, &user);
@@ -93,6 +101,14 @@ pub fn main(args: &[String]) -> Result<i32> {
     let loc = loc.ok_or_else(|| locate_failed(ip))?;
     if a.mode == Mode::Path {
         return path(&loc, &o, &user, a.path_timeout);
+    }
+    // Where locate says the packets really are (an eBPF datapath that
+    // bypasses the host interface, a device with no host side).
+    if let Some(why) = &loc.capture.why {
+        let _ = writeln!(err, "podcap: {why}");
+    }
+    if loc.capture.place == Place::Inside {
+        return inside(ip, Some(&loc), &mut o, &user);
     }
     on_node(&loc, &mut o, &user)
 }
@@ -155,6 +171,8 @@ fn on_node(loc: &Location, o: &mut Settings, user: &str) -> Result<i32> {
             );
             (r.tunnel.clone(), and(&format!("host {}", loc.ip), user))
         }
+        // The node's own address (hostNetwork pods): every interface.
+        (None, Method::HostNetwork) => ("any".to_string(), and(&format!("host {}", loc.ip), user)),
         (None, Method::Macvlan | Method::Ipvlan) => {
             let iso = loc
                 .filter
@@ -273,6 +291,24 @@ fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i
         .filter(|h| !h.ahead)
         .map(|h| h.label.as_str())
         .collect();
+    // An eBPF program that moves packets past a hop: the correlator
+    // counts a packet a later hop saw as a capture miss there, never as
+    // a loss; this line says why that hop misses them.
+    for b in &loc.bypass {
+        let _ = writeln!(
+            err,
+            "podcap: hop {}: bypassed by eBPF ({}): packets it redirects {} skip {} \
+             (shown without a time there, not as losses)",
+            loc.ifname,
+            b.why.trim_start_matches("eBPF: "),
+            if b.toward_pod {
+                "toward the pod"
+            } else {
+                "from the pod"
+            },
+            loc.ifname
+        );
+    }
     let _ = writeln!(
         err,
         "podcap: following {} across {} hops: {}",

@@ -6,6 +6,7 @@
 //!   read bundled flags such as `-nn` or `-c10`.
 //! - `compile`: tcpdump's `-d/-dd/-ddd` view of a filter ([`compile`]).
 //! - `capture POD_IP`: locate, then capture with tcpdump options ([`capture`]).
+//! - `pods`: the pods of this node from its files ([`pods`]).
 //! - `locate`, `ping`, `neigh`, `brctl`, `route`, `link`: argh subcommands
 //!   ([`net`]).
 //!
@@ -21,6 +22,7 @@ pub mod capture;
 pub mod compile;
 pub mod flags;
 pub mod net;
+pub mod pods;
 pub mod tcpdump;
 
 use crate::error::TCPDUMP_FAILURE;
@@ -36,8 +38,9 @@ Usage: podcap <command> [options]
 Find the interface that carries a Kubernetes pod's packets, and capture there.
 
 Commands:
-  locate IP            which host interface carries this pod's packets, with evidence
-  capture IP [OPTS] [FILTER]
+  pods [-o wide|json]  the pods on this node (from its files: no runtime socket)
+  locate POD           which host interface carries this pod's packets, with evidence
+  capture POD [OPTS] [FILTER]
                        locate the pod, then capture there (tcpdump options)
   tcpdump [OPTS] [FILTER]
                        tcpdump-compatible capture (also when run as *tcpdump*)
@@ -49,6 +52,9 @@ Commands:
   brctl showstp BR     bridge ports, as brctl showstp
   route get IP         kernel route lookup, as ip route get
   link                 interfaces with kind, master, veth peer and netns
+
+POD is the pod's IP, NAMESPACE/NAME, NAME (when unique on the node), its UID
+or a container ID prefix.
 
 Run `podcap <command> --help` for a command's options; `man podcap` for all.
 ";
@@ -125,6 +131,7 @@ fn dispatch(argv: Vec<OsString>) -> Result<i32> {
         "tcpdump" => tcpdump::main("podcap tcpdump", args),
         "compile" => compile::main(args),
         "capture" => capture::main(args),
+        "pods" => pods::main(args),
         "locate" | "ping" | "neigh" | "brctl" | "route" | "link" => net::main(cmd, args),
         "-h" | "--help" | "help" => {
             print!("{HELP}");
@@ -175,7 +182,9 @@ mod tests {
         for (argv, kind) in [
             (&["podcap", "frobnicate"][..], Kind::Usage),
             (&["podcap", "locate"], Kind::Usage),
-            (&["podcap", "locate", "pod-x"], Kind::Usage),
+            // A word that is no IP is a pod's name: none here by that one.
+            (&["podcap", "locate", "pod-x"], Kind::NotFound),
+            (&["podcap", "locate", "fe80::1%"], Kind::Usage),
             (&["podcap", "compile", "-x"], Kind::Usage),
             (&["podcap", "compile", "tcp", "port", "99999"], Kind::Filter),
         ] {

@@ -28,7 +28,12 @@ struct LocateArgs {
     /// seconds to wait for the ping reply (default 1)
     #[argh(option, short = 'W', default = "1.0")]
     timeout: f64,
-    /// the pod IP
+    /// the node's root directory for its kubelet, runtime and CNI files
+    /// (default: $PODCAP_ROOT, else /host when they are there, else /)
+    #[argh(option)]
+    root: Option<String>,
+    /// the pod: its IP (fe80::1%IFACE for link-local), NAMESPACE/NAME,
+    /// NAME, UID or a container ID prefix
     #[argh(positional)]
     ip: String,
 }
@@ -157,13 +162,22 @@ fn out(s: &str) -> Result<()> {
 }
 
 fn locate_cmd(a: LocateArgs) -> Result<i32> {
-    let ip = parse_ip(&a.ip)?;
+    let root = crate::pods::Root::choose(a.root.as_deref());
+    let target = crate::pods::resolve_target_with(
+        &a.ip,
+        &crate::pods::Options {
+            root: root.clone(),
+            enter: true,
+        },
+    )?;
     let opts = locate::Options {
         ping: !a.no_ping,
         timeout: secs(a.timeout, "-W")?,
         cross_check: !a.no_cross_check,
+        root: Some(root),
+        ..locate::Options::default()
     };
-    let loc = locate::locate(ip, &opts)?;
+    let loc = locate::locate_target(&target, &opts)?;
     if a.json {
         out(&(loc.json() + "\n"))?;
     } else {

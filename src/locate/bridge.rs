@@ -23,7 +23,13 @@ pub(super) fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Loca
             None => "no neighbour entry".to_string(),
             Some(e) => format!("neighbour entry is {}", nd::state_names(e.state)),
         };
-        if cx.opts.ping {
+        if cx.opts.ping && super::is_link_local(ip) {
+            // podcap's ping has no zone to send a link-local echo by.
+            cx.step(format!(
+                "{why} on {}; not pinging a link-local address (ping -I {} {ip} would)",
+                br.name, br.name
+            ));
+        } else if cx.opts.ping {
             match crate::ping::ping_once(ip, cx.opts.timeout) {
                 Ok(Some(r)) => cx.step(format!(
                     "ping {ip} -c1 ({why} on {}): 64 bytes from {ip}: icmp_seq=1 time={:.3} ms",
@@ -78,6 +84,16 @@ pub(super) fn via_bridge(cx: &mut Ctx<'_>, ip: IpAddr, br: &Link) -> Result<Loca
                     );
                     p
                 }
+                // The ping ran and nothing answered: the node side says
+                // no, and only the optional pod-side search could not run.
+                _ if e.kind == Kind::Permission && cx.opts.ping => not_a_pod(
+                    ip,
+                    format!(
+                        "the kernel routes it to bridge {}, but nothing answered ARP (neighbour \
+                         {state}); the pods' own namespaces could not be searched ({})",
+                        br.name, e.why
+                    ),
+                ),
                 _ if e.kind == Kind::Permission => e,
                 Some(pe) if pe.kind != Kind::NotFound => pe,
                 _ => not_a_pod(

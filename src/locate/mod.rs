@@ -22,10 +22,21 @@
 //! 6. macvlan/ipvlan pods have no host-side interface: the parent
 //!    interface plus an `ether host MAC` filter.
 //!
+//! 7. The node's own address (a hostNetwork pod's): where it lives, and
+//!    `-i any` with `host IP` as the capture. An IPv6 link-local address
+//!    needs its link (`fe80::1%eth0`, or the one neighbour table that
+//!    knows it). A pod whose eth0 is a device moved from the node (CNI
+//!    host-device, SR-IOV VFs) has no host side: capture inside it.
+//! 8. eBPF programs that can move the pod's packets past the interface
+//!    found ([`datapath`]): named, with the direction they bypass; the
+//!    capture then goes inside the pod ([`Location::capture`]).
+//! 9. The pod's name, from the node's files ([`crate::pods`]).
+//!
 //! One file per kind of answer: [`bridge`] (step 2), `routed` (step 3),
-//! `remote` (step 4), `podside` (steps 5 and 6); this file holds the
-//! types, the per-lookup context and the dispatch on the route's device;
-//! [`render`] prints a [`Location`], [`sysfs`] reads bridge-utils' files.
+//! `remote` (step 4), `podside` (steps 5 and 6), `address` (7),
+//! [`datapath`] (8), `identity` (9); this file holds the types, the
+//! per-lookup context and the dispatch on the route's device; [`render`]
+//! prints a [`Location`], [`sysfs`] reads bridge-utils' files.
 //!
 //! ```no_run
 //! use podcap::locate::{locate, Options};
@@ -37,14 +48,20 @@
 //! # Ok::<(), podcap::Error>(())
 //! ```
 
+mod address;
 pub mod bridge;
+pub mod datapath;
+mod identity;
 mod podside;
 mod remote;
 pub mod render;
 mod routed;
 pub mod sysfs;
 
+pub use address::is_link_local;
 pub use bridge::fdb_from_sysfs;
+pub use datapath::Bypass;
+pub use identity::{inside_container, pod_line};
 
 use crate::error::Kind;
 use crate::netlink::LinkKind;
@@ -66,6 +83,14 @@ pub struct Options {
     pub timeout: Duration,
     /// Look from the pod's side too (enters namespaces; CAP_SYS_ADMIN).
     pub cross_check: bool,
+    /// The zone of an IPv6 link-local address (`fe80::1%eth0`): an
+    /// interface name or index.
+    pub scope: Option<String>,
+    /// The node's root for its kubelet/runtime/CNI files; `None`: chosen
+    /// as [`crate::pods::Root::choose`] does.
+    pub root: Option<crate::pods::Root>,
+    /// Name the pod from the node's files.
+    pub identify: bool,
 }
 
 impl Default for Options {
@@ -74,6 +99,9 @@ impl Default for Options {
             ping: true,
             timeout: Duration::from_secs(1),
             cross_check: true,
+            scope: None,
+            root: None,
+            identify: true,
         }
     }
 }
@@ -100,6 +128,11 @@ pub enum Method {
     Ipvlan,
     /// Only the pod's side answered: its eth0's veth peer on the host.
     PodNetns,
+    /// The node's own address: hostNetwork pods share it.
+    HostNetwork,
+    /// The pod's interface is a device moved into its namespace (CNI
+    /// host-device, an SR-IOV VF): no host side; capture inside.
+    HostDevice,
 }
 
 impl Method {
@@ -114,6 +147,8 @@ impl Method {
             Method::Macvlan => "macvlan-parent",
             Method::Ipvlan => "ipvlan-parent",
             Method::PodNetns => "netns-peer",
+            Method::HostNetwork => "host-network",
+            Method::HostDevice => "host-device",
         }
     }
 }
@@ -191,6 +226,33 @@ pub struct Location {
     pub path: Vec<Hop>,
     /// When the node-side and pod-side methods name different interfaces.
     pub disagreement: Option<String>,
+    /// The Kubernetes pod, when the node's files name it.
+    pub k8s: Option<crate::pods::Pod>,
+    /// eBPF programs that can move the pod's packets past `ifname`.
+    pub bypass: Vec<Bypass>,
+    /// Where `podcap capture` captures, and why when it is not `ifname`.
+    pub capture: Capture,
+}
+
+/// Where the pod's packets can all be seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Place {
+    /// On the node: `ifname` (the tunnel's underlay for a remote pod).
+    #[default]
+    Node,
+    /// Inside the pod's namespace, on its interface ([`Location::pod`]).
+    Inside,
+    /// On every interface of the node (`-i any`) with [`Location::filter`]:
+    /// the node's own address.
+    Any,
+}
+
+/// The capture `podcap capture` makes of a [`Location`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Capture {
+    pub place: Place,
+    /// The evidence line for a place other than the usual one.
+    pub why: Option<String>,
 }
 
 impl Location {
@@ -207,6 +269,8 @@ pub(crate) struct Ctx<'a> {
     pub steps: Vec<String>,
     pub opts: &'a Options,
     pub namespaces: Option<Vec<crate::netns::Namespace>>,
+    /// The node's pods from its files, read on first use.
+    pub inventory: Option<Option<crate::pods::Inventory>>,
 }
 
 impl Ctx<'_> {
@@ -276,6 +340,24 @@ impl Ctx<'_> {
 /// route, routed elsewhere, nothing answers); [`Kind::Permission`] naming
 /// CAP_NET_RAW when only a ping could have told and it was refused.
 pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
+    locate_with(ip, opts, None)
+}
+
+/// [`locate`] for what [`crate::pods::resolve_target`] made of the
+/// user's word: its scope, and the pod it named (in the evidence).
+pub fn locate_target(t: &crate::pods::Target, opts: &Options) -> Result<Location> {
+    let mut o = opts.clone();
+    if t.scope.is_some() {
+        o.scope = t.scope.clone();
+    }
+    let mut loc = locate_with(t.ip, &o, t.pod.clone())?;
+    if let Some(h) = &t.how {
+        loc.steps.insert(0, h.clone());
+    }
+    Ok(loc)
+}
+
+fn locate_with(ip: IpAddr, opts: &Options, pod: Option<crate::pods::Pod>) -> Result<Location> {
     let nl = Socket::open()?;
     let mut cx = Ctx {
         nl,
@@ -283,8 +365,35 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         steps: Vec::new(),
         opts,
         namespaces: None,
+        inventory: None,
     };
-    let route = cx.nl.route_get(ip, true).map_err(|e| {
+    let found = match find(&mut cx, ip) {
+        // A pod whose interface was moved in from the node is routed like
+        // anything else off the node (or not at all): only its namespace
+        // tells.
+        Err(e) if e.kind == Kind::NotFound => podside::no_host_side(&mut cx, ip).ok_or(e),
+        r => r,
+    };
+    match found {
+        Ok(mut loc) => {
+            if loc.k8s.is_none() {
+                loc.k8s = pod.filter(|p| !p.host_network || loc.method == Method::HostNetwork);
+            }
+            datapath::assess(&mut cx, &mut loc);
+            identity::name_pod(&mut cx, &mut loc);
+            loc.steps = std::mem::take(&mut cx.steps);
+            Ok(loc)
+        }
+        Err(e) => Err(identity::explain(&mut cx, e)),
+    }
+}
+
+/// Steps 1 to 7: the interface.
+fn find(cx: &mut Ctx<'_>, ip: IpAddr) -> Result<Location> {
+    let oif = address::scope(cx, ip)?;
+    let mut q = netlink::RouteQuery::to(ip).flags(netlink::route::RTM_F_LOOKUP_TABLE);
+    q.oif = oif;
+    let route = cx.nl.route(&q).map_err(|e| {
         // The kernel refuses RTM_GETROUTE for a blackhole route with
         // EINVAL and for a prohibit route with EACCES (`ip route get`
         // prints "Invalid argument" / "Permission denied"): Calico
@@ -326,10 +435,7 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
         describe_kind(&dev)
     ));
     if route.rtype == RouteType::Local {
-        return Err(not_a_pod(
-            ip,
-            format!("it is an address of this node itself (dev {})", dev.name),
-        ));
+        return address::node_own(cx, ip, &route);
     }
     if route.rtype != RouteType::Unicast {
         return Err(not_a_pod(
@@ -341,20 +447,16 @@ pub fn locate(ip: IpAddr, opts: &Options) -> Result<Location> {
             ),
         ));
     }
-    let mut loc = match &dev.kind {
-        LinkKind::Vxlan => remote::via_vxlan(&mut cx, ip, &route, &dev)?,
-        k if k.is_tunnel() => remote::via_tunnel(&mut cx, ip, &route, &dev),
+    match &dev.kind {
+        LinkKind::Vxlan => remote::via_vxlan(cx, ip, &route, &dev),
+        k if k.is_tunnel() => Ok(remote::via_tunnel(cx, ip, &route, &dev)),
         // Through a gateway: not a pod hanging off this device, whatever
         // its kind (a node whose uplink is a bridge routes through it too).
-        _ if route.gateway.is_some() => remote::via_gateway(&mut cx, ip, &route, &dev)?,
-        LinkKind::Bridge => bridge::via_bridge(&mut cx, ip, &dev)?,
-        LinkKind::Veth | LinkKind::Netkit | LinkKind::Tun => {
-            routed::via_veth(&mut cx, ip, &route, &dev)?
-        }
-        _ => podside::by_scan(&mut cx, ip, &dev)?,
-    };
-    loc.steps = std::mem::take(&mut cx.steps);
-    Ok(loc)
+        _ if route.gateway.is_some() => remote::via_gateway(cx, ip, &route, &dev),
+        LinkKind::Bridge => bridge::via_bridge(cx, ip, &dev),
+        LinkKind::Veth | LinkKind::Netkit | LinkKind::Tun => routed::via_veth(cx, ip, &route, &dev),
+        _ => podside::by_scan(cx, ip, &dev),
+    }
 }
 
 fn describe_kind(dev: &Link) -> String {
@@ -391,6 +493,9 @@ fn base(ip: IpAddr, host: &Link, method: Method) -> Location {
         filter: None,
         path: Vec::new(),
         disagreement: None,
+        k8s: None,
+        bypass: Vec::new(),
+        capture: Capture::default(),
     }
 }
 

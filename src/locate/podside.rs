@@ -3,7 +3,9 @@
 //! (on a dedicated thread, see [`crate::netns::run_in`]) the interface
 //! holding the IP names its host-side peer or parent through IFLA_LINK.
 
-use super::{Ctx, Hop, Location, Method, PodSide, base, finish_local_path, not_a_pod};
+use super::{
+    Capture, Ctx, Hop, Location, Method, Place, PodSide, base, finish_local_path, not_a_pod,
+};
 use crate::error::Kind;
 use crate::netlink::{Link, LinkKind, Socket, neigh::format_mac};
 use crate::netns::{self, Namespace};
@@ -26,6 +28,7 @@ struct Seen {
     has_ip: bool,
     /// Where the pod IP is, when it is in this namespace at all.
     ip_on: Option<String>,
+    loopback: bool,
 }
 
 fn namespaces(cx: &mut Ctx<'_>) -> Result<Vec<Namespace>> {
@@ -74,6 +77,7 @@ fn inspect(ip: IpAddr, want: Option<u32>, our_fd: i32) -> Result<Option<Seen>> {
             link: l.link,
             link_is_ours,
             has_ip: holder == Some(idx),
+            loopback: l.flags & crate::netlink::link::IFF_LOOPBACK != 0,
             ip_on: holder.and_then(|h| {
                 links
                     .iter()
@@ -153,7 +157,7 @@ pub(super) fn cross_check(cx: &mut Ctx<'_>, loc: &mut Location, host: &Link) {
             return;
         }
         Err(e) => {
-            cx.step(format!("cross-check skipped: {}", e.why));
+            cx.step(skipped(&e, None));
             return;
         }
     };
@@ -202,8 +206,158 @@ pub(super) fn cross_check(cx: &mut Ctx<'_>, loc: &mut Location, host: &Link) {
             "cross-check: namespace {} has no interface {peer}",
             ns.label()
         )),
-        Err(e) => cx.step(format!("cross-check skipped: {}", e.why)),
+        Err(e) => cx.step(skipped(&e, Some(&ns))),
     }
+}
+
+/// The evidence line for a cross-check that could not be made: optional,
+/// so the node-side answer stands.
+fn skipped(e: &Error, ns: Option<&Namespace>) -> String {
+    let whose = ns
+        .map(|n| format!("namespace {} ({})", n.label(), n.path.display()))
+        .unwrap_or_else(|| "the pod's namespace".into());
+    if e.kind == Kind::Permission {
+        format!(
+            "cross-check skipped: entering {whose} needs CAP_SYS_ADMIN, which this process lacks;              the node-side answer stands"
+        )
+    } else {
+        format!(
+            "cross-check skipped: {whose}: {}; the node-side answer stands",
+            e.why
+        )
+    }
+}
+
+/// Namespaces podcap may not enter, as the reason a search was partial.
+fn denied_search(ip: IpAddr, dev: &Link, denied: usize, total: usize) -> Error {
+    let mut e = Error::os(
+        format!("locate {ip}"),
+        std::io::Error::from_raw_os_error(libc::EPERM),
+        Some("CAP_SYS_ADMIN"),
+    );
+    e.why = format!(
+        "the kernel routes it to {}, which does not tell which pod has it, and looking from the pods' \
+         side needs CAP_SYS_ADMIN: {denied} of the {total} network namespaces here could not be entered",
+        dev.name
+    );
+    e
+}
+
+/// A pod whose interface is a device moved into its namespace from the
+/// node (CNI host-device, an SR-IOV VF): nothing on the node's side
+/// carries its packets. Looks in the namespaces the node's files name
+/// for `ip` first, then in every namespace.
+///
+/// Taken for such a pod: a device that is no virtual pair or child (no
+/// kind, a VLAN, a bond) with no link to anything, in any namespace; or
+/// any interface not wired to this namespace, when the node's files say
+/// its namespace is a running pod's (a veth whose peer is elsewhere is
+/// also what a nested node's pods look like: only the files tell them
+/// apart).
+pub(super) fn no_host_side(cx: &mut Ctx<'_>, ip: IpAddr) -> Option<Location> {
+    let ours = File::open("/proc/thread-self/ns/net").ok()?;
+    let our_fd = ours.as_raw_fd();
+    let mut candidates: Vec<Namespace> = Vec::new();
+    let mut pods_ns: Vec<(u64, u64)> = Vec::new();
+    if let Some(inv) = cx.inventory() {
+        for p in inv
+            .pods
+            .iter()
+            .filter(|p| p.state == crate::pods::State::Running && !p.host_network)
+        {
+            if let Some(n) = &p.netns {
+                pods_ns.push((n.dev, n.ino));
+            }
+        }
+        for p in inv.pods.iter().filter(|p| p.ips.contains(&ip)) {
+            if let Some(n) = &p.netns {
+                candidates.push(Namespace {
+                    path: n.path.clone(),
+                    dev: n.dev,
+                    ino: n.ino,
+                    names: Vec::new(),
+                    pids: p.pids.clone(),
+                    current: false,
+                });
+            }
+        }
+    }
+    let all = namespaces(cx).unwrap_or_default();
+    // Bind-mount names label the namespace better than the files' path.
+    for c in candidates.iter_mut() {
+        if let Some(n) = all.iter().find(|n| n.dev == c.dev && n.ino == c.ino) {
+            c.names = n.names.clone();
+        }
+    }
+    for n in all.into_iter().filter(|n| !n.current) {
+        if !candidates.iter().any(|c| c.dev == n.dev && c.ino == n.ino) {
+            candidates.push(n);
+        }
+    }
+    let paths: Vec<&std::path::Path> = candidates.iter().map(|n| n.path.as_path()).collect();
+    let is_pod: Vec<bool> = candidates
+        .iter()
+        .map(|n| pods_ns.contains(&(n.dev, n.ino)))
+        .collect();
+    let (hit, _) = netns::find_in_each(&paths, |p| {
+        let i = paths.iter().position(|q| *q == p).unwrap_or(usize::MAX);
+        let pod = is_pod.get(i).copied().unwrap_or(false);
+        Ok(inspect(ip, None, our_fd)?.filter(|s| {
+            let lone = s.link.is_none()
+                && matches!(s.kind, LinkKind::Device | LinkKind::Vlan | LinkKind::Bond);
+            s.has_ip && !s.loopback && s.link_is_ours != Some(true) && (lone || pod)
+        }))
+    });
+    let (i, s) = hit?;
+    let ns = candidates[i].clone();
+    let label = ns.label();
+    let why = if is_pod[i] {
+        "the node's files name the namespace as a running pod's, and nothing on the node's side is wired to it"
+    } else {
+        "no veth peer, no parent on the node"
+    };
+    cx.step(format!(
+        "namespace {label} ({}) holds {ip} on {} (kind {}; {why}): a device moved into the pod (CNI \
+         host-device, an SR-IOV VF)",
+        ns.path.display(),
+        s.ifname,
+        s.kind
+    ));
+    let side = pod_side(&ns, &s);
+    let mut loc = Location {
+        ip,
+        ifname: s.ifname.clone(),
+        ifindex: s.ifindex,
+        method: Method::HostDevice,
+        steps: Vec::new(),
+        remote: None,
+        pod: Some(side.clone()),
+        bridge: None,
+        mac: s.mac,
+        filter: None,
+        path: vec![Hop {
+            netns: Some(side.netns.clone()),
+            ns_label: side.ns_label.clone(),
+            ifname: side.ifname.clone(),
+            ifindex: side.ifindex,
+            kind: side.kind.clone(),
+        }],
+        disagreement: None,
+        k8s: None,
+        bypass: Vec::new(),
+        capture: Capture::default(),
+    };
+    loc.capture = Capture {
+        place: Place::Inside,
+        why: Some(format!(
+            "{ip}'s interface {} is the pod's own device: it has no host side, so podcap captures \
+             inside the pod ({} in {})",
+            s.ifname,
+            s.ifname,
+            ns.path.display()
+        )),
+    };
+    Some(loc)
 }
 
 /// Steps 5/6 when the node side gave no answer: search every namespace for
@@ -222,11 +376,11 @@ pub(super) fn by_scan(cx: &mut Ctx<'_>, ip: IpAddr, dev: &Link) -> Result<Locati
     let (hit, errors) = netns::find_in_each(&paths, |_| {
         Ok(inspect(ip, None, our_fd)?.filter(|s| s.link_is_ours == Some(true)))
     });
-    let denied = errors.into_iter().find(|e| e.kind == Kind::Permission);
+    let denied = errors.iter().filter(|e| e.kind == Kind::Permission).count();
     let found = hit.map(|(i, s)| (candidates[i].clone(), s));
     let Some((ns, s)) = found else {
-        if let Some(e) = denied {
-            return Err(e);
+        if denied > 0 {
+            return Err(denied_search(ip, dev, denied, candidates.len()));
         }
         return Err(not_a_pod(
             ip,

@@ -1,7 +1,8 @@
 //! Text, JSON and ASCII-picture forms of a [`Location`], and iproute2's
 //! `ip route get` line.
 
-use super::{Location, Method};
+use super::datapath::Moves;
+use super::{Location, Method, Place};
 use crate::netlink::Route;
 use crate::netlink::neigh::format_mac;
 use crate::netlink::route::{RTM_F_CLONED, RouteType, protocol_name, table_name};
@@ -134,23 +135,9 @@ pub fn route_get_output(r: &Route, name: &dyn Fn(u32) -> String) -> String {
     s
 }
 
-/// Escapes a string for JSON.
+/// Escapes a string for JSON (with the quotes).
 pub fn json_str(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => o += "\\\"",
-            '\\' => o += "\\\\",
-            '\n' => o += "\\n",
-            '\r' => o += "\\r",
-            '\t' => o += "\\t",
-            c if (c as u32) < 0x20 => o += &format!("\\u{:04x}", c as u32),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+    crate::pods::json::quote(s)
 }
 
 fn opt_str(v: Option<String>) -> String {
@@ -158,9 +145,36 @@ fn opt_str(v: Option<String>) -> String {
 }
 
 impl Location {
+    /// The capture inside the pod's namespace, when it is known.
+    fn inside_command(&self) -> Option<String> {
+        self.pod.as_ref().map(|p| {
+            format!(
+                "podcap tcpdump --netns {} -i {} -nn",
+                p.netns.display(),
+                p.ifname
+            )
+        })
+    }
+
     /// Ready-to-paste capture command lines, best first.
     pub fn commands(&self) -> Vec<String> {
         let mut v = Vec::new();
+        if self.capture.place == Place::Inside {
+            v.extend(self.inside_command());
+            v.push(format!("podcap capture {}", self.ip));
+            if self.method != Method::HostDevice {
+                v.push(format!(
+                    "podcap tcpdump -i {} -nn   (misses what the eBPF programs move)",
+                    self.ifname
+                ));
+            }
+            return v;
+        }
+        if self.capture.place == Place::Any {
+            v.push(format!("podcap tcpdump -i any -nn host {}", self.ip));
+            v.push(format!("podcap capture {}", self.ip));
+            return v;
+        }
         match (&self.remote, self.method) {
             (Some(r), _) => {
                 v.push(format!(
@@ -212,6 +226,18 @@ impl Location {
             .as_ref()
             .map(|p| p.ifname.clone())
             .unwrap_or_else(|| "eth0".into());
+        match self.method {
+            Method::HostNetwork => {
+                return format!(
+                    "node {} ({}) ⇄ every interface of the node",
+                    self.ifname, self.ip
+                );
+            }
+            Method::HostDevice => {
+                return format!("pod {pod_if} (its own device, no host side) ⇄ the wire");
+            }
+            _ => {}
+        }
         match self.method {
             Method::Macvlan | Method::Ipvlan => {
                 let k = if self.method == Method::Macvlan {
@@ -273,11 +299,44 @@ impl Location {
                 s += ")\n";
             }
             None => {
-                s += &format!("interface: {} ({})\n", self.ifname, self.method.as_str());
+                let note = match self.method {
+                    Method::HostNetwork => ": the node's own address",
+                    Method::HostDevice => ": in the pod, no host side",
+                    _ => "",
+                };
+                s += &format!(
+                    "interface: {} ({}{note})\n",
+                    self.ifname,
+                    self.method.as_str()
+                );
                 if let Some(f) = &self.filter {
                     s += &format!("filter:    {f}\n");
                 }
             }
+        }
+        if let Some(p) = &self.k8s {
+            s += &format!(
+                "pod:       {} (uid {})\n",
+                p.full_name(),
+                p.uid.as_deref().unwrap_or("?")
+            );
+        }
+        for b in &self.bypass {
+            s += &format!(
+                "bypass:    {} {} ({}): {} misses those packets\n",
+                b.prog.describe(),
+                match &b.prog.moves {
+                    Moves::Calls(h) => format!("calls {}", h.join(", ")),
+                    Moves::Nothing => "calls no redirect helper".into(),
+                    Moves::Unknown(_) => "may redirect".into(),
+                },
+                if b.toward_pod {
+                    "toward the pod"
+                } else {
+                    "from the pod"
+                },
+                self.ifname
+            );
         }
         if let Some(d) = &self.disagreement {
             s += &format!("WARNING:   node side and pod side disagree: {d}\n");
@@ -317,7 +376,53 @@ impl Location {
                 opt_str(self.pod.as_ref().map(|p| p.netns.display().to_string())),
             ),
             ("disagreement".into(), opt_str(self.disagreement.clone())),
+            (
+                "capture".into(),
+                format!(
+                    "{{\"place\":{},\"why\":{}}}",
+                    json_str(match self.capture.place {
+                        Place::Node => "node",
+                        Place::Inside => "inside",
+                        Place::Any => "any",
+                    }),
+                    opt_str(self.capture.why.clone())
+                ),
+            ),
+            (
+                "k8s".into(),
+                self.k8s
+                    .as_ref()
+                    .map(crate::pods::render::pod_json)
+                    .unwrap_or_else(|| "null".into()),
+            ),
         ];
+        let bypass: Vec<String> = self
+            .bypass
+            .iter()
+            .map(|b| {
+                let (moves, calls) = match &b.prog.moves {
+                    Moves::Calls(h) => ("calls", h.iter().map(|h| json_str(h)).collect::<Vec<_>>()),
+                    Moves::Nothing => ("nothing", Vec::new()),
+                    Moves::Unknown(_) => ("unknown", Vec::new()),
+                };
+                format!(
+                    "{{\"ifname\":{},\"ifindex\":{},\"hook\":{},\"prog_id\":{},\"prog_name\":{},\"prog_type\":{},\"tag\":{},\"direct_action\":{},\"moves\":{},\"calls\":[{}],\"toward_pod\":{},\"why\":{}}}",
+                    json_str(&b.prog.ifname),
+                    b.prog.ifindex,
+                    json_str(b.prog.hook.name()),
+                    b.prog.id,
+                    json_str(&b.prog.name),
+                    json_str(b.prog.kind),
+                    json_str(&b.prog.tag),
+                    b.prog.direct_action,
+                    json_str(moves),
+                    calls.join(","),
+                    b.toward_pod,
+                    json_str(&b.why)
+                )
+            })
+            .collect();
+        f.push(("bypass".into(), format!("[{}]", bypass.join(","))));
         if let Some(r) = &self.remote {
             let t = format!(
                 "{{\"dev\":{},\"vni\":{},\"port\":{},\"node\":{},\"vtep_mac\":{},\"underlay\":{},\"local\":{}}}",

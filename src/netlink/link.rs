@@ -14,6 +14,13 @@ pub const IFLA_MASTER: u16 = 10;
 pub const IFLA_OPERSTATE: u16 = 16;
 pub const IFLA_LINKINFO: u16 = 18;
 pub const IFLA_LINK_NETNSID: u16 = 37;
+pub const IFLA_XDP: u16 = 43;
+
+pub const IFLA_XDP_ATTACHED: u16 = 2;
+pub const IFLA_XDP_PROG_ID: u16 = 4;
+pub const IFLA_XDP_DRV_PROG_ID: u16 = 5;
+pub const IFLA_XDP_SKB_PROG_ID: u16 = 6;
+pub const IFLA_XDP_HW_PROG_ID: u16 = 7;
 
 pub const IFLA_INFO_KIND: u16 = 1;
 pub const IFLA_INFO_DATA: u16 = 2;
@@ -205,6 +212,16 @@ pub struct Link {
     pub brport_no: Option<u16>,
     pub brport_id: Option<u16>,
     pub brport_state: Option<u8>,
+    /// XDP programs attached (IFLA_XDP), when there are any.
+    pub xdp: Vec<XdpProg>,
+}
+
+/// One XDP program on an interface, as `ip link` shows `xdp`/`xdpgeneric`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct XdpProg {
+    pub id: u32,
+    /// `xdpdrv` (native), `xdpgeneric` (skb), `xdpoffload` (in the NIC).
+    pub mode: &'static str,
 }
 
 impl Link {
@@ -227,6 +244,7 @@ impl Link {
                 IFLA_OPERSTATE => l.operstate = a.u8(),
                 IFLA_LINK_NETNSID => l.link_netnsid = a.i32(),
                 IFLA_LINKINFO => l.apply_linkinfo(a),
+                IFLA_XDP => l.xdp = parse_xdp(a),
                 _ => {}
             }
         }
@@ -288,6 +306,40 @@ impl Link {
 
     pub fn mac6(&self) -> Option<[u8; 6]> {
         self.mac.as_deref().and_then(|m| m.try_into().ok())
+    }
+}
+
+/// IFLA_XDP's nested attributes: the attach mode and one id per mode
+/// (several with XDP_ATTACHED_MULTI).
+fn parse_xdp(a: Attr<'_>) -> Vec<XdpProg> {
+    let mut attached = 0u8;
+    let (mut any, mut per_mode) = (None, Vec::new());
+    for x in a.nested() {
+        match x.kind {
+            IFLA_XDP_ATTACHED => attached = x.u8().unwrap_or(0),
+            IFLA_XDP_PROG_ID => any = x.u32(),
+            IFLA_XDP_DRV_PROG_ID => per_mode.extend(x.u32().map(|id| (id, "xdpdrv"))),
+            IFLA_XDP_SKB_PROG_ID => per_mode.extend(x.u32().map(|id| (id, "xdpgeneric"))),
+            IFLA_XDP_HW_PROG_ID => per_mode.extend(x.u32().map(|id| (id, "xdpoffload"))),
+            _ => {}
+        }
+    }
+    let mode = match attached {
+        1 => "xdpdrv",
+        2 => "xdpgeneric",
+        3 => "xdpoffload",
+        _ => "xdp",
+    };
+    match (attached, any) {
+        (0, _) => Vec::new(),
+        // XDP_ATTACHED_MULTI lists each mode's program separately.
+        (4, _) => per_mode
+            .into_iter()
+            .filter(|(id, _)| *id != 0)
+            .map(|(id, mode)| XdpProg { id, mode })
+            .collect(),
+        (_, Some(id)) if id != 0 => vec![XdpProg { id, mode }],
+        _ => Vec::new(),
     }
 }
 
@@ -357,10 +409,11 @@ impl Address {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn attr(kind: u16, v: &[u8]) -> Vec<u8> {
+    /// One attribute as the kernel lays it out (for the parsers' tests).
+    pub(crate) fn attr(kind: u16, v: &[u8]) -> Vec<u8> {
         let mut b = Vec::new();
         b.extend_from_slice(&(4 + v.len() as u16).to_ne_bytes());
         b.extend_from_slice(&kind.to_ne_bytes());

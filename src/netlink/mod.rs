@@ -1,4 +1,5 @@
 //! rtnetlink queries: routes, neighbours, links, addresses, bridge FDB.
+//! Traffic control (qdiscs, classifiers and their eBPF programs): [`tc`].
 //!
 //! The socket is neli's [`NlSocket`]; messages are built and parsed by
 //! hand in [`wire`] (smoltcp-style views), because the replies come from
@@ -16,6 +17,7 @@ pub mod conntrack;
 pub mod link;
 pub mod neigh;
 pub mod route;
+pub mod tc;
 pub mod wire;
 
 pub use link::{Address, Link, LinkKind, Vxlan};
@@ -467,6 +469,8 @@ pub fn parse_any(buf: &[u8]) -> usize {
             wire::RTM_NEWLINK => Link::parse(p).is_ok(),
             wire::RTM_NEWADDR => Address::parse(p).is_ok(),
             conntrack::CT_NEW | conntrack::CT_DELETE => conntrack::Entry::parse(p).is_ok(),
+            tc::RTM_NEWQDISC => tc::Qdisc::parse(p).is_ok(),
+            tc::RTM_NEWTFILTER => tc::Filter::parse(p).is_ok(),
             wire::NLMSG_ERROR => wire::error_code(p).is_ok(),
             _ => true,
         };

@@ -22,6 +22,8 @@
 //! - [`signal`]: signal handlers (stop, statistics and alarm flags with
 //!   a self-pipe, passed on to the capture thread; a plain interrupt
 //!   flag).
+//! - [`bpf`]: the bpf(2) commands that name the eBPF programs on a
+//!   node's interfaces (query, get by id, info), and loading/pinning.
 //!
 //! Descriptors are taken as [`AsFd`](std::os::fd::AsFd) and returned as
 //! [`OwnedFd`](std::os::fd::OwnedFd), so ownership stays checked by the
@@ -29,6 +31,7 @@
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod bpf;
 pub mod caps;
 pub mod file;
 pub mod mmap;

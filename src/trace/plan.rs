@@ -334,6 +334,9 @@ mod tests {
                 })
                 .collect(),
             disagreement: None,
+            k8s: None,
+            bypass: Vec::new(),
+            capture: locate::Capture::default(),
         }
     }
 

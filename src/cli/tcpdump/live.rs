@@ -50,7 +50,10 @@ pub fn run(name: &str, o: &Settings) -> Result<i32> {
         }
         sources.push(src);
     }
-    let ns_desc = output::netns_description(o.netns.as_deref());
+    let mut ns_desc = output::netns_description(o.netns.as_deref());
+    if let Some(d) = &o.describe {
+        ns_desc = format!("{ns_desc} {d}");
+    }
     let ifaces: Vec<OutIface> = sources
         .iter()
         .map(|s| OutIface {

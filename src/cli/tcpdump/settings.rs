@@ -71,6 +71,9 @@ pub struct Settings {
     /// `--print`: print lines also when writing with `-w`.
     pub print_too: bool,
     pub print: PrintOptions,
+    /// Appended to each pcapng interface's description: whose packets
+    /// they are (`podcap capture`: the pod's `k8s.*` labels).
+    pub describe: Option<String>,
 }
 
 impl Default for Settings {
@@ -100,6 +103,7 @@ impl Default for Settings {
             number: false,
             print_too: false,
             print: PrintOptions::default(),
+            describe: None,
         }
     }
 }
