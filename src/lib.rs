@@ -10,6 +10,7 @@
 //! - [`netlink`]: rtnetlink queries (routes, neighbours, links, bridge FDB).
 //! - [`netns`]: finding and entering network namespaces.
 //! - [`ping`]: ICMP echo with the binary's own socket.
+//! - [`privileges`]: why the kernel refused, and the fix for this process's state.
 //! - [`locate`]: "which interface carries this pod's packets?".
 //! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
 //! - [`pcap`]: pcap/pcapng writing and reading.
@@ -34,6 +35,7 @@ pub mod netlink;
 pub mod netns;
 pub mod pcap;
 pub mod ping;
+pub mod privileges;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod trace;

@@ -17,6 +17,7 @@
 //! - [`poll`]: waiting for one descriptor.
 //! - [`ns`]: setns and unshare of network namespaces, statfs.
 //! - [`caps`]: capabilities and user/group identity.
+//! - [`xattr`]: extended attributes (a binary's file capabilities).
 //! - [`signal`]: signal handlers (a stop flag with a self-pipe, and a
 //!   plain interrupt flag).
 //!
@@ -33,6 +34,7 @@ pub mod packet;
 pub mod poll;
 pub mod signal;
 pub mod socket;
+pub mod xattr;
 
 use std::io;
 
