@@ -11,7 +11,10 @@
 //! set as the kubelet sets it, so podcap knows it is "in a pod" whatever
 //! machine the test runs on.
 
+mod common;
 mod kit;
+
+use common::{stderr, text};
 
 use std::process::{Command, Output};
 
@@ -22,19 +25,6 @@ const PODCAP: &str = env!("CARGO_BIN_EXE_podcap");
 const CONTAINERD: &str = "-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,\
                           +setpcap,+net_bind_service,+net_raw,+sys_chroot,+mknod,+audit_write,\
                           +setfcap";
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n--- stdout\n{}--- stderr\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// `setpriv SETPRIV... -- env KUBERNETES_SERVICE_HOST=10.96.0.1 PROG ARGS...`
 /// (one more exec through `env`, see the module comment).
