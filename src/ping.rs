@@ -7,6 +7,8 @@
 //! fallback. When both are refused the error names CAP_NET_RAW.
 
 use crate::sys::socket::{recv_nonblocking, send_to, socket};
+use crate::wire::bytes;
+use crate::wire::checksum::internet;
 use crate::{Error, Result};
 use std::net::IpAddr;
 use std::os::fd::OwnedFd;
@@ -37,22 +39,6 @@ pub struct Reply {
     pub rtt: Duration,
 }
 
-/// The Internet checksum (RFC 1071).
-pub fn checksum(b: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut chunks = b.chunks_exact(2);
-    for c in &mut chunks {
-        sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
-    }
-    if let [last] = chunks.remainder() {
-        sum += u32::from(*last) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
 /// Builds an echo request: type, code 0, checksum, ident, seq, payload.
 pub fn echo_request(v6: bool, ident: u16, seq: u16) -> Vec<u8> {
     let mut p = vec![if v6 { 128 } else { 8 }, 0, 0, 0];
@@ -61,7 +47,7 @@ pub fn echo_request(v6: bool, ident: u16, seq: u16) -> Vec<u8> {
     p.extend((0..PAYLOAD).map(|i| i as u8));
     if !v6 {
         // The kernel fills the ICMPv6 checksum (it needs the pseudo header).
-        let c = checksum(&p);
+        let c = internet(&[&p]);
         p[2..4].copy_from_slice(&c.to_be_bytes());
     }
     p
@@ -178,8 +164,9 @@ impl Pinger {
             let Some((ttl, icmp)) = parse_reply(got, !self.dgram && !v6, v6) else {
                 continue;
             };
-            let id = u16::from_be_bytes([icmp[4], icmp[5]]);
-            let rseq = u16::from_be_bytes([icmp[6], icmp[7]]);
+            let (Ok(id), Ok(rseq)) = (bytes::be16(icmp, 4), bytes::be16(icmp, 6)) else {
+                continue;
+            };
             // Datagram sockets only see their own replies; the kernel
             // rewrote the identifier, so only the sequence is checked.
             if !self.dgram && id != self.ident {
@@ -217,8 +204,12 @@ mod tests {
     fn checksum_of_known_echo() {
         let p = echo_request(false, 0x1234, 1);
         assert_eq!(p.len(), 64);
-        assert_eq!(checksum(&p), 0, "a packet with its checksum sums to zero");
-        assert_eq!(checksum(&[0x45, 0x00, 0x00, 0x1c]), !0x451c);
+        assert_eq!(
+            internet(&[&p]),
+            0,
+            "a packet with its checksum sums to zero"
+        );
+        assert_eq!(internet(&[&[0x45, 0x00, 0x00, 0x1c]]), !0x451c);
     }
 
     #[test]

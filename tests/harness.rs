@@ -126,11 +126,15 @@ layout_tests! {
     bridge_up_and_down => "bridge",
     awsvpc_up_and_down => "awsvpc",
     macvlan_up_and_down => "macvlan",
+    cni_flannel_up_and_down => "cni-flannel",
+    cni_ipmasq_up_and_down => "cni-ipmasq",
+    cni_ptp_up_and_down => "cni-ptp",
+    cni_macvlan_up_and_down => "cni-macvlan",
 }
 
 #[test]
 fn every_layout_is_tested() {
-    assert_eq!(LAYOUTS.len(), 7);
+    assert_eq!(LAYOUTS.len(), 11);
     let out = Command::new(repo().join("scripts/simnode"))
         .arg("layouts")
         .output()

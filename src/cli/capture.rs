@@ -21,8 +21,9 @@ mod options;
 use super::tcpdump::{self, Settings};
 use crate::error::Kind;
 use crate::locate::{self, Location, Method};
-use crate::netlink::{LinkKind, RouteQuery, Socket};
-use crate::trace::{Hop, Role};
+use crate::netlink::Socket;
+use crate::trace::live::{self, PathCapture};
+use crate::trace::plan::and;
 use crate::wire::ports::{VXLAN, VXLAN_LINUX};
 use crate::{Error, Result};
 use options::{Mode, command, parse};
@@ -44,15 +45,6 @@ fn pod_ip_and_filter(words: &str) -> Result<(IpAddr, String)> {
             .hint("the pod IP comes first: podcap capture 10.244.0.21 [tcpdump options] [FILTER]")
     })?;
     Ok((ip, it.collect::<Vec<_>>().join(" ")))
-}
-
-/// `a and (b)`, either side possibly empty.
-fn and(a: &str, b: &str) -> String {
-    match (a.trim().is_empty(), b.trim().is_empty()) {
-        (true, _) => b.trim().to_string(),
-        (_, true) => a.trim().to_string(),
-        _ => format!("{a} and ({})", b.trim()),
-    }
 }
 
 pub fn main(args: &[String]) -> Result<i32> {
@@ -269,183 +261,50 @@ fn find_netns(ip: IpAddr) -> Result<(PathBuf, String, String)> {
     Err(e)
 }
 
-/// The hops of `loc`'s path, from the pod outwards, with their roles.
-fn hops(loc: &Location) -> Vec<Hop> {
-    let remote = loc.remote.is_some();
-    let shared_parent = matches!(loc.method, Method::Macvlan | Method::Ipvlan);
-    let mut v: Vec<Hop> = Vec::new();
-    for h in &loc.path {
-        let role = if h.netns.is_some() {
-            Role::Pod
-        } else if h.kind.is_tunnel() {
-            Role::Tunnel
-        } else if h.kind == LinkKind::Bridge {
-            Role::Bridge
-        } else if !remote && !shared_parent && h.ifindex == loc.ifindex {
-            Role::HostVeth
-        } else {
-            Role::Underlay
-        };
-        let label = if role == Role::Pod {
-            format!("pod:{}", h.ifname)
-        } else {
-            h.ifname.clone()
-        };
-        v.push(Hop {
-            label,
-            ifname: h.ifname.clone(),
-            ifindex: h.ifindex,
-            netns: h.netns.clone(),
-            role,
-        });
-    }
-    // A remote pod's path starts where its packets enter this node.
-    if remote {
-        v.reverse();
-    }
-    v
-}
-
-/// For a pod on this node with no tunnel on its path: the interface its
-/// packets leave the node by, from the kernel's forwarding decision for a
-/// packet from the pod (source-based policy routing included, as AWS VPC
-/// CNI's per-ENI tables), in place of the default route's device.
-fn pod_egress(loc: &Location, hops: &mut Vec<Hop>) {
-    if loc.remote.is_some() || hops.iter().any(|h| h.role == Role::Tunnel) {
-        return;
-    }
-    let iif = hops
-        .iter()
-        .find(|h| h.role == Role::Bridge)
-        .or_else(|| hops.iter().find(|h| h.role == Role::HostVeth))
-        .map(|h| h.ifindex);
-    // Documentation addresses: never a pod, so the lookup lands on the
-    // route the pod's traffic to the outside world takes.
-    let probe: IpAddr = if loc.ip.is_ipv4() {
-        IpAddr::from([192, 0, 2, 1])
-    } else {
-        IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 1])
-    };
-    let q = RouteQuery {
-        src: Some(loc.ip),
-        iif,
-        ..RouteQuery::to(probe)
-    };
-    let Ok(route) = Socket::open().and_then(|mut nl| nl.route(&q)) else {
-        return;
-    };
-    let Some(oif) = route.oif else {
-        return;
-    };
-    if hops.iter().any(|h| h.netns.is_none() && h.ifindex == oif) {
-        return;
-    }
-    let Ok(link) = Socket::open().and_then(|mut nl| nl.link(oif)) else {
-        return;
-    };
-    let hop = Hop {
-        label: link.name.clone(),
-        ifname: link.name.clone(),
-        ifindex: oif,
-        netns: None,
-        role: Role::Underlay,
-    };
-    let _ = writeln!(
-        std::io::stderr(),
-        "podcap: {}'s packets leave this node by {} (the kernel's forwarding decision for them, \
-         policy rules included)",
-        loc.ip,
-        link.name
-    );
-    match hops.iter().position(|h| h.role == Role::Underlay) {
-        Some(i) => hops[i] = hop,
-        None => hops.push(hop),
-    }
-}
-
-/// The UDP port of the VXLAN device among the hops (flannel.1: 8472).
-fn vxlan_port(hops: &[Hop]) -> Option<u16> {
-    let t = hops.iter().find(|h| h.role == Role::Tunnel)?;
-    let mut nl = Socket::open().ok()?;
-    let l = nl.link(t.ifindex).ok()?;
-    l.vxlan.map(|v| v.port.unwrap_or(VXLAN_LINUX))
-}
-
 fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i32> {
-    if matches!(loc.method, Method::Macvlan | Method::Ipvlan) && loc.pod.is_none() {
-        return Err(Error::unsupported(
-            format!("--path for {}", loc.ip),
-            "a macvlan/ipvlan pod has no host-side hops and its namespace was not found",
-        )
-        .hint("use podcap capture --inside, or capture on the parent"));
-    }
-    let mut hops = hops(loc);
-    pod_egress(loc, &mut hops);
-    if hops.is_empty() {
-        return Err(Error::not_found(
-            format!("the path of {}", loc.ip),
-            "locate named no interface on it",
-        ));
-    }
-    let pod = format!("host {}", loc.ip);
-    let mut vxlan_ports = Vec::new();
-    let port = match &loc.remote {
-        Some(r) => r.port.or(if loc.method == Method::VxlanRemote {
-            Some(VXLAN_LINUX)
-        } else {
-            None
-        }),
-        None => vxlan_port(&hops),
-    };
-    if let Some(p) = port {
-        vxlan_ports.push(p);
-    }
-    let tunnel_is_vxlan = port.is_some();
-    if !tunnel_is_vxlan && hops.iter().any(|h| h.role == Role::Tunnel) {
-        // IPIP, Geneve, WireGuard: the kernel filter cannot look inside
-        // them for the pod, so their underlay copies are not followed.
-        let before = hops.len();
-        hops.retain(|h| h.role != Role::Underlay);
-        if hops.len() != before {
-            let _ = writeln!(
-                std::io::stderr(),
-                "podcap: the tunnel is not VXLAN: its encapsulated copies on the underlay are \
-                 not followed, only the packets on the tunnel device"
-            );
-        }
-    }
-    let filters: Vec<String> = hops
-        .iter()
-        .map(|h| match (h.role, &loc.remote) {
-            (Role::Underlay, Some(r)) if tunnel_is_vxlan => match r.node {
-                Some(node) => format!("host {node} and vxlan and {}", and(&pod, user)),
-                None => format!("vxlan and {}", and(&pod, user)),
-            },
-            (Role::Underlay, None) if tunnel_is_vxlan => format!("vxlan and {}", and(&pod, user)),
-            _ => and(&pod, user),
-        })
-        .collect();
+    let plan = crate::trace::plan::plan(loc, user)?;
     let mut err = std::io::stderr();
+    for n in &plan.notes {
+        let _ = writeln!(err, "podcap: {n}");
+    }
+    let on_path: Vec<&str> = plan
+        .hops
+        .iter()
+        .filter(|h| !h.ahead)
+        .map(|h| h.label.as_str())
+        .collect();
     let _ = writeln!(
         err,
         "podcap: following {} across {} hops: {}",
         loc.ip,
-        hops.len(),
-        hops.iter()
-            .map(|h| h.label.as_str())
-            .collect::<Vec<_>>()
-            .join(" > ")
+        on_path.len(),
+        on_path.join(" > ")
     );
-    let pc = o.path_capture(
-        loc.ip,
-        loc.remote.is_none(),
-        hops,
-        filters,
-        vxlan_ports,
+    let pc = PathCapture {
+        pod_ip: plan.pod,
+        routed: plan.routed,
+        hops: plan.hops,
+        filters: plan.filters,
+        vxlan_ports: plan.vxlan_ports,
+        snaplen: o.snaplen,
+        promisc: o.promisc,
+        buffer_size: o.buffer_size(live::DEFAULT_BUFFER),
+        optimize: o.optimize,
+        count: o.count,
+        write: o.write.clone(),
+        // tcpdump's rule: -w without --print prints no packets.
+        print_lines: o.write.is_none() || o.print_too,
+        packet_buffered: o.packet_buffered,
+        nanos: o.nanos,
+        print: o.print.clone(),
         timeout,
-    );
-    crate::trace::live::run(&pc)?;
-    Ok(0)
+        user: o.user.clone(),
+    };
+    let outcome = live::run(&pc)?;
+    match outcome.ended {
+        Some(e) => Err(e),
+        None => Ok(0),
+    }
 }
 
 #[cfg(test)]
@@ -460,109 +319,5 @@ mod tests {
         let (ip, f) = pod_ip_and_filter("fd00::15 tcp port 80").unwrap();
         assert!(ip.is_ipv6());
         assert_eq!(f, "tcp port 80");
-    }
-
-    fn loc(method: Method, ifindex: u32, path: &[(&str, u32, &str, bool)]) -> Location {
-        Location {
-            ip: "10.244.0.2".parse().unwrap(),
-            ifname: "x".into(),
-            ifindex,
-            method,
-            steps: Vec::new(),
-            remote: None,
-            pod: None,
-            bridge: None,
-            mac: None,
-            filter: None,
-            path: path
-                .iter()
-                .map(|&(name, idx, kind, pod)| locate::Hop {
-                    netns: pod.then(|| PathBuf::from("/run/netns/p")),
-                    ns_label: if pod { "p".into() } else { "node".into() },
-                    ifname: name.into(),
-                    ifindex: idx,
-                    kind: LinkKind::parse(kind),
-                })
-                .collect(),
-            disagreement: None,
-        }
-    }
-
-    fn roles(l: &Location) -> Vec<(String, Role)> {
-        hops(l).into_iter().map(|h| (h.label, h.role)).collect()
-    }
-
-    #[test]
-    fn hop_roles() {
-        let flannel = loc(
-            Method::Bridge,
-            5,
-            &[
-                ("eth0", 2, "veth", true),
-                ("veth1", 5, "veth", false),
-                ("cni0", 4, "bridge", false),
-                ("flannel.1", 3, "vxlan", false),
-                ("eth0", 2, "veth", false),
-            ],
-        );
-        assert_eq!(
-            roles(&flannel),
-            vec![
-                ("pod:eth0".to_string(), Role::Pod),
-                ("veth1".to_string(), Role::HostVeth),
-                ("cni0".to_string(), Role::Bridge),
-                ("flannel.1".to_string(), Role::Tunnel),
-                ("eth0".to_string(), Role::Underlay),
-            ]
-        );
-        // A routed pod on a node without a way out: its veth is still the
-        // host veth.
-        let routed = loc(
-            Method::Routed,
-            7,
-            &[("eth0", 2, "veth", true), ("cali1", 7, "veth", false)],
-        );
-        assert_eq!(roles(&routed)[1], ("cali1".to_string(), Role::HostVeth));
-        // macvlan: the parent is where its packets leave.
-        let mv = loc(
-            Method::Macvlan,
-            2,
-            &[("eth0", 3, "macvlan", true), ("eth0", 2, "veth", false)],
-        );
-        assert_eq!(roles(&mv)[1], ("eth0".to_string(), Role::Underlay));
-        // A remote pod: from where its packets enter this node.
-        let mut remote = loc(
-            Method::VxlanRemote,
-            3,
-            &[("flannel.1", 3, "vxlan", false), ("eth0", 2, "veth", false)],
-        );
-        remote.remote = Some(locate::Remote {
-            tunnel: "flannel.1".into(),
-            tunnel_ifindex: 3,
-            vni: Some(1),
-            port: Some(VXLAN_LINUX),
-            node: Some("192.168.56.12".parse().unwrap()),
-            vtep_mac: None,
-            underlay: Some("eth0".into()),
-            underlay_ifindex: Some(2),
-            local: None,
-        });
-        assert_eq!(
-            roles(&remote),
-            vec![
-                ("eth0".to_string(), Role::Underlay),
-                ("flannel.1".to_string(), Role::Tunnel),
-            ]
-        );
-    }
-
-    #[test]
-    fn filters_compose() {
-        assert_eq!(and("host 1.2.3.4", ""), "host 1.2.3.4");
-        assert_eq!(and("", "icmp"), "icmp");
-        assert_eq!(
-            and("host 1.2.3.4", "icmp or arp"),
-            "host 1.2.3.4 and (icmp or arp)"
-        );
     }
 }

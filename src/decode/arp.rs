@@ -1,26 +1,21 @@
 //! ARP and RARP (print-arp.c): `ARP, Request who-has 10.0.0.2 tell
 //! 10.0.0.1, length 28`.
 
-use super::bytes::{R, be16, ipv4, mac, slice, u8_at};
-use super::{Ctx, link, names, w};
+use super::put::{ipv4, mac};
+use super::{Ctx, R, link, names, w};
+use crate::wire::{EtherType, arp};
 
 pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     ctx.proto = "arp";
-    slice(p, 0, 8)?;
-    let hrd = be16(p, 0)?;
-    let pro = be16(p, 2)?;
-    let hln = usize::from(u8_at(p, 4)?);
-    let pln = usize::from(u8_at(p, 5)?);
-    let op = be16(p, 6)?;
-    let sha = 8;
-    let spa = sha + hln;
-    let tha = spa + pln;
-    let tpa = tha + hln;
-    slice(p, tpa, pln)?;
+    // Nothing is printed unless the header and all four addresses were
+    // captured.
+    let a = arp::Packet::new_checked(p)?;
+    let (hrd, pro, op) = (a.htype(), a.ptype(), a.oper());
+    let (hln, pln) = (a.hlen(), a.plen());
     if !ctx.o.link_header {
         ctx.put("ARP, ");
     }
-    let ip_like = pro == 0x0800 || pro == 0x1000;
+    let ip_like = pro == EtherType::Ipv4 || pro == EtherType::Trail;
     if !ip_like || pln != 4 || hln == 0 || ctx.v() > 0 {
         let hw = match hrd {
             1 => "Ethernet",
@@ -45,7 +40,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
         ctx.put("), ");
         match names::ethertype(pro) {
             Some(n) => ctx.put(n),
-            None => w!(ctx, "Unknown Protocol (0x{pro:04x})"),
+            None => w!(ctx, "Unknown Protocol (0x{:04x})", u16::from(pro)),
         }
         ctx.put(" (len ");
         ctx.num(pln);
@@ -70,27 +65,28 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
         _ => w!(ctx, "Unknown ({op})"),
     }
     ctx.put(" ");
-    let linkaddr = |ctx: &mut Ctx<'_>, off: usize| {
+    let (sha, spa, tha, tpa) = (a.sha(), a.spa(), a.tha(), a.tpa());
+    let linkaddr = |ctx: &mut Ctx<'_>, addr: &[u8]| {
         if hln == 0 {
             ctx.put("<empty>");
         } else {
-            mac(ctx.s, &p[off..off + hln]);
+            mac(ctx.s, addr);
         }
     };
-    let paddr = |ctx: &mut Ctx<'_>, off: usize| {
+    let paddr = |ctx: &mut Ctx<'_>, addr: &[u8]| {
         if !ip_like {
             ctx.put("<wrong proto type>");
         } else if pln != 4 {
             ctx.put("<wrong len>");
         } else {
-            ipv4(ctx.s, &p[off..off + 4]);
+            ipv4(ctx.s, addr);
         }
     };
     match op {
         1 => {
             ctx.put("who-has ");
             paddr(ctx, tpa);
-            if p[tha..tha + hln].iter().any(|&b| b != 0) {
+            if tha.iter().any(|&b| b != 0) {
                 ctx.put(" (");
                 linkaddr(ctx, tha);
                 ctx.put(")");

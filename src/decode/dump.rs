@@ -2,7 +2,7 @@
 //! (print-ascii.c): `\n\t0x0000:  4500 0054 ...  E..T...`.
 
 use super::Dump;
-use super::bytes::hex2;
+use super::put::hex2;
 
 /// Appends the dump of `data` (skipping a link header of `hdr` bytes
 /// unless the style includes it) to the line.

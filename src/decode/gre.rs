@@ -1,8 +1,9 @@
 //! GRE version 0 (print-gre.c): flags with `-v`, key, sequence, then the
 //! carried IPv4, IPv6 or Ethernet (TEB) packet.
 
-use super::bytes::{R, be16, be32, from, has};
-use super::{Ctx, ip, ip6, link, names, w};
+use super::{Ctx, R, ip, ip6, link, names, w};
+use crate::wire::EtherType;
+use crate::wire::bytes::{be16, be32, from, has};
 
 const CP: u16 = 0x8000;
 const RP: u16 = 0x4000;
@@ -53,7 +54,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     if !need(off, 2, len) {
         return ctx.local_trunc();
     }
-    let prot = be16(bp, off)?;
+    let prot = EtherType::from(be16(bp, off)?);
     off += 2;
     len -= 2;
     if flags & (CP | RP) != 0 {
@@ -96,19 +97,20 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     if ctx.o.link_header {
         w!(
             ctx,
-            ", proto {} (0x{prot:04x})",
-            names::ethertype(prot).unwrap_or("unknown")
+            ", proto {} (0x{:04x})",
+            names::ethertype(prot).unwrap_or("unknown"),
+            u16::from(prot)
         );
     }
     w!(ctx, ", length {length}");
     ctx.put(if ctx.v() < 1 { ": " } else { "\n\t" });
     let p = from(bp, off);
     ip::nested(ctx, |ctx| match prot {
-        0x0800 => ip::print(ctx, p, len),
-        0x86dd => ip6::print(ctx, p, len),
-        0x6558 => link::ether(ctx, p, len).map(|_| ()),
+        EtherType::Ipv4 => ip::print(ctx, p, len),
+        EtherType::Ipv6 => ip6::print(ctx, p, len),
+        EtherType::Teb => link::ether(ctx, p, len).map(|_| ()),
         _ => {
-            w!(ctx, "gre-proto-0x{prot:x}");
+            w!(ctx, "gre-proto-0x{:x}", u16::from(prot));
             Ok(())
         }
     })

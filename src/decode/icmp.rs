@@ -2,8 +2,15 @@
 //! exceeded, parameter problem, timestamps, router advertisement; with
 //! `-v` the quoted IP header of error messages on the next line.
 
-use super::bytes::{R, be16, be32, cksum_shouldbe, from, has, in_cksum, ipv4_at, u8_at};
-use super::{Ctx, ip, w};
+use super::put::ipv4_at;
+use super::{Ctx, R, ip, w};
+use crate::wire::bytes::{be16, be32, from, has, u8_at};
+use crate::wire::ipv4::field as ip_field;
+use crate::wire::{IpProto, checksum, udp};
+
+/// Where an error message quotes the packet that caused it: after the
+/// 8-byte ICMP header.
+const QUOTED: usize = 8;
 
 fn tstamp(t: u32) -> String {
     let msec = t % 1000;
@@ -20,7 +27,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], plen: usize, fragmented: bool)
     let ty = u8_at(bp, 0)?;
     let code = u8_at(bp, 1)?;
     let mut s = String::new();
-    let ip_dst = |s: &mut String| ipv4_at(s, bp, 24);
+    let ip_dst = |s: &mut String| ipv4_at(s, bp, QUOTED + ip_field::DST_ADDR.start);
     match ty {
         0 | 8 => {
             w!(
@@ -52,20 +59,26 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], plen: usize, fragmented: bool)
             }
             2 => {
                 ip_dst(&mut s)?;
-                w!(Sink(&mut s), " protocol {} unreachable", u8_at(bp, 17)?);
+                let proto = u8_at(bp, QUOTED + ip_field::PROTOCOL)?;
+                w!(Sink(&mut s), " protocol {proto} unreachable");
             }
             3 => {
-                if !has(bp, 17, 1) {
+                if !has(bp, QUOTED + ip_field::PROTOCOL, 1) {
                     return ctx.local_trunc();
                 }
-                let hlen = usize::from(u8_at(bp, 8)? & 0x0f) * 4;
-                let dport = be16(bp, 8 + hlen + 2)?;
-                let proto = u8_at(bp, 17)?;
+                let hlen = usize::from(u8_at(bp, QUOTED + ip_field::VER_IHL)? & 0x0f) * 4;
+                // TCP's destination port is where UDP's is.
+                let dport = be16(bp, QUOTED + hlen + udp::field::DST_PORT.start)?;
+                let proto = IpProto::from(u8_at(bp, QUOTED + ip_field::PROTOCOL)?);
                 ip_dst(&mut s)?;
                 match proto {
-                    6 => w!(Sink(&mut s), " tcp port {dport} unreachable"),
-                    17 => w!(Sink(&mut s), " udp port {dport} unreachable"),
-                    p => w!(Sink(&mut s), " protocol {p} port {dport} unreachable"),
+                    IpProto::Tcp => w!(Sink(&mut s), " tcp port {dport} unreachable"),
+                    IpProto::Udp => w!(Sink(&mut s), " udp port {dport} unreachable"),
+                    p => w!(
+                        Sink(&mut s),
+                        " protocol {} port {dport} unreachable",
+                        u8::from(p)
+                    ),
                 }
             }
             4 => {
@@ -191,20 +204,20 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], plen: usize, fragmented: bool)
     }
     w!(ctx, "ICMP {s}, length {plen}");
     if ctx.v() > 0 && !fragmented && has(bp, 0, plen) {
-        let sum = in_cksum(&[&bp[..plen]]);
+        let sum = checksum::internet(&[&bp[..plen]]);
         if sum != 0 {
             let field = be16(bp, 2)?;
             w!(
                 ctx,
                 " (wrong icmp cksum {field:x} (->{:x})!)",
-                cksum_shouldbe(field, sum)
+                checksum::should_be(field, sum)
             );
         }
     }
     if ctx.v() > 0 && matches!(ty, 3 | 4 | 5 | 11 | 12) {
         ctx.put("\n\t");
-        let inner = from(bp, 8);
-        let ip_len = usize::from(be16(inner, 2)?);
+        let inner = from(bp, QUOTED);
+        let ip_len = usize::from(be16(inner, ip_field::LENGTH)?);
         let inner = &inner[..inner.len().min(ip_len)];
         ip::nested(ctx, |ctx| ip::print(ctx, inner, ip_len))?;
         ctx.proto = "icmp";

@@ -2,9 +2,12 @@
 //! parameter problem, neighbour/router solicitation and advertisement
 //! with their options under `-v`, MLDv1/v2.
 
-use super::bytes::{R, be16, be32, cksum_shouldbe, from, has, ipv6, ipv6_at, u8_at};
 use super::ip::Net;
-use super::{Ctx, dns, dump, w};
+use super::put::{ipv6, ipv6_at};
+use super::{Ctx, R, dns, dump, w};
+use crate::wire::bytes::{be16, be32, from, has, u8_at};
+use crate::wire::ipv6::{self as wire6, FRAG_OFFSET, ext_field, frag_field};
+use crate::wire::{IpProto, checksum, udp};
 
 fn type_name(t: u8) -> Option<&'static str> {
     Some(match t {
@@ -60,12 +63,12 @@ pub(crate) fn print(
     let v = ctx.v();
     if v > 0 && !fragmented && has(bp, 0, length) {
         let field = be16(bp, 2)?;
-        let sum = net.cksum(58, &bp[..length]);
+        let sum = net.cksum(IpProto::Icmpv6, &bp[..length]);
         if sum != 0 {
             w!(
                 ctx,
                 "[bad icmp6 cksum 0x{field:04x} -> 0x{:04x}!] ",
-                cksum_shouldbe(field, sum)
+                checksum::should_be(field, sum)
             );
         } else {
             ctx.put("[icmp6 sum ok] ");
@@ -94,24 +97,25 @@ pub(crate) fn print(
                 4 => ctx.put(", unreachable port"),
                 _ => w!(ctx, ", unknown unreach code ({code})"),
             }
+            let (src, dst) = (wire6::field::SRC_ADDR.start, wire6::field::DST_ADDR.start);
             match code {
                 0 | 1 | 3 => {
-                    ctx.ip6_after(" ", oip, 24)?;
+                    ctx.ip6_after(" ", oip, dst)?;
                 }
                 2 => {
-                    ctx.ip6_after(" ", oip, 24)?;
-                    ctx.ip6_after(", source address ", oip, 8)?;
+                    ctx.ip6_after(" ", oip, dst)?;
+                    ctx.ip6_after(", source address ", oip, src)?;
                 }
                 4 => {
                     let Some((uh, prot)) = upper_layer(oip) else {
                         return ctx.local_trunc();
                     };
-                    let dport = be16(oip, uh + 2)?;
-                    ctx.ip6_after(", ", oip, 24)?;
+                    let dport = be16(oip, uh + udp::field::DST_PORT.start)?;
+                    ctx.ip6_after(", ", oip, dst)?;
                     match prot {
-                        6 => w!(ctx, " tcp port {dport}"),
-                        17 => w!(ctx, " udp port {dport}"),
-                        p => w!(ctx, " protocol {p} port {dport} unreachable"),
+                        IpProto::Tcp => w!(ctx, " tcp port {dport}"),
+                        IpProto::Udp => w!(ctx, " udp port {dport}"),
+                        p => w!(ctx, " protocol {} port {dport} unreachable", u8::from(p)),
                     }
                 }
                 _ => {
@@ -300,32 +304,32 @@ fn lifetime(v: u32) -> String {
     }
 }
 
-/// The transport header inside a quoted IPv6 packet: (offset, protocol).
-fn upper_layer(ip6: &[u8]) -> Option<(usize, u8)> {
-    let mut nh = *ip6.get(6)?;
+/// The transport header inside a quoted IPv6 packet: (offset, protocol),
+/// TCP or UDP with its destination port captured.
+fn upper_layer(ip6: &[u8]) -> Option<(usize, IpProto)> {
+    let mut nh = IpProto::from(u8_at(ip6, wire6::field::NXT_HDR).ok()?);
     let mut off = 0usize;
-    let mut hlen = 40usize;
+    let mut hlen = wire6::HEADER_LEN;
     while off < ip6.len() {
         off += hlen;
+        let ext = from(ip6, off);
+        let next = || u8_at(ext, ext_field::NXT_HDR).map(IpProto::from).ok();
         match nh {
-            6 | 17 => {
-                return has(ip6, off + 2, 2).then_some((off, nh));
+            IpProto::Tcp | IpProto::Udp => {
+                return has(ip6, off + udp::field::DST_PORT.start, 2).then_some((off, nh));
             }
-            0 | 60 | 43 => {
-                nh = *ip6.get(off)?;
-                hlen = (usize::from(*ip6.get(off + 1)?) + 1) << 3;
+            IpProto::HopByHop | IpProto::DstOpts | IpProto::Routing | IpProto::Ah => {
+                let len = u8_at(ext, ext_field::LENGTH).ok()?;
+                hlen = wire6::ext_header_len(nh, len)?;
+                nh = next()?;
             }
-            44 => {
-                let offlg = u16::from_be_bytes([*ip6.get(off + 2)?, *ip6.get(off + 3)?]);
-                if offlg & 0xfff8 != 0 {
+            IpProto::Fragment => {
+                let offlg = be16(ext, frag_field::FRAG_OFF).ok()?;
+                if offlg & FRAG_OFFSET != 0 {
                     return None;
                 }
-                nh = *ip6.get(off)?;
-                hlen = 8;
-            }
-            51 => {
-                nh = *ip6.get(off)?;
-                hlen = (usize::from(*ip6.get(off + 1)?) + 2) << 2;
+                nh = next()?;
+                hlen = frag_field::LEN;
             }
             _ => return None,
         }

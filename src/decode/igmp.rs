@@ -1,7 +1,8 @@
 //! IGMP v1/v2/v3 (print-igmp.c): queries, reports, leaves.
 
-use super::bytes::{R, be16, be32, has, in_cksum, u8_at};
-use super::{Ctx, w};
+use super::{Ctx, R, w};
+use crate::wire::bytes::{be16, be32, has, u8_at};
+use crate::wire::checksum;
 
 pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     ctx.proto = "igmp";
@@ -56,7 +57,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         0x1f => ctx.put("mtrace"),
         t => w!(ctx, "igmp-{t}"),
     }
-    if ctx.v() > 0 && len >= 4 && has(bp, 0, len) && in_cksum(&[&bp[..len]]) != 0 {
+    if ctx.v() > 0 && len >= 4 && has(bp, 0, len) && checksum::internet(&[&bp[..len]]) != 0 {
         w!(ctx, " bad igmp cksum {:x}!", be16(bp, 2)?);
     }
     Ok(())

@@ -1,54 +1,58 @@
 //! IPv4 (print-ip.c) and the next-protocol demultiplexer
 //! (print-ip-demux.c) shared with IPv6.
 
-use super::bytes::{R, be16, cksum_shouldbe, has, in_cksum, ipv4, ipv4_at, slice, u8_at};
-use super::{Ctx, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
+use super::put::{ipv4, ipv4_at, ipv6};
+use super::{Ctx, R, Truncated, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
+use crate::wire::bytes::{be16, be32, slice, u8_at};
+use crate::wire::ipv4::{self as wire4, flg};
+use crate::wire::{IpProto, checksum, ipv6 as wire6};
 
 /// The network header a transport printer was carried in, for its
 /// addresses and the checksum pseudo-header.
 #[derive(Clone, Copy)]
 pub(crate) enum Net<'a> {
-    /// The 20-byte fixed IPv4 header.
-    V4(&'a [u8]),
-    /// The 40-byte fixed IPv6 header.
-    V6(&'a [u8]),
+    /// The fixed IPv4 header.
+    V4(wire4::Packet<&'a [u8]>),
+    /// The fixed IPv6 header.
+    V6(wire6::Packet<&'a [u8]>),
 }
 
 impl Net<'_> {
     pub fn src(&self, s: &mut String) {
         match self {
-            Net::V4(h) => ipv4(s, &h[12..16]),
-            Net::V6(h) => super::bytes::ipv6(s, &h[8..24]),
+            Net::V4(h) => ipv4(s, &h.src_addr().octets()),
+            Net::V6(h) => ipv6(s, &h.src_addr().octets()),
         }
     }
 
     pub fn dst(&self, s: &mut String) {
         match self {
-            Net::V4(h) => ipv4(s, &h[16..20]),
-            Net::V6(h) => super::bytes::ipv6(s, &h[24..40]),
+            Net::V4(h) => ipv4(s, &h.dst_addr().octets()),
+            Net::V6(h) => ipv6(s, &h.dst_addr().octets()),
         }
     }
 
     /// The protocol field of the fixed header (not the last extension's).
-    pub fn proto(&self) -> u8 {
+    pub fn proto(&self) -> IpProto {
         match self {
-            Net::V4(h) => h[9],
-            Net::V6(h) => h[6],
+            Net::V4(h) => h.protocol(),
+            Net::V6(h) => h.next_header(),
         }
     }
 
     /// Transport checksum over the pseudo-header and `seg`; 0 if right.
-    pub fn cksum(&self, proto: u8, seg: &[u8]) -> u16 {
+    pub fn cksum(&self, proto: IpProto, seg: &[u8]) -> u16 {
         let len = seg.len() as u32;
+        let proto = u8::from(proto);
         match self {
             Net::V4(h) => {
                 let ph = [0, proto, (len >> 8) as u8, len as u8];
-                in_cksum(&[&h[12..20], &ph, seg])
+                checksum::internet(&[&h.addrs(), &ph, seg])
             }
             Net::V6(h) => {
                 let l = len.to_be_bytes();
                 let ph = [l[0], l[1], l[2], l[3], 0, 0, 0, proto];
-                in_cksum(&[&h[8..40], &ph, seg])
+                checksum::internet(&[&h.addrs(), &ph, seg])
             }
         }
     }
@@ -68,7 +72,7 @@ pub(crate) fn addrs(ctx: &mut Ctx<'_>, net: Net<'_>) {
 
 pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     ctx.proto = "ip";
-    let vhl = u8_at(bp, 0)?;
+    let vhl = u8_at(bp, wire4::field::VER_IHL)?;
     let ver = vhl >> 4;
     if ver != 4 {
         if ver == 6 {
@@ -83,21 +87,21 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     if !ctx.o.link_header {
         ctx.put("IP ");
     }
-    if !has(bp, 0, 20) {
+    let Ok(hdr) = wire4::Packet::new_checked(bp) else {
         return ctx.local_trunc();
-    }
-    if length < 20 {
+    };
+    if length < wire4::HEADER_LEN {
         ctx.put("truncated-ip ");
         ctx.num(length);
         return Ok(());
     }
-    let hlen = usize::from(vhl & 0x0f) * 4;
-    if hlen < 20 {
+    let hlen = hdr.header_len();
+    if hlen < wire4::HEADER_LEN {
         ctx.put("bad-hlen ");
         ctx.num(hlen);
         return Ok(());
     }
-    let len = usize::from(be16(bp, 2)?);
+    let len = usize::from(hdr.total_len());
     if length < len {
         w!(ctx, "truncated-ip - {} bytes missing! ", len - length);
     }
@@ -108,13 +112,16 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         ctx.num(len);
         return Ok(());
     }
+    // The total length is at least the header's, so the fixed header is
+    // still all there.
     let bp = &bp[..bp.len().min(len)];
-    let hdr = &bp[..20];
+    let hdr = wire4::Packet::new_checked(bp)?;
     let payload_len = len - hlen;
-    let off = be16(bp, 6)?;
-    let proto = u8_at(bp, 9)?;
+    let off = hdr.flags_frag();
+    let proto = hdr.protocol();
+    let raw_proto = u8::from(proto);
     if ctx.v() > 0 {
-        let tos = u8_at(bp, 1)?;
+        let tos = hdr.tos();
         w!(ctx, "(tos 0x{tos:x}");
         match tos & 3 {
             1 => ctx.put(",ECT(1)"),
@@ -122,13 +129,17 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
             3 => ctx.put(",CE"),
             _ => {}
         }
-        let ttl = u8_at(bp, 8)?;
+        let ttl = hdr.ttl();
         if ttl >= 1 {
             ctx.put(", ttl ");
             ctx.num(ttl);
         }
         // tcpdump's bittok2str order: MF, DF, reserved.
-        let flags = match (off & 0x2000 != 0, off & 0x4000 != 0, off & 0x8000 != 0) {
+        let flags = match (
+            off & flg::MORE_FRAGS != 0,
+            off & flg::DONT_FRAG != 0,
+            off & flg::RESERVED != 0,
+        ) {
             (false, false, false) => "none",
             (true, false, false) => "+",
             (false, true, false) => "DF",
@@ -140,42 +151,46 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         };
         w!(
             ctx,
-            ", id {}, offset {}, flags [{flags}], proto {} ({proto})",
-            be16(bp, 4)?,
-            (off & 0x1fff) * 8,
+            ", id {}, offset {}, flags [{flags}], proto {} ({raw_proto})",
+            hdr.ident(),
+            hdr.frag_offset(),
             names::ipproto(proto).unwrap_or("unknown")
         );
-        w!(ctx, ", length {}", be16(bp, 2)?);
+        w!(ctx, ", length {}", hdr.total_len());
         let mut truncated = false;
         if hlen > 20 {
             ctx.put(", options (");
-            if !options(ctx, &bp[20..], hlen - 20)? {
+            if !options(ctx, &bp[wire4::HEADER_LEN..], hlen - wire4::HEADER_LEN)? {
                 ctx.put(" [truncated-option]");
                 truncated = true;
             }
             ctx.put(")");
         }
-        if bp.len() >= hlen {
-            let sum = in_cksum(&[&bp[..hlen]]);
+        if let Some(header) = bp.get(..hlen) {
+            let sum = checksum::internet(&[header]);
             if sum != 0 {
-                let field = be16(bp, 10)?;
+                let field = hdr.checksum();
                 w!(
                     ctx,
                     ", bad cksum {field:x} (->{:x})!",
-                    cksum_shouldbe(field, sum)
+                    checksum::should_be(field, sum)
                 );
             }
         }
         ctx.put(")\n    ");
         if truncated {
-            ipv4_at(ctx.s, bp, 12)?;
-            ctx.ip4_after(" > ", bp, 16)?;
+            ipv4_at(ctx.s, bp, wire4::field::SRC_ADDR.start)?;
+            ctx.ip4_after(" > ", bp, wire4::field::DST_ADDR.start)?;
             ctx.put(": ");
             return ctx.local_trunc();
         }
     }
-    if off & 0x1fff == 0 {
-        if !matches!(proto, 6 | 17 | 132 | 33) {
+    if off & flg::OFFSET == 0 {
+        // The transports that print the addresses with their ports.
+        if !matches!(
+            proto,
+            IpProto::Tcp | IpProto::Udp | IpProto::Sctp | IpProto::Dccp
+        ) {
             addrs(ctx, Net::V4(hdr));
         }
         if bp.len() < hlen {
@@ -184,21 +199,21 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                 " [remaining caplen({}) < header length({hlen})]",
                 bp.len()
             );
-            return Err(super::Trunc);
+            return Err(Truncated);
         }
         demux(
             ctx,
             &bp[hlen..],
             payload_len,
             Net::V4(hdr),
-            off & 0x2000 != 0,
+            off & flg::MORE_FRAGS != 0,
             proto,
         )
     } else {
-        ipv4_at(ctx.s, bp, 12)?;
-        ctx.ip4_after(" > ", bp, 16)?;
+        ipv4_at(ctx.s, bp, wire4::field::SRC_ADDR.start)?;
+        ctx.ip4_after(" > ", bp, wire4::field::DST_ADDR.start)?;
         ctx.put(": ip-proto-");
-        ctx.num(proto);
+        ctx.num(raw_proto);
         Ok(())
     }
 }
@@ -383,17 +398,17 @@ pub(crate) fn demux(
     length: usize,
     net: Net<'_>,
     fragmented: bool,
-    nh: u8,
+    nh: IpProto,
 ) -> R {
     let v6 = net.is_v6();
     match nh {
-        6 => tcp::print(ctx, bp, length, net, fragmented),
-        17 => udp::print(ctx, bp, length, net, fragmented),
-        1 if !v6 => icmp::print(ctx, bp, length, fragmented),
-        58 if v6 => icmp6::print(ctx, bp, length, net, fragmented),
-        2 if !v6 => igmp::print(ctx, bp, length),
-        47 => nested(ctx, |ctx| gre::print(ctx, bp, length)),
-        50 => {
+        IpProto::Tcp => tcp::print(ctx, bp, length, net, fragmented),
+        IpProto::Udp => udp::print(ctx, bp, length, net, fragmented),
+        IpProto::Icmp if !v6 => icmp::print(ctx, bp, length, fragmented),
+        IpProto::Icmpv6 if v6 => icmp6::print(ctx, bp, length, net, fragmented),
+        IpProto::Igmp if !v6 => igmp::print(ctx, bp, length),
+        IpProto::Gre => nested(ctx, |ctx| gre::print(ctx, bp, length)),
+        IpProto::Esp => {
             ctx.proto = "esp";
             if bp.len() <= 8 {
                 return ctx.local_trunc();
@@ -401,15 +416,15 @@ pub(crate) fn demux(
             w!(
                 ctx,
                 "ESP(spi=0x{:08x},seq=0x{:x}), length {length}",
-                super::bytes::be32(bp, 0)?,
-                super::bytes::be32(bp, 4)?
+                be32(bp, 0)?,
+                be32(bp, 4)?
             );
             Ok(())
         }
-        132 | 33 => {
+        IpProto::Sctp | IpProto::Dccp => {
             // SCTP and DCCP: tcpdump decodes their chunks; podcap names
             // the protocol with the ports and the length.
-            let name = if nh == 132 { "sctp" } else { "dccp" };
+            let name = if nh == IpProto::Sctp { "sctp" } else { "dccp" };
             ctx.proto = name;
             let sport = be16(bp, 0)?;
             let dport = be16(bp, 2)?;
@@ -421,29 +436,29 @@ pub(crate) fn demux(
             w!(ctx, ".{dport}: {name}, length {length}");
             Ok(())
         }
-        1 | 2 => {
+        IpProto::Icmp | IpProto::Igmp => {
             w!(ctx, "[{} requires IPv4]", names::ipproto(nh).unwrap_or(""));
             ctx.invalid();
             Ok(())
         }
-        58 => {
+        IpProto::Icmpv6 => {
             ctx.put("[ICMPv6 requires IPv6]");
             ctx.invalid();
             Ok(())
         }
-        4 => nested(ctx, |ctx| print(ctx, bp, length)),
-        41 => nested(ctx, |ctx| ip6::print(ctx, bp, length)),
-        77 => {
+        IpProto::Ipip => nested(ctx, |ctx| print(ctx, bp, length)),
+        IpProto::Ipv6 => nested(ctx, |ctx| ip6::print(ctx, bp, length)),
+        IpProto::Nd => {
             ctx.put(" nd ");
             ctx.num(length);
             Ok(())
         }
-        59 => {
+        IpProto::NoNext => {
             ctx.put("no next header");
             Ok(())
         }
         _ => {
-            w!(ctx, " ip-proto-{nh} {length}");
+            w!(ctx, " ip-proto-{} {length}", u8::from(nh));
             Ok(())
         }
     }

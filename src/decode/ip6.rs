@@ -1,16 +1,18 @@
 //! IPv6 (print-ip6.c) with its extension headers: hop-by-hop and
 //! destination options, routing (types 0, 2, 4), fragments.
 
-use super::bytes::{R, be16, be32, has, u8_at};
 use super::ip::{self, Net};
-use super::{Ctx, names, w};
+use super::{Ctx, R, names, w};
+use crate::wire::IpProto;
+use crate::wire::bytes::{be16, be32, has, u8_at};
+use crate::wire::ipv6::{self as wire6, FRAG_OFFSET, ext_field, frag_field};
 
 pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     ctx.proto = "ip6";
-    if !has(bp, 0, 40) {
+    let Ok(hdr) = wire6::Packet::new_checked(bp) else {
         return ctx.local_trunc();
-    }
-    if length < 40 {
+    };
+    if length < wire6::HEADER_LEN {
         ctx.put("truncated-ip6 ");
         ctx.num(length);
         return Ok(());
@@ -18,46 +20,47 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     if !ctx.o.link_header {
         ctx.put("IP6 ");
     }
-    let ver = u8_at(bp, 0)? >> 4;
+    let ver = hdr.version();
     if ver != 6 {
         ctx.put("version error: ");
         ctx.num(ver);
         ctx.put(" != 6");
         return Ok(());
     }
-    let mut payload_len = u32::from(be16(bp, 4)?);
+    let mut payload_len = u32::from(hdr.payload_len());
     let mut len = if payload_len != 0 {
-        let l = payload_len as usize + 40;
+        let l = payload_len as usize + wire6::HEADER_LEN;
         if length < l {
             w!(ctx, "truncated-ip6 - {} bytes missing!", l - length);
         }
         l
     } else {
-        length + 40
+        length + wire6::HEADER_LEN
     };
-    let mut nh = u8_at(bp, 6)?;
+    let mut nh = hdr.next_header();
     if ctx.v() > 0 {
-        let flow = be32(bp, 0)?;
+        let (class, flow) = (hdr.traffic_class(), hdr.flow_label());
         ctx.put("(");
-        if flow & 0x0ff0_0000 != 0 {
-            w!(ctx, "class 0x{:02x}, ", (flow & 0x0ff0_0000) >> 20);
+        if class != 0 {
+            w!(ctx, "class 0x{class:02x}, ");
         }
-        if flow & 0x000f_ffff != 0 {
-            w!(ctx, "flowlabel 0x{:05x}, ", flow & 0x000f_ffff);
+        if flow != 0 {
+            w!(ctx, "flowlabel 0x{flow:05x}, ");
         }
         w!(
             ctx,
-            "hlim {}, next-header {} ({nh}) payload length: {payload_len}) ",
-            u8_at(bp, 7)?,
-            names::ipproto(nh).unwrap_or("unknown")
+            "hlim {}, next-header {} ({}) payload length: {payload_len}) ",
+            hdr.hop_limit(),
+            names::ipproto(nh).unwrap_or("unknown"),
+            u8::from(nh)
         );
     }
     let mut data = &bp[..bp.len().min(len)];
-    let hdr = &bp[..40];
     let mut cp = 0usize;
-    let mut advance = 40usize;
+    let mut advance = wire6::HEADER_LEN;
     let mut total_advance = 0usize;
-    let mut ph = 255u8;
+    // Still at the header after the fixed one (tcpdump's `ph == 255`).
+    let mut first = true;
     let (mut found_ext, mut found_jumbo, mut found_hbh, mut fragmented) =
         (false, false, false, false);
     while cp < data.len() && advance > 0 {
@@ -67,17 +70,23 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
         cp += advance;
         len -= advance;
         total_advance += advance;
-        if cp == 40 && !matches!(nh, 6 | 17 | 33 | 132) {
+        // The transports that print the addresses with their ports.
+        if cp == wire6::HEADER_LEN
+            && !matches!(
+                nh,
+                IpProto::Tcp | IpProto::Udp | IpProto::Dccp | IpProto::Sctp
+            )
+        {
             ip::addrs(ctx, Net::V6(hdr));
         }
         match nh {
-            0 => {
+            IpProto::HopByHop => {
                 if found_hbh {
                     ctx.put("[The Hop-by-Hop Options header was already found]");
                     ctx.invalid();
                     return Ok(());
                 }
-                if ph != 255 {
+                if !first {
                     ctx.put("[The Hop-by-Hop Options header don't follow the IPv6 header]");
                     ctx.invalid();
                     return Ok(());
@@ -92,18 +101,18 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                 advance = a;
                 found_ext = true;
                 found_hbh = true;
-                nh = u8_at(data, cp)?;
+                nh = next_header(data, cp)?;
             }
-            60 => {
+            IpProto::DstOpts => {
                 let Some(a) = dstopt(ctx, &data[cp..])? else {
                     return Ok(());
                 };
                 advance = a;
                 found_ext = true;
-                nh = u8_at(data, cp)?;
+                nh = next_header(data, cp)?;
             }
-            44 => {
-                let Some(a) = frag(ctx, &data[cp..], hdr, cp)? else {
+            IpProto::Fragment => {
+                let Some(a) = frag(ctx, &data[cp..], &hdr, cp)? else {
                     return Ok(());
                 };
                 if data.len() <= cp + a {
@@ -111,16 +120,16 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                 }
                 advance = a;
                 found_ext = true;
-                nh = u8_at(data, cp)?;
+                nh = next_header(data, cp)?;
                 fragmented = true;
             }
-            135 | 62 => {
+            IpProto::Mobility | IpProto::MobilityOld => {
                 // Mobility headers are not decoded; tcpdump prints them
                 // and stops, so does podcap, naming them.
                 ctx.put("mobility");
                 return Ok(());
             }
-            43 => {
+            IpProto::Routing => {
                 if !has(data, cp, 1) {
                     return ctx.local_trunc();
                 }
@@ -129,11 +138,11 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                 };
                 advance = a;
                 found_ext = true;
-                nh = u8_at(data, cp)?;
+                nh = next_header(data, cp)?;
             }
             _ => {
                 if found_jumbo {
-                    len = payload_len as usize + 40;
+                    len = payload_len as usize + wire6::HEADER_LEN;
                     if len < total_advance {
                         return ctx.local_trunc();
                     }
@@ -146,7 +155,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                     if found_ext {
                         return ctx.local_trunc();
                     }
-                    len = 40;
+                    len = wire6::HEADER_LEN;
                     data = &bp[..bp.len().min(len)];
                     len -= total_advance;
                 }
@@ -154,10 +163,21 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
                 return ip::demux(ctx, payload, len, Net::V6(hdr), fragmented, nh);
             }
         }
-        ph = nh;
+        first = false;
         ctx.proto = "ip6";
     }
     Ok(())
+}
+
+/// The next-header field of the extension header at `at`.
+fn next_header(data: &[u8], at: usize) -> R<IpProto> {
+    Ok(IpProto::from(u8_at(data, at + ext_field::NXT_HDR)?))
+}
+
+/// An extension header's length from its length byte (hop-by-hop,
+/// destination options, routing: 8-byte units after the first 8).
+fn ext_len(bp: &[u8]) -> R<usize> {
+    Ok((usize::from(u8_at(bp, ext_field::LENGTH)?) + 1) << 3)
 }
 
 /// Hop-by-hop options; `None` when the printer stopped (truncation mark
@@ -169,7 +189,7 @@ fn hbh(
     payload_len: &mut u32,
 ) -> R<Option<usize>> {
     ctx.proto = "hbhopt";
-    let hlen = (usize::from(u8_at(bp, 1)?) + 1) << 3;
+    let hlen = ext_len(bp)?;
     if !has(bp, 0, hlen) {
         ctx.trunc_mark();
         return Ok(None);
@@ -184,7 +204,7 @@ fn hbh(
 
 fn dstopt(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
     ctx.proto = "dstopt";
-    let hlen = (usize::from(u8_at(bp, 1)?) + 1) << 3;
+    let hlen = ext_len(bp)?;
     if !has(bp, 0, hlen) {
         ctx.trunc_mark();
         return Ok(None);
@@ -388,14 +408,20 @@ fn sub_opts(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<()>> {
 }
 
 /// `frag (off|len)`; `None` for a later fragment (nothing to decode).
-fn frag(ctx: &mut Ctx<'_>, bp: &[u8], hdr: &[u8], at: usize) -> R<Option<usize>> {
+fn frag(ctx: &mut Ctx<'_>, bp: &[u8], hdr: &wire6::Packet<&[u8]>, at: usize) -> R<Option<usize>> {
     ctx.proto = "frag6";
-    let plen = usize::from(be16(hdr, 4)?);
+    let plen = usize::from(hdr.payload_len());
     // sizeof(ip6_hdr) + plen - offset - sizeof(ip6_frag), as a size_t.
-    let rest = (40 + plen).wrapping_sub(at).wrapping_sub(8) as u64;
-    let off = be16(bp, 2)? & 0xfff8;
+    let rest = (wire6::HEADER_LEN + plen)
+        .wrapping_sub(at)
+        .wrapping_sub(frag_field::LEN) as u64;
+    let off = be16(bp, frag_field::FRAG_OFF)? & FRAG_OFFSET;
     if ctx.v() > 0 {
-        w!(ctx, "frag (0x{:08x}:{off}|{rest})", be32(bp, 4)?);
+        w!(
+            ctx,
+            "frag (0x{:08x}:{off}|{rest})",
+            be32(bp, frag_field::IDENT)?
+        );
     } else {
         w!(ctx, "frag ({off}|{rest})");
     }
@@ -403,7 +429,7 @@ fn frag(ctx: &mut Ctx<'_>, bp: &[u8], hdr: &[u8], at: usize) -> R<Option<usize>>
         return Ok(None);
     }
     ctx.put(" ");
-    Ok(Some(8))
+    Ok(Some(frag_field::LEN))
 }
 
 fn routing(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
@@ -446,7 +472,7 @@ fn routing(ctx: &mut Ctx<'_>, bp: &[u8]) -> R<Option<usize>> {
                 ctx.ip6_after(&format!(", [{i}]"), bp, 8 + 16 * i)?;
             }
             ctx.put(") ");
-            Ok(Some((usize::from(u8_at(bp, 1)?) + 1) << 3))
+            Ok(Some(ext_len(bp)?))
         }
         _ => {
             ctx.put(" (unknown type)");

@@ -1,15 +1,14 @@
 //! Link layers: Ethernet (with 802.1Q/QinQ tags), Linux cooked v1/v2,
 //! raw IP; and the ethertype demultiplexer (print-ether.c, print-sll.c).
 
-use super::bytes::{R, be16, be32, from, mac, u8_at};
-use super::{Ctx, Meta, arp, dump, ip, ip6, names, w};
+use super::put::mac;
+use super::{Ctx, Meta, R, Truncated, arp, dump, ip, ip6, names, w};
 use crate::linktype::LinkType;
+use crate::wire::bytes::{from, u8_at};
+use crate::wire::cooked::{self, Sll, Sll2};
+use crate::wire::ethernet::{self, Frame, MAX_LENGTH, VlanTag};
+use crate::wire::{EtherType, ipv4};
 use std::collections::HashMap;
-
-const SLL_HDR_LEN: usize = 16;
-const SLL2_HDR_LEN: usize = 20;
-/// Type/length values up to this are 802.3 lengths.
-const MAX_ETHERNET_LENGTH_VAL: u16 = 1500;
 
 /// Interface names by index, for SLL2 records read from a file (tcpdump
 /// asks if_indextoname on the machine that prints; so do we, via sysfs).
@@ -86,7 +85,7 @@ pub(crate) fn ip_n(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
         ctx.num(length);
         return Ok(());
     }
-    match u8_at(p, 0)? & 0xf0 {
+    match u8_at(p, ipv4::field::VER_IHL)? & 0xf0 {
         0x40 => ip::print(ctx, p, length),
         0x60 => ip6::print(ctx, p, length),
         v => {
@@ -96,36 +95,46 @@ pub(crate) fn ip_n(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     }
 }
 
-fn ether_type_print(ctx: &mut Ctx<'_>, t: u16) {
+fn ether_type_print(ctx: &mut Ctx<'_>, t: EtherType) {
+    let v = u16::from(t);
     if !ctx.o.quiet {
         w!(
             ctx,
-            "ethertype {} (0x{t:04x})",
+            "ethertype {} (0x{v:04x})",
             names::ethertype(t).unwrap_or("Unknown")
         );
     } else {
         match names::ethertype(t) {
             Some(n) => ctx.put(n),
-            None => w!(ctx, "Unknown Ethertype (0x{t:04x})"),
+            None => w!(ctx, "Unknown Ethertype (0x{v:04x})"),
         }
     }
 }
 
-fn addresses(ctx: &mut Ctx<'_>, p: &[u8]) {
-    mac(ctx.s, &p[6..12]);
+fn addresses(ctx: &mut Ctx<'_>, f: &Frame<&[u8]>) {
+    mac(ctx.s, &f.src_addr());
     ctx.put(" > ");
-    mac(ctx.s, &p[0..6]);
+    mac(ctx.s, &f.dst_addr());
     ctx.put(", ");
 }
 
-fn tci(ctx: &mut Ctx<'_>, tag: u16) {
+fn tci(ctx: &mut Ctx<'_>, tag: &VlanTag<&[u8]>) {
     w!(
         ctx,
         "vlan {}, p {}{}",
-        tag & 0xfff,
-        tag >> 13,
-        if tag & 0x1000 != 0 { ", DEI" } else { "" }
+        tag.vid(),
+        tag.pcp(),
+        if tag.dei() { ", DEI" } else { "" }
     );
+}
+
+/// The tags tcpdump's Ethernet printer walks: 802.1Q, QinQ and both
+/// pre-standard QinQ types.
+fn is_tag(t: EtherType) -> bool {
+    matches!(
+        t,
+        EtherType::Vlan | EtherType::Vlan9100 | EtherType::Vlan9200 | EtherType::QinQ
+    )
 }
 
 /// tcpdump's default print of bytes it cannot decode (hex and ASCII),
@@ -152,36 +161,32 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
         ctx.invalid();
         return Ok(length);
     }
-    if caplen < 14 {
+    let Ok(frame) = Frame::new_checked(data) else {
         ctx.trunc_mark();
         return Ok(caplen);
-    }
+    };
     let orig_length = length;
-    let mut length = length - 12;
-    let mut caplen = caplen - 12;
-    let mut off = 12;
+    let mut length = length - ethernet::HEADER_LEN;
+    let mut caplen = caplen - ethernet::HEADER_LEN;
+    let mut off = ethernet::HEADER_LEN;
     if ctx.o.link_header {
-        addresses(ctx, data);
+        addresses(ctx, &frame);
     }
-    let mut length_type = be16(data, off)?;
-    length -= 2;
-    caplen -= 2;
-    off += 2;
+    // The number as read: converted where it is matched, the conversion
+    // folds into the match (see ethertype_print).
+    let mut length_type = u16::from(frame.ethertype());
     let mut printed_length = false;
-    while matches!(length_type, 0x8100 | 0x9100 | 0x9200 | 0x88a8) {
-        if caplen < 4 {
-            ctx.proto = "vlan";
-            ctx.trunc_mark();
-            return Ok(off + caplen);
-        }
-        if length < 4 {
-            ctx.proto = "vlan";
-            ctx.trunc_mark();
-            return Ok(off + length);
-        }
+    while is_tag(EtherType::from(length_type)) {
+        let tag = match VlanTag::new_checked(from(data, off)) {
+            Ok(tag) if length >= ethernet::VLAN_TAG_LEN => tag,
+            _ => {
+                ctx.proto = "vlan";
+                ctx.trunc_mark();
+                return Ok(off + caplen.min(length));
+            }
+        };
         if ctx.o.link_header {
-            let tag = be16(data, off)?;
-            ether_type_print(ctx, length_type);
+            ether_type_print(ctx, EtherType::from(length_type));
             if !printed_length {
                 ctx.put(", length ");
                 ctx.num(orig_length);
@@ -190,21 +195,22 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
             } else {
                 ctx.put(", ");
             }
-            tci(ctx, tag);
+            tci(ctx, &tag);
             ctx.put(", ");
         }
-        length_type = be16(data, off + 2)?;
-        off += 4;
-        length -= 4;
-        caplen -= 4;
+        length_type = u16::from(tag.ethertype());
+        off += ethernet::VLAN_TAG_LEN;
+        length -= ethernet::VLAN_TAG_LEN;
+        caplen -= ethernet::VLAN_TAG_LEN;
     }
     let p = from(data, off);
-    if length_type <= MAX_ETHERNET_LENGTH_VAL {
+    let raw_type = length_type;
+    if raw_type <= MAX_LENGTH {
         // 802.3 with an LLC header: podcap does not decode LLC (STP,
         // CDP...), it names the frame and dumps it.
         let mut len = length;
-        if usize::from(length_type) < length {
-            len = usize::from(length_type);
+        if usize::from(raw_type) < length {
+            len = usize::from(raw_type);
         }
         let p = &p[..p.len().min(len)];
         if ctx.o.link_header {
@@ -215,7 +221,7 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
                 ctx.put(": ");
             }
         } else {
-            addresses(ctx, data);
+            addresses(ctx, &frame);
             ctx.put("802.3, length ");
             ctx.num(len);
             ctx.put(": ");
@@ -238,7 +244,7 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
         return Ok(off + llc.min(p.len()));
     }
     if ctx.o.link_header {
-        ether_type_print(ctx, length_type);
+        ether_type_print(ctx, EtherType::from(length_type));
         if !printed_length {
             ctx.put(", length ");
             ctx.num(orig_length);
@@ -249,8 +255,8 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
     }
     if !ethertype_print(ctx, length_type, p, length)? {
         if !ctx.o.link_header {
-            addresses(ctx, data);
-            ether_type_print(ctx, length_type);
+            addresses(ctx, &frame);
+            ether_type_print(ctx, EtherType::from(length_type));
             ctx.put(", length ");
             ctx.num(orig_length);
             ctx.put(": ");
@@ -262,27 +268,27 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
 
 /// Decodes the payload of an ethertype; false if podcap does not know it.
 pub(crate) fn ethertype_print(ctx: &mut Ctx<'_>, t: u16, p: &[u8], length: usize) -> R<bool> {
-    match t {
-        0x0800 => ip::print(ctx, p, length)?,
-        0x86dd => ip6::print(ctx, p, length)?,
-        0x0806 | 0x8035 => arp::print(ctx, p, length)?,
+    match EtherType::from(t) {
+        EtherType::Ipv4 => ip::print(ctx, p, length)?,
+        EtherType::Ipv6 => ip6::print(ctx, p, length)?,
+        EtherType::Arp | EtherType::Rarp => arp::print(ctx, p, length)?,
         _ => return Ok(false),
     }
     Ok(true)
 }
 
 fn sll_ethertype_desc(ctx: &mut Ctx<'_>, t: u16) {
-    if t <= MAX_ETHERNET_LENGTH_VAL {
+    if t <= MAX_LENGTH {
         match t {
-            1 => ctx.put("802.3"),
-            4 => ctx.put("802.2"),
+            cooked::P_802_3 => ctx.put("802.3"),
+            cooked::P_802_2 => ctx.put("802.2"),
             _ => w!(ctx, "ethertype Unknown (0x{t:04x})"),
         }
     } else {
         w!(
             ctx,
             "ethertype {} (0x{t:04x})",
-            names::ethertype(t).unwrap_or("Unknown")
+            names::ethertype(EtherType::from(t)).unwrap_or("Unknown")
         );
     }
 }
@@ -291,14 +297,13 @@ fn sll_ethertype_desc(ctx: &mut Ctx<'_>, t: u16) {
 /// for `-i any` since older Wireshark cannot read v2).
 fn sll(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usize> {
     ctx.proto = "sll";
-    if data.len() < SLL_HDR_LEN {
+    let Ok(h) = Sll::new_checked(data) else {
         if_prefix(ctx, meta, None);
-        return Err(super::Trunc);
-    }
-    let pkttype = be16(data, 0)?;
+        return Err(Truncated);
+    };
+    let pkttype = h.pkttype();
     if_prefix(ctx, meta, Some(pkttype));
-    let halen = be16(data, 4)?;
-    let proto = be16(data, 14)?;
+    let (halen, addr, proto) = (h.halen(), h.addr(), h.protocol());
     let sll_print = |ctx: &mut Ctx<'_>, length: usize| {
         // The direction column is already there when podcap knows the
         // interface; tcpdump's own v1 layout otherwise.
@@ -306,7 +311,7 @@ fn sll(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usiz
             w!(ctx, "{:>3} ", pkttype_str(pkttype));
         }
         if halen == 6 {
-            mac(ctx.s, &data[6..12]);
+            mac(ctx.s, &addr[..6]);
             ctx.put(" ");
         }
         if !ctx.o.quiet {
@@ -319,7 +324,8 @@ fn sll(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usiz
     if ctx.o.link_header {
         sll_print(ctx, length);
     }
-    let r = cooked_payload(ctx, data, SLL_HDR_LEN, proto, length - SLL_HDR_LEN)?;
+    let hdrlen = Sll::<&[u8]>::LEN;
+    let r = cooked_payload(ctx, data, hdrlen, proto, length - hdrlen)?;
     if r.unknown && !ctx.o.link_header {
         sll_print(ctx, length);
     }
@@ -332,13 +338,9 @@ fn sll(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usiz
 /// Linux cooked v2: interface index and direction first, always.
 fn sll2(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usize> {
     ctx.proto = "sll2";
-    if data.len() < SLL2_HDR_LEN {
-        return Err(super::Trunc);
-    }
-    let proto = be16(data, 0)?;
-    let ifindex = be32(data, 4)?;
-    let pkttype = u8_at(data, 10)?;
-    let halen = u8_at(data, 11)?;
+    let h = Sll2::new_checked(data)?;
+    let (proto, ifindex, pkttype) = (h.protocol(), h.ifindex(), h.pkttype());
+    let (halen, addr) = (h.halen(), h.addr());
     let name = match meta.ifname {
         Some(n) => n.to_string(),
         None => ctx.ifnames.name(ifindex).to_string(),
@@ -349,7 +351,7 @@ fn sll2(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usi
         ctx.num(ifindex);
         ctx.put(" ");
         if halen == 6 {
-            mac(ctx.s, &data[12..18]);
+            mac(ctx.s, &addr[..6]);
             ctx.put(" ");
         }
         if !ctx.o.quiet {
@@ -362,7 +364,8 @@ fn sll2(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], length: usize) -> R<usi
     if ctx.o.link_header {
         sll2_print(ctx, length);
     }
-    let r = cooked_payload(ctx, data, SLL2_HDR_LEN, proto, length - SLL2_HDR_LEN)?;
+    let hdrlen = Sll2::<&[u8]>::LEN;
+    let r = cooked_payload(ctx, data, hdrlen, proto, length - hdrlen)?;
     if r.unknown && !ctx.o.link_header {
         sll2_print(ctx, length);
     }
@@ -390,7 +393,7 @@ fn cooked_payload(
 ) -> R<Cooked> {
     loop {
         let p = from(data, hdrlen);
-        if t <= MAX_ETHERNET_LENGTH_VAL {
+        if t <= MAX_LENGTH {
             // 802.2 LLC / 802.3 IPX: not decoded; tcpdump dumps the bytes
             // without repeating the header.
             default_print(ctx, p);
@@ -399,32 +402,34 @@ fn cooked_payload(
                 unknown: false,
             });
         }
-        if t == 0x8100 {
-            if p.len() < 4 {
+        let et = EtherType::from(t);
+        if et == EtherType::Vlan {
+            let Ok(tag) = VlanTag::new_checked(p) else {
                 ctx.proto = "vlan";
                 ctx.trunc_mark();
                 return Ok(Cooked {
                     hdrlen: hdrlen + p.len(),
                     unknown: false,
                 });
-            }
+            };
             if ctx.o.link_header {
-                tci(ctx, be16(p, 0)?);
+                tci(ctx, &tag);
                 ctx.put(", ");
             }
-            t = be16(p, 2)?;
-            if t <= MAX_ETHERNET_LENGTH_VAL {
-                t = 4;
+            // A length after the tag: the kernel's 802.2 pseudo-protocol.
+            t = u16::from(tag.ethertype());
+            if t <= MAX_LENGTH {
+                t = cooked::P_802_2;
             }
             if !ctx.o.quiet {
                 w!(
                     ctx,
                     "ethertype {}, ",
-                    names::ethertype(t).unwrap_or("Unknown")
+                    names::ethertype(EtherType::from(t)).unwrap_or("Unknown")
                 );
             }
-            hdrlen += 4;
-            length = length.saturating_sub(4);
+            hdrlen += ethernet::VLAN_TAG_LEN;
+            length = length.saturating_sub(ethernet::VLAN_TAG_LEN);
             continue;
         }
         let known = ethertype_print(ctx, t, p, length)?;

@@ -1,12 +1,13 @@
 //! tcpdump-style one-line packet descriptions (tcpdump 4.99 formats).
 //!
 //! Each protocol has its own module that appends to a [`Ctx`] line. A
-//! protocol that runs out of captured bytes returns [`Trunc`], and the
-//! printer ends the line with tcpdump's ` [|proto]` mark, naming the
-//! innermost protocol being decoded, as tcpdump's longjmp does.
+//! protocol that runs out of captured bytes returns [`Truncated`] (every
+//! read of [`crate::wire::bytes`] does, so `?` is where tcpdump's `GET_*`
+//! macros would longjmp out), and the printer ends the line with
+//! tcpdump's ` [|proto]` mark, naming the innermost protocol being
+//! decoded.
 
 mod arp;
-mod bytes;
 mod dns;
 mod dump;
 mod gre;
@@ -17,6 +18,7 @@ mod ip;
 mod ip6;
 mod link;
 mod names;
+mod put;
 mod tcp;
 mod text;
 mod time;
@@ -24,10 +26,16 @@ mod udp;
 mod vxlan;
 
 use crate::linktype::LinkType;
+use crate::wire::PacketType;
+use crate::wire::bytes::slice;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-pub(crate) use bytes::{R, Trunc};
+pub(crate) use crate::wire::Truncated;
+
+/// What a protocol printer returns: `Err` when the capture ended in a
+/// field it had to read.
+pub(crate) type R<T = ()> = Result<T, Truncated>;
 
 /// Which way a packet went, as tcpdump prints it for `-i any`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +55,13 @@ pub enum Direction {
 impl Direction {
     /// From the kernel's `sll_pkttype` / cooked header packet type.
     pub fn from_pkttype(t: u16) -> Option<Self> {
-        match t {
-            0 => Some(Direction::In),
-            1 => Some(Direction::Broadcast),
-            2 => Some(Direction::Multicast),
-            3 => Some(Direction::OtherHost),
-            4 => Some(Direction::Out),
-            _ => None,
+        match PacketType::from(u8::try_from(t).ok()?) {
+            PacketType::Host => Some(Direction::In),
+            PacketType::Broadcast => Some(Direction::Broadcast),
+            PacketType::Multicast => Some(Direction::Multicast),
+            PacketType::OtherHost => Some(Direction::OtherHost),
+            PacketType::Outgoing => Some(Direction::Out),
+            PacketType::Loopback | PacketType::FastRoute | PacketType::Unknown(_) => None,
         }
     }
 
@@ -181,7 +189,7 @@ impl Ctx<'_> {
 
     /// Appends a number in decimal (faster than `w!` on hot paths).
     pub fn num(&mut self, v: impl Num) {
-        bytes::dec(self.s, v.to_u64());
+        put::dec(self.s, v.to_u64());
     }
 
     pub fn v(&self) -> u8 {
@@ -196,7 +204,7 @@ impl Ctx<'_> {
 
     /// A truncation a printer handles itself (tcpdump's `goto trunc`):
     /// the mark, and decoding of this packet continues in the callers,
-    /// unlike [`Trunc`] which abandons it as tcpdump's longjmp does.
+    /// unlike [`Truncated`] which abandons it as tcpdump's longjmp does.
     pub fn local_trunc(&mut self) -> R {
         self.trunc_mark();
         Ok(())
@@ -206,17 +214,17 @@ impl Ctx<'_> {
     /// `ND_PRINT(" x %s", GET_IP6ADDR_STRING(p))` prints nothing when the
     /// address was not captured.
     pub fn ip6_after(&mut self, prefix: &str, b: &[u8], off: usize) -> R {
-        let a = bytes::slice(b, off, 16)?;
+        let a = slice(b, off, 16)?;
         self.put(prefix);
-        bytes::ipv6(self.s, a);
+        put::ipv6(self.s, a);
         Ok(())
     }
 
     /// Like [`Ctx::ip6_after`] for an IPv4 address.
     pub fn ip4_after(&mut self, prefix: &str, b: &[u8], off: usize) -> R {
-        let a = bytes::slice(b, off, 4)?;
+        let a = slice(b, off, 4)?;
         self.put(prefix);
-        bytes::ipv4(self.s, a);
+        put::ipv4(self.s, a);
         Ok(())
     }
 
@@ -295,7 +303,7 @@ impl Printer {
         // On truncation tcpdump dumps the whole packet (header length 0).
         let hdr = match link::print(&mut ctx, meta, data, wirelen) {
             Ok(h) => h.min(data.len()),
-            Err(Trunc) => {
+            Err(Truncated) => {
                 ctx.trunc_mark();
                 0
             }

@@ -1,9 +1,12 @@
 //! TCP (print-tcp.c): flags, relative sequence numbers per connection,
 //! window, options, length; DNS over TCP and HTTP first lines.
 
-use super::bytes::{R, be16, be32, cksum_shouldbe, from, has, slice, u8_at};
 use super::ip::Net;
-use super::{Ctx, Trunc, dns, text, w};
+use super::{Ctx, R, Truncated, dns, text, w};
+use crate::wire::bytes::{be16, be32, from, has, slice, u8_at};
+use crate::wire::tcp as wire_tcp;
+use crate::wire::tcp::flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
+use crate::wire::{IpProto, checksum, ports};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -46,14 +49,8 @@ impl Hasher for Fnv {
 /// Never grow without bound on a long capture of many connections.
 const MAX_CONNECTIONS: usize = 1 << 16;
 
-const FIN: u8 = 0x01;
-const SYN: u8 = 0x02;
-const RST: u8 = 0x04;
-const ACK: u8 = 0x10;
-const URG: u8 = 0x20;
-
 fn port_pair(ctx: &mut Ctx<'_>, net: Net<'_>, sport: u16, dport: u16) {
-    if net.proto() == 6 {
+    if net.proto() == IpProto::Tcp {
         net.src(ctx.s);
         ctx.put(".");
         ctx.num(sport);
@@ -75,22 +72,22 @@ pub(crate) fn print(
     fragmented: bool,
 ) -> R {
     ctx.proto = "tcp";
-    if !has(bp, 2, 2) {
+    let (Ok(sport), Ok(dport)) = (
+        be16(bp, wire_tcp::field::SRC_PORT),
+        be16(bp, wire_tcp::field::DST_PORT),
+    ) else {
         net.src(ctx.s);
         ctx.put(" > ");
         net.dst(ctx.s);
         ctx.put(":");
         return ctx.local_trunc();
-    }
-    let sport = be16(bp, 0)?;
-    let dport = be16(bp, 2)?;
+    };
     port_pair(ctx, net, sport, dport);
-    if !has(bp, 0, 20) {
+    let Ok(th) = wire_tcp::Packet::new_checked(bp) else {
         return ctx.local_trunc();
-    }
-    let off = usize::from(u8_at(bp, 12)? >> 4);
-    let hlen = off * 4;
-    if hlen < 20 {
+    };
+    let hlen = th.header_len();
+    if hlen < wire_tcp::HEADER_LEN {
         w!(
             ctx,
             " tcp {} [bad hdr length {hlen} - too short, < 20]",
@@ -98,10 +95,10 @@ pub(crate) fn print(
         );
         return Ok(());
     }
-    let mut seq = be32(bp, 4)?;
-    let mut ack = be32(bp, 8)?;
-    let win = be16(bp, 14)?;
-    let urp = be16(bp, 18)?;
+    let mut seq = th.seq_number();
+    let mut ack = th.ack_number();
+    let win = th.window_len();
+    let urp = th.urgent_at();
     if ctx.o.quiet {
         // tcpdump prints this unsigned subtraction as %u.
         w!(ctx, "tcp {}", (length as u32).wrapping_sub(hlen as u32));
@@ -110,7 +107,7 @@ pub(crate) fn print(
         }
         return Ok(());
     }
-    let flags = u8_at(bp, 13)?;
+    let flags = th.flags();
     ctx.put("Flags [");
     if flags == 0 {
         ctx.put("none");
@@ -119,11 +116,11 @@ pub(crate) fn print(
         (FIN, 'F'),
         (SYN, 'S'),
         (RST, 'R'),
-        (0x08, 'P'),
+        (PSH, 'P'),
         (ACK, '.'),
         (URG, 'U'),
-        (0x40, 'E'),
-        (0x80, 'W'),
+        (ECE, 'E'),
+        (CWR, 'W'),
     ] {
         if flags & bit != 0 {
             ctx.s.push(c);
@@ -132,9 +129,16 @@ pub(crate) fn print(
     ctx.put("]");
     let (mut thseq, mut thack, mut rev) = (0u32, 0u32, false);
     if !ctx.o.absolute_seq && flags & ACK != 0 {
-        let (src, dst) = match net {
-            Net::V4(h) => (&h[12..16], &h[16..20]),
-            Net::V6(h) => (&h[8..24], &h[24..40]),
+        let (a4, a6);
+        let (src, dst): (&[u8], &[u8]) = match net {
+            Net::V4(h) => {
+                a4 = h.addrs();
+                a4.split_at(4)
+            }
+            Net::V6(h) => {
+                a6 = h.addrs();
+                a6.split_at(16)
+            }
         };
         rev = sport > dport || (sport == dport && src > dst);
         let (a, b, ports) = if rev {
@@ -180,11 +184,15 @@ pub(crate) fn print(
         return Ok(());
     }
     if ctx.v() > 0 && !fragmented && has(bp, 0, length) {
-        let sum = net.cksum(6, &bp[..length]);
-        let field = be16(bp, 16)?;
+        let sum = net.cksum(IpProto::Tcp, &bp[..length]);
+        let field = th.checksum();
         w!(ctx, ", cksum 0x{field:04x}");
         if sum != 0 {
-            w!(ctx, " (incorrect -> 0x{:04x})", cksum_shouldbe(field, sum));
+            w!(
+                ctx,
+                " (incorrect -> 0x{:04x})",
+                checksum::should_be(field, sum)
+            );
         } else {
             ctx.put(" (correct)");
         }
@@ -207,11 +215,12 @@ pub(crate) fn print(
         ctx.put(", urg ");
         ctx.num(urp);
     }
-    if hlen > 20 {
+    if hlen > wire_tcp::HEADER_LEN {
         ctx.put(", options [");
         let payload_complete = has(bp, hlen, length);
-        let opts = &bp[20..bp.len().min(hlen)];
-        match options(ctx, payload_complete, opts, hlen - 20, rev, thseq, thack) {
+        let opts = th.options();
+        let opts_len = hlen - wire_tcp::HEADER_LEN;
+        match options(ctx, payload_complete, opts, opts_len, rev, thseq, thack) {
             Ok(true) => ctx.put("]"),
             Ok(false) => return Ok(()),
             Err(OptEnd::Trunc(sep)) => {
@@ -228,7 +237,7 @@ pub(crate) fn print(
                 }
                 return Ok(());
             }
-            Err(OptEnd::Jump) => return Err(Trunc),
+            Err(OptEnd::Jump) => return Err(Truncated),
         }
     }
     ctx.put(", length ");
@@ -242,7 +251,7 @@ pub(crate) fn print(
             " [remaining caplen({}) < header length({hlen})]",
             bp.len()
         );
-        return Err(Trunc);
+        return Err(Truncated);
     }
     let payload = from(bp, hlen);
     if flags & RST != 0 && ctx.v() > 0 {
@@ -250,12 +259,12 @@ pub(crate) fn print(
         return Ok(());
     }
     let port = |p: u16| sport == p || dport == p;
-    if port(22) {
+    if port(ports::SSH) {
         text::ssh(ctx, payload, length)?;
-    } else if port(80) || port(8080) {
+    } else if port(ports::HTTP) || port(ports::HTTP_ALT) {
         ctx.put(": ");
         text::http(ctx, payload, length)?;
-    } else if port(53) {
+    } else if port(ports::DNS) {
         dns::print(ctx, payload, length, true, false)?;
     }
     Ok(())
@@ -272,8 +281,8 @@ enum OptEnd {
     Jump,
 }
 
-impl From<Trunc> for OptEnd {
-    fn from(_: Trunc) -> Self {
+impl From<Truncated> for OptEnd {
+    fn from(_: Truncated) -> Self {
         OptEnd::Jump
     }
 }

@@ -1,8 +1,9 @@
 //! Text protocols (util-print.c txtproto_print): HTTP's first line, or
 //! every line with `-v`; and tcpdump's escaping of odd characters.
 
-use super::bytes::R;
+use super::R;
 use super::{Ctx, w};
+use crate::wire::bytes::u8_at;
 
 const HTTP_CMDS: &[&str] = &[
     "GET",
@@ -100,7 +101,7 @@ fn fetch_token(p: &[u8], mut idx: usize, len: usize) -> Option<(usize, &[u8])> {
 fn txt_line(ctx: &mut Ctx<'_>, prefix: &str, p: &[u8], mut idx: usize, len: usize) -> R<usize> {
     let start = idx;
     while idx < len {
-        let c = super::bytes::u8_at(p, idx)?;
+        let c = u8_at(p, idx)?;
         if c == b'\n' {
             line_out(ctx, prefix, &p[start..idx]);
             return Ok(idx + 1);
@@ -108,7 +109,7 @@ fn txt_line(ctx: &mut Ctx<'_>, prefix: &str, p: &[u8], mut idx: usize, len: usiz
             if idx + 1 >= len {
                 return Ok(0);
             }
-            if super::bytes::u8_at(p, idx + 1)? == b'\n' {
+            if u8_at(p, idx + 1)? == b'\n' {
                 line_out(ctx, prefix, &p[start..idx]);
                 return Ok(idx + 2);
             }
@@ -133,17 +134,17 @@ fn line_out(ctx: &mut Ctx<'_>, prefix: &str, line: &[u8]) {
 pub(crate) fn ssh(ctx: &mut Ctx<'_>, p: &[u8], len: usize) -> R {
     ctx.proto = "ssh";
     for (i, &c) in b"SSH-".iter().enumerate() {
-        if super::bytes::u8_at(p, i)? != c {
+        if u8_at(p, i)? != c {
             return Ok(());
         }
     }
     let mut idx = 4;
     while idx < len {
-        let c = super::bytes::u8_at(p, idx)?;
+        let c = u8_at(p, idx)?;
         if c == b'\n' {
             break;
         } else if c == b'\r' {
-            if idx + 1 >= len || super::bytes::u8_at(p, idx + 1)? != b'\n' {
+            if idx + 1 >= len || u8_at(p, idx + 1)? != b'\n' {
                 return Ok(());
             }
             break;

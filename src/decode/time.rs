@@ -1,6 +1,6 @@
 //! Time stamps as tcpdump's `-t` family prints them (UTC).
 
-use super::bytes::dec_pad;
+use super::put::dec_pad;
 use super::{PrintOptions, TimeFormat};
 use std::fmt::Write as _;
 
@@ -13,6 +13,14 @@ pub(crate) fn print(
     prev: &mut Option<Ts>,
     first: &mut Option<Ts>,
 ) {
+    // Printing microseconds, libpcap hands tcpdump every stamp of a
+    // nanosecond file already truncated to microseconds, so deltas are
+    // differences of truncated stamps, not truncated differences.
+    let ts = if o.nanos {
+        ts
+    } else {
+        (ts.0, ts.1 - ts.1 % 1000)
+    };
     match o.time {
         TimeFormat::None => {}
         TimeFormat::Default => {
@@ -146,6 +154,17 @@ mod tests {
                 " 00:00:00.900000 ",
                 "-00:00:00.900000 "
             ]
+        );
+        // Microsecond deltas of nanosecond stamps: differences of the
+        // truncated stamps, as libpcap hands them to tcpdump.
+        let (a, b) = ((5, 100_000_900), (5, 100_017_100));
+        assert_eq!(
+            fmt(TimeFormat::DeltaPrevious, false, &[b, a]),
+            [" 00:00:00.000000 ", "-00:00:00.000017 "]
+        );
+        assert_eq!(
+            fmt(TimeFormat::DeltaPrevious, true, &[b, a]),
+            [" 00:00:00.000000000 ", "-00:00:00.000016200 "]
         );
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));

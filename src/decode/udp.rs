@@ -1,12 +1,14 @@
 //! UDP (print-udp.c) and the port demultiplexer: DNS, mDNS, VXLAN
 //! (4789 and configured ports such as flannel's 8472), OTV, Geneve.
 
-use super::bytes::{R, be16, cksum_shouldbe, from, has};
 use super::ip::Net;
-use super::{Ctx, dns, vxlan, w};
+use super::{Ctx, R, dns, vxlan, w};
+use crate::wire::bytes::{be16, has};
+use crate::wire::udp as wire_udp;
+use crate::wire::{IpProto, checksum, ports as port};
 
 fn addrs(ctx: &mut Ctx<'_>, net: Net<'_>, ports: Option<(u16, u16)>) {
-    if net.proto() == 17 {
+    if net.proto() == IpProto::Udp {
         net.src(ctx.s);
         if let Some((s, _)) = ports {
             ctx.put(".");
@@ -32,52 +34,53 @@ pub(crate) fn print(
     fragmented: bool,
 ) -> R {
     ctx.proto = "udp";
-    if !has(bp, 2, 2) {
+    let (Ok(sport), Ok(dport)) = (
+        be16(bp, wire_udp::field::SRC_PORT),
+        be16(bp, wire_udp::field::DST_PORT),
+    ) else {
         addrs(ctx, net, None);
         return ctx.local_trunc();
-    }
-    let sport = be16(bp, 0)?;
-    let dport = be16(bp, 2)?;
-    if length < 8 {
+    };
+    if length < wire_udp::HEADER_LEN {
         addrs(ctx, net, Some((sport, dport)));
         ctx.put("truncated-udp ");
         ctx.num(length);
         return Ok(());
     }
-    if !has(bp, 4, 2) {
+    let Ok(ulen) = be16(bp, wire_udp::field::LENGTH) else {
         addrs(ctx, net, Some((sport, dport)));
         return ctx.local_trunc();
-    }
-    let mut ulen = usize::from(be16(bp, 4)?);
+    };
+    let mut ulen = usize::from(ulen);
     if ulen == 0 && length > 65535 {
         ulen = length;
     }
-    if ulen < 8 {
+    if ulen < wire_udp::HEADER_LEN {
         addrs(ctx, net, Some((sport, dport)));
         ctx.put("truncated-udplength ");
         ctx.num(ulen);
         return Ok(());
     }
-    ulen -= 8;
-    let mut length = length - 8;
+    ulen -= wire_udp::HEADER_LEN;
+    let mut length = length - wire_udp::HEADER_LEN;
     if ulen < length {
         length = ulen;
     }
-    if bp.len() < 8 {
+    let Ok(uh) = wire_udp::Packet::new_checked(bp) else {
         addrs(ctx, net, Some((sport, dport)));
         return ctx.local_trunc();
-    }
-    let cp = from(bp, 8);
+    };
+    let cp = uh.payload();
     addrs(ctx, net, Some((sport, dport)));
     if ctx.v() > 0 && !fragmented {
-        let field = be16(bp, 6)?;
+        let field = uh.checksum();
         let check = |ctx: &mut Ctx<'_>| {
-            let sum = net.cksum(17, &bp[..length + 8]);
+            let sum = net.cksum(IpProto::Udp, &bp[..length + wire_udp::HEADER_LEN]);
             if sum != 0 {
                 w!(
                     ctx,
                     "[bad udp cksum 0x{field:04x} -> 0x{:04x}!] ",
-                    cksum_shouldbe(field, sum)
+                    checksum::should_be(field, sum)
                 );
             } else {
                 ctx.put("[udp sum ok] ");
@@ -93,19 +96,19 @@ pub(crate) fn print(
             check(ctx);
         }
     }
-    let port = |p: u16| sport == p || dport == p;
+    let is = |p: u16| sport == p || dport == p;
     if !ctx.o.quiet {
-        if port(53) {
+        if is(port::DNS) {
             return dns::print(ctx, cp, length, false, false);
-        } else if port(5353) {
+        } else if is(port::MDNS) {
             return dns::print(ctx, cp, length, false, true);
-        } else if ctx.o.vxlan_ports.iter().any(|&p| port(p)) {
+        } else if ctx.o.vxlan_ports.iter().any(|&p| is(p)) {
             return vxlan::vxlan(ctx, cp, length);
-        } else if port(8472) {
+        } else if is(port::VXLAN_LINUX) {
             return vxlan::otv(ctx, cp, length);
-        } else if port(4789) {
+        } else if is(port::VXLAN) {
             return vxlan::vxlan(ctx, cp, length);
-        } else if port(6081) {
+        } else if is(port::GENEVE) {
             return vxlan::geneve(ctx, cp, length);
         }
     }

@@ -1,29 +1,30 @@
 //! Overlays whose inner frame is printed after the header: VXLAN
 //! (print-vxlan.c), OTV (same header, port 8472) and Geneve.
 
-use super::bytes::{R, be16, be24, from, has, slice, u8_at};
-use super::{Ctx, ip, link, names, w};
-
-const HDR_LEN: usize = 8;
+use super::{Ctx, R, ip, link, names, w};
+use crate::wire::EtherType;
+use crate::wire::bytes::{be16, be24, be32, from, slice, u8_at};
+use crate::wire::geneve::{self, option_field};
+use crate::wire::vxlan::{FLAG_I, HEADER_LEN, field};
 
 /// `VXLAN, flags [I] (0x08), vni 1` then, on the next line, the inner
 /// Ethernet frame as if it had been captured alone.
 pub(crate) fn vxlan(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     ctx.proto = "vxlan";
     ctx.put("VXLAN");
-    if len < HDR_LEN {
+    if len < HEADER_LEN {
         ctx.invalid();
         return Ok(());
     }
-    let flags = u8_at(bp, 0)?;
-    let f = if flags & 0x08 != 0 { "I" } else { "invalid" };
+    let flags = u8_at(bp, field::FLAGS)?;
+    let f = if flags & FLAG_I != 0 { "I" } else { "invalid" };
     w!(ctx, ", flags [{f}] (0x{flags:02x}), ");
-    let vni = be24(bp, 4)?;
+    let vni = be24(bp, field::VNI)?;
     ctx.put("vni ");
     ctx.num(vni);
     ctx.put("\n");
-    u8_at(bp, 7)?;
-    inner_ether(ctx, from(bp, HDR_LEN), len - HDR_LEN)
+    u8_at(bp, field::RESERVED2)?;
+    inner_ether(ctx, from(bp, field::PAYLOAD), len - HEADER_LEN)
 }
 
 /// tcpdump decodes UDP 8472 as OTV; flannel's VXLAN uses that port too,
@@ -31,22 +32,23 @@ pub(crate) fn vxlan(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
 pub(crate) fn otv(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     ctx.proto = "otv";
     ctx.put("OTV, ");
-    if len < HDR_LEN {
-        w!(ctx, "[length {len} < {HDR_LEN}]");
+    if len < HEADER_LEN {
+        w!(ctx, "[length {len} < {HEADER_LEN}]");
         ctx.invalid();
         slice(bp, 0, len)?;
         return Ok(());
     }
-    let flags = u8_at(bp, 0)?;
+    let flags = u8_at(bp, field::FLAGS)?;
     w!(
         ctx,
         "flags [{}] (0x{flags:02x}), ",
-        if flags & 0x08 != 0 { "I" } else { "." }
+        if flags & FLAG_I != 0 { "I" } else { "." }
     );
-    w!(ctx, "overlay {}, ", be24(bp, 1)?);
-    w!(ctx, "instance {}\n", be24(bp, 4)?);
-    u8_at(bp, 7)?;
-    inner_ether(ctx, from(bp, HDR_LEN), len - HDR_LEN)
+    // OTV's overlay id is VXLAN's first reserved field, its instance VXLAN's VNI.
+    w!(ctx, "overlay {}, ", be24(bp, field::RESERVED1)?);
+    w!(ctx, "instance {}\n", be24(bp, field::VNI)?);
+    u8_at(bp, field::RESERVED2)?;
+    inner_ether(ctx, from(bp, field::PAYLOAD), len - HEADER_LEN)
 }
 
 fn inner_ether(ctx: &mut Ctx<'_>, p: &[u8], len: usize) -> R {
@@ -56,29 +58,25 @@ fn inner_ether(ctx: &mut Ctx<'_>, p: &[u8], len: usize) -> R {
 pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     ctx.proto = "geneve";
     ctx.put("Geneve");
-    if len < 8 {
+    if len < geneve::HEADER_LEN {
         ctx.put(" [length ");
         ctx.num(len);
         ctx.put(" < 8]");
         ctx.invalid();
         return Ok(());
     }
-    if !has(bp, 0, 8) {
+    let Ok(g) = geneve::Packet::new_checked(bp) else {
         ctx.trunc_mark();
         return Ok(());
-    }
-    let ver_opt = u8_at(bp, 0)?;
-    let version = ver_opt >> 6;
+    };
+    let version = g.version();
     if version != 0 {
         ctx.put(" ERROR: unknown-version ");
         ctx.num(version);
         return Ok(());
     }
-    let flags = u8_at(bp, 1)?;
-    let prot = be16(bp, 2)?;
-    let vni = be24(bp, 4)?;
-    let reserved = u8_at(bp, 7)?;
-    let mut len = len - 8;
+    let (flags, prot, vni, reserved) = (g.flags(), g.protocol(), g.vni(), g.reserved());
+    let mut len = len - geneve::HEADER_LEN;
     ctx.put(", Flags [");
     if flags == 0 {
         ctx.put("none");
@@ -104,23 +102,24 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     if ctx.o.link_header {
         w!(
             ctx,
-            ", proto {} (0x{prot:04x})",
-            names::ethertype(prot).unwrap_or("unknown")
+            ", proto {} (0x{:04x})",
+            names::ethertype(prot).unwrap_or("unknown"),
+            u16::from(prot)
         );
     }
-    let opts_len = usize::from(ver_opt & 0x3f) * 4;
+    let opts_len = g.options_len();
     if len < opts_len {
         w!(ctx, " truncated-geneve - {} bytes missing", opts_len - len);
         return Ok(());
     }
-    if !has(bp, 8, opts_len) {
+    let Ok(opts) = g.options() else {
         ctx.trunc_mark();
         return Ok(());
-    }
+    };
     if opts_len > 0 {
         ctx.put(", options [");
         if ctx.v() > 0 {
-            geneve_opts(ctx, &bp[8..8 + opts_len])?;
+            geneve_opts(ctx, opts)?;
         } else {
             ctx.num(opts_len);
             ctx.put(" bytes");
@@ -128,18 +127,18 @@ pub(crate) fn geneve(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
         ctx.put("]");
     }
     len -= opts_len;
-    let p = from(bp, 8 + opts_len);
+    let p = g.payload_or_empty();
     if ctx.v() < 1 {
         ctx.put(": ");
     } else {
         ctx.put("\n\t");
     }
     ip::nested(ctx, |ctx| {
-        if !link::ethertype_print(ctx, prot, p, len)? {
-            if prot == 0x6558 {
+        if !link::ethertype_print(ctx, u16::from(prot), p, len)? {
+            if prot == EtherType::Teb {
                 link::ether(ctx, p, len)?;
             } else {
-                w!(ctx, "geneve-proto-0x{prot:x}");
+                w!(ctx, "geneve-proto-0x{:x}", u16::from(prot));
             }
         }
         Ok(())
@@ -151,9 +150,9 @@ fn geneve_opts(ctx: &mut Ctx<'_>, mut bp: &[u8]) -> R {
     while !bp.is_empty() {
         ctx.put(sep);
         sep = ", ";
-        let class = be16(bp, 0)?;
-        let ty = u8_at(bp, 2)?;
-        let olen = 4 + usize::from(u8_at(bp, 3)? & 0x1f) * 4;
+        let class = be16(bp, option_field::CLASS)?;
+        let ty = u8_at(bp, option_field::TYPE)?;
+        let olen = option_field::DATA + usize::from(u8_at(bp, option_field::LENGTH)? & 0x1f) * 4;
         let cname = match class {
             0x0100 => "Linux",
             0x0101 => "Open vSwitch",
@@ -173,11 +172,11 @@ fn geneve_opts(ctx: &mut Ctx<'_>, mut bp: &[u8]) -> R {
             ctx.put(" [bad length]");
             return Ok(());
         }
-        if ctx.v() > 1 && olen > 4 {
+        if ctx.v() > 1 && olen > option_field::DATA {
             ctx.put(" data");
-            let mut i = 4;
+            let mut i = option_field::DATA;
             while i < olen {
-                w!(ctx, " {:08x}", super::bytes::be32(bp, i)?);
+                w!(ctx, " {:08x}", be32(bp, i)?);
                 i += 4;
             }
         }

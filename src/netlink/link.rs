@@ -3,6 +3,7 @@
 
 use super::wire::{Attr, split_fixed};
 use crate::Result;
+use crate::wire::bytes;
 use std::net::IpAddr;
 
 pub const IFLA_ADDRESS: u16 = 1;
@@ -211,9 +212,9 @@ impl Link {
     pub fn parse(payload: &[u8]) -> Result<Link> {
         let (h, attrs) = split_fixed(payload, 16, "link message (ifinfomsg)")?;
         let mut l = Link {
-            hw_type: u16::from_ne_bytes([h[2], h[3]]),
-            ifindex: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
-            flags: u32::from_ne_bytes([h[8], h[9], h[10], h[11]]),
+            hw_type: bytes::ne16(h, 2).unwrap_or(0),
+            ifindex: bytes::ne32(h, 4).unwrap_or(0),
+            flags: bytes::ne32(h, 8).unwrap_or(0),
             ..Link::default()
         };
         for a in attrs {
@@ -347,7 +348,7 @@ impl Address {
             family: h[0],
             prefix_len: h[1],
             scope: h[3],
-            ifindex: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
+            ifindex: bytes::ne32(h, 4).unwrap_or(0),
             addr,
             peer: address.filter(|a| *a != addr),
             label,

@@ -12,6 +12,7 @@
 //! # Ok::<(), podcap::Error>(())
 //! ```
 
+pub mod conntrack;
 pub mod link;
 pub mod neigh;
 pub mod route;
@@ -161,6 +162,17 @@ impl Socket {
             Ok(())
         })?;
         Ok(out)
+    }
+
+    /// Every route of `family` (AF_UNSPEC: both) in every table, as `ip
+    /// route show table all` lists them.
+    pub fn routes(&mut self, family: u8) -> Result<Vec<Route>> {
+        let req = Request::new(
+            wire::RTM_GETROUTE,
+            wire::NLM_F_DUMP,
+            &wire::fixed::rtmsg(family, 0, 0),
+        );
+        self.dump("route dump", req, wire::RTM_NEWROUTE, Route::parse)
     }
 
     /// Every neighbour entry of `family`: AF_UNSPEC for ARP and NDP,
@@ -454,6 +466,7 @@ pub fn parse_any(buf: &[u8]) -> usize {
             wire::RTM_NEWNEIGH => Neigh::parse(p).is_ok(),
             wire::RTM_NEWLINK => Link::parse(p).is_ok(),
             wire::RTM_NEWADDR => Address::parse(p).is_ok(),
+            conntrack::CT_NEW | conntrack::CT_DELETE => conntrack::Entry::parse(p).is_ok(),
             wire::NLMSG_ERROR => wire::error_code(p).is_ok(),
             _ => true,
         };

@@ -3,6 +3,7 @@
 
 use super::wire::split_fixed;
 use crate::Result;
+use crate::wire::bytes;
 use std::net::IpAddr;
 
 pub const NDA_DST: u16 = 1;
@@ -78,8 +79,8 @@ impl Neigh {
         let (h, attrs) = split_fixed(payload, 12, "neighbour message (ndmsg)")?;
         let mut n = Neigh {
             family: h[0],
-            ifindex: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
-            state: u16::from_ne_bytes([h[8], h[9]]),
+            ifindex: bytes::ne32(h, 4).unwrap_or(0),
+            state: bytes::ne16(h, 8).unwrap_or(0),
             flags: h[10],
             ntype: h[11],
             ..Neigh::default()

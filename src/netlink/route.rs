@@ -2,6 +2,7 @@
 
 use super::wire::{self, Attrs, Request, split_fixed};
 use crate::Result;
+use crate::wire::bytes;
 use std::net::IpAddr;
 
 pub const RTA_DST: u16 = 1;
@@ -225,7 +226,7 @@ impl Route {
             protocol: h[5],
             scope: h[6],
             rtype: RouteType::from(h[7]),
-            flags: u32::from_ne_bytes([h[8], h[9], h[10], h[11]]),
+            flags: bytes::ne32(h, 8).unwrap_or(0),
             ..Route::default()
         };
         r.apply(attrs);

@@ -5,6 +5,7 @@
 //! against the buffer before any slice is taken, and malformed input yields
 //! an error or ends the iteration.
 
+use crate::wire::bytes;
 use crate::{Error, Result};
 
 /// Netlink message header length (`struct nlmsghdr`).
@@ -46,18 +47,14 @@ mod field {
     pub const PID: Field = 12..16;
 }
 
+// The header accessors run after `new_checked` saw NLMSG_HDRLEN bytes, so
+// the reads cannot come up short; 0 is a harmless stand-in if they did.
 fn u16_at(b: &[u8], r: core::ops::Range<usize>) -> u16 {
-    b.get(r)
-        .and_then(|s| s.try_into().ok())
-        .map(u16::from_ne_bytes)
-        .unwrap_or(0)
+    bytes::ne16(b, r).unwrap_or(0)
 }
 
 fn u32_at(b: &[u8], r: core::ops::Range<usize>) -> u32 {
-    b.get(r)
-        .and_then(|s| s.try_into().ok())
-        .map(u32::from_ne_bytes)
-        .unwrap_or(0)
+    bytes::ne32(b, r).unwrap_or(0)
 }
 
 /// A view of one netlink message (header plus payload).
@@ -159,10 +156,8 @@ impl<'a> Iterator for Messages<'a> {
 /// The errno in an `NLMSG_ERROR` payload (0 is an ACK). Returns a positive
 /// errno, as the kernel's is negated.
 pub fn error_code(payload: &[u8]) -> Result<i32> {
-    if payload.len() < 4 {
-        return Err(short("netlink error message", 4, payload.len()));
-    }
-    let raw = i32::from_ne_bytes([payload[0], payload[1], payload[2], payload[3]]);
+    let raw = bytes::ne32(payload, 0)
+        .map_err(|_| short("netlink error message", 4, payload.len()))? as i32;
     Ok(raw.checked_neg().unwrap_or(i32::MAX))
 }
 
@@ -179,16 +174,16 @@ impl<'a> Attr<'a> {
         self.value.first().copied()
     }
     pub fn u16(&self) -> Option<u16> {
-        Some(u16::from_ne_bytes(self.value.get(..2)?.try_into().ok()?))
+        bytes::ne16(self.value, 0).ok()
     }
     pub fn u16_be(&self) -> Option<u16> {
-        Some(u16::from_be_bytes(self.value.get(..2)?.try_into().ok()?))
+        bytes::be16(self.value, 0).ok()
     }
     pub fn u32(&self) -> Option<u32> {
-        Some(u32::from_ne_bytes(self.value.get(..4)?.try_into().ok()?))
+        bytes::ne32(self.value, 0).ok()
     }
     pub fn i32(&self) -> Option<i32> {
-        Some(i32::from_ne_bytes(self.value.get(..4)?.try_into().ok()?))
+        self.u32().map(|v| v as i32)
     }
     /// A NUL-terminated (or not) string attribute, lossily decoded.
     pub fn string(&self) -> String {
@@ -242,8 +237,10 @@ impl<'a> Iterator for Attrs<'a> {
         if b.len() < NLA_HDRLEN {
             return None;
         }
-        let len = u16::from_ne_bytes([b[0], b[1]]) as usize;
-        let kind = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
+        let (Ok(len), Ok(kind)) = (bytes::ne16(b, 0), bytes::ne16(b, 2)) else {
+            return None;
+        };
+        let (len, kind) = (usize::from(len), kind & 0x3fff);
         if len < NLA_HDRLEN || len > b.len() {
             self.buf = &[];
             return None;

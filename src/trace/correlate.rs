@@ -32,6 +32,7 @@ use crate::{Error, Result};
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::IpAddr;
+use std::rc::Rc;
 
 /// Most hops one path may have (a bit in a `u32`; real paths have 2 to 6).
 pub const MAX_HOPS: usize = 32;
@@ -116,6 +117,12 @@ impl HopMask {
 /// local pod) are only expected from where they were first seen.
 pub trait Expect {
     fn expected(&mut self, flow: &Flow, dir: Dir) -> HopMask;
+    /// Something the line should say about where this packet went that
+    /// the hops do not show (it left by an interface podcap does not
+    /// watch).
+    fn note(&mut self, _flow: &Flow, _dir: Dir) -> Option<Rc<str>> {
+        None
+    }
 }
 
 impl<F: FnMut(&Flow, Dir) -> HopMask> Expect for F {
@@ -156,6 +163,12 @@ pub struct Config {
     /// twice at once, it went in and out again and its way ends there.
     /// At other hops a second copy at once (a flooded frame) is ignored.
     pub turn_hops: HopMask,
+    /// Every hop's capture was live from this time on (the start
+    /// barrier): packets first seen before it are counted, not judged.
+    pub barrier: Nanos,
+    /// Hops a packet coming in may enter by, of which it crosses one (the
+    /// node's ways out): only the one it was first seen at is expected.
+    pub entry_hops: HopMask,
 }
 
 impl Default for Config {
@@ -167,6 +180,8 @@ impl Default for Config {
             pod_addrs: Vec::new(),
             keep_frame: 0,
             turn_hops: HopMask(u32::MAX),
+            barrier: 0,
+            entry_hops: HopMask(0),
         }
     }
 }
@@ -182,6 +197,19 @@ pub enum Outcome {
     Evicted,
     /// The capture stopped before it could be decided.
     InFlight,
+    /// Not seen after `from`, but `to`'s capture could not have seen it:
+    /// its ring dropped packets then, or its interface was gone.
+    Unseen { from: usize, to: usize, why: Blind },
+}
+
+/// Why a hop's capture was blind for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blind {
+    /// The ring was full: the kernel dropped this many packets in the
+    /// interval.
+    Dropped(u64),
+    /// The interface went away (or its capture failed).
+    Gone,
 }
 
 /// One hop of a packet's story.
@@ -220,6 +248,48 @@ pub struct Record {
     /// back onto the bridge: NAT to a pod behind it, hairpin): its way
     /// ends there.
     pub turned: Option<usize>,
+    /// Where the addresses differ from the pod's own view of the packet
+    /// (NAT), per hop in path order.
+    pub rewrites: Vec<(usize, Rewrite)>,
+    /// What the hops do not show (see [`Expect::note`]).
+    pub note: Option<Rc<str>>,
+    /// The pod opened the connection (what the caller knows from
+    /// conntrack; true unless told otherwise): its own end rewritten is
+    /// SNAT, the peer's DNAT, and the other way round for a connection
+    /// towards the pod.
+    pub pod_initiated: bool,
+}
+
+/// How a packet's addresses look at one hop, against the pod's view: the
+/// pod's own end changed (`mine`: masquerade, or a hostPort's DNAT to the
+/// pod) or the peer's (`peer`: a Service address replaced by its backend).
+/// Which of SNAT and DNAT that is depends on who opened the connection
+/// ([`Record::pod_initiated`]). Port 0: none (ICMP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rewrite {
+    pub mine: Option<(IpAddr, u16)>,
+    pub peer: Option<(IpAddr, u16)>,
+}
+
+/// The addresses and ports of one sighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ends {
+    src: (IpAddr, u16),
+    dst: (IpAddr, u16),
+}
+
+impl Ends {
+    fn of(f: &Flow) -> Ends {
+        use super::identity::Transport;
+        let (sp, dp) = match f.transport {
+            Transport::Tcp { sport, dport, .. } | Transport::Udp { sport, dport } => (sport, dport),
+            _ => (0, 0),
+        };
+        Ends {
+            src: (f.src, sp),
+            dst: (f.dst, dp),
+        }
+    }
 }
 
 /// Counters for the summary on exit.
@@ -244,11 +314,22 @@ pub struct Summary {
     pub repeats: u64,
     /// Sightings that arrived after their packet was printed.
     pub late: u64,
+    /// Sightings before every hop was listening (the start barrier): not
+    /// judged.
+    pub early: u64,
+    /// Packets the capture could not tell about (see [`Outcome::Unseen`]),
+    /// per hop that could not see them and why.
+    pub unseen: BTreeMap<(usize, bool), u64>,
 }
 
 impl Summary {
     pub fn lost_total(&self) -> u64 {
         self.lost.values().sum()
+    }
+    /// Packets not seen because a ring overflowed (`true` in the key: the
+    /// interface was gone).
+    pub fn unseen_total(&self) -> u64 {
+        self.unseen.values().sum()
     }
 }
 
@@ -282,9 +363,23 @@ struct Entry {
     /// Printed already; kept until decidable to absorb late sightings.
     emitted: bool,
     turned: Option<usize>,
+    /// Sightings whose addresses differ from `flow`'s (NAT).
+    alt: Vec<(u8, Ends)>,
 }
 
 impl Entry {
+    fn ends(&self, hop: usize) -> Ends {
+        self.alt
+            .iter()
+            .find(|(h, _)| usize::from(*h) == hop)
+            .map_or(Ends::of(&self.flow), |(_, e)| *e)
+    }
+
+    /// The addresses as the hop nearest the pod saw them.
+    fn pod_ends(&self) -> Ends {
+        self.ends(self.mask.lowest().unwrap_or(0))
+    }
+
     fn earliest_hop(&self) -> usize {
         self.hop_where(|a, b| a < b)
     }
@@ -309,7 +404,13 @@ struct State<E> {
     expect: E,
     watermark: Vec<Nanos>,
     summary: Summary,
+    /// Per hop, intervals (from, to, why) its capture could not see.
+    blind: Vec<VecDeque<(Nanos, Nanos, Blind)>>,
 }
+
+/// Blind intervals kept per hop (the oldest are forgotten first; by then
+/// every packet they could concern has been decided).
+const MAX_BLIND: usize = 4096;
 
 /// Groups sightings into packets and decides each once. See the module
 /// documentation.
@@ -322,6 +423,10 @@ pub struct Correlator<E: Expect> {
     /// Undecided packets by earliest sighting, for [`Correlator::horizon`].
     undecided: BTreeSet<(Nanos, u64)>,
     serial: u64,
+    /// Keys seen before the barrier: their later sightings are not judged
+    /// either. Emptied once no straggler can arrive.
+    early: HashMap<u64, (), BuildHasherDefault<KeyHasher>>,
+    early_done: bool,
 }
 
 impl<E: Expect> Correlator<E> {
@@ -345,11 +450,14 @@ impl<E: Expect> Correlator<E> {
                     missed: vec![0; hops],
                     ..Summary::default()
                 },
+                blind: vec![VecDeque::new(); hops],
             },
             table: HashMap::default(),
             queue: VecDeque::new(),
             undecided: BTreeSet::new(),
             serial: 0,
+            early: HashMap::default(),
+            early_done: false,
         })
     }
 
@@ -381,6 +489,11 @@ impl<E: Expect> Correlator<E> {
             }
             Outcome::Evicted => s.evicted = s.evicted.saturating_sub(1),
             Outcome::InFlight => s.in_flight = s.in_flight.saturating_sub(1),
+            Outcome::Unseen { to, why, .. } => {
+                if let Some(n) = s.unseen.get_mut(&(to, why == Blind::Gone)) {
+                    *n = n.saturating_sub(1);
+                }
+            }
         }
         for st in r.steps.iter().filter(|st| st.ts.is_none()) {
             if let Some(m) = s.missed.get_mut(st.hop) {
@@ -399,6 +512,24 @@ impl<E: Expect> Correlator<E> {
         let wm = self.st.watermark.iter().copied().min().unwrap_or(0);
         let pending = self.undecided.first().map_or(Nanos::MAX, |&(ts, _)| ts);
         wm.saturating_sub(JITTER).min(pending)
+    }
+
+    /// Whether a packet with this key is being followed: a frame without
+    /// the pod's address and unknown to conntrack is still this packet if
+    /// its identity (headers that NAT leaves alone, payload) matches.
+    pub fn knows(&self, key: u64) -> bool {
+        self.table.contains_key(&key)
+    }
+
+    /// `hop`'s capture could not see packets stamped between `from` and
+    /// `to`: its ring dropped `why` packets then, or it was gone.
+    pub fn blind(&mut self, hop: usize, from: Nanos, to: Nanos, why: Blind) {
+        if let Some(b) = self.st.blind.get_mut(hop) {
+            if b.len() >= MAX_BLIND {
+                b.pop_front();
+            }
+            b.push_back((from, to, why));
+        }
     }
 
     /// A frame at `hop` that is not followed: counted only.
@@ -434,6 +565,22 @@ impl<E: Expect> Correlator<E> {
         }
         self.st.summary.seen[hop] += 1;
         self.advance(hop, ts);
+        if !self.early_done {
+            let barrier = self.st.cfg.barrier;
+            if ts < barrier || self.early.contains_key(&id.key) {
+                self.st.summary.early += 1;
+                if self.early.len() < self.st.cfg.max_entries.max(1) {
+                    self.early.insert(id.key, ());
+                }
+                return;
+            }
+            // Past every straggler of the packets before the barrier.
+            if ts > barrier.saturating_add(self.st.cfg.timeout) {
+                self.early_done = true;
+                self.early = HashMap::default();
+            }
+        }
+        let ends = Ends::of(&id.flow);
         let keep = self.st.cfg.keep_frame;
         let snapshot = |e: &mut Entry| {
             let closer = e.frame.as_ref().is_none_or(|f| hop < f.hop);
@@ -453,6 +600,9 @@ impl<E: Expect> Correlator<E> {
             if !e.mask.contains(hop) {
                 e.mask.insert(hop);
                 e.seen[hop] = ts;
+                if ends != Ends::of(&e.flow) {
+                    e.alt.push((hop as u8, ends));
+                }
                 if ts < e.first_ts && !e.emitted {
                     self.undecided.remove(&(e.first_ts, e.serial));
                     self.undecided.insert((ts, e.serial));
@@ -520,6 +670,7 @@ impl<E: Expect> Correlator<E> {
             frame: None,
             emitted: false,
             turned: None,
+            alt: Vec::new(),
         };
         e.mask.insert(hop);
         e.seen[hop] = ts;
@@ -602,7 +753,8 @@ impl<E: Expect> Correlator<E> {
 impl<E: Expect> State<E> {
     fn direction(&self, e: &Entry) -> Dir {
         let pods = &self.cfg.pod_addrs;
-        match (pods.contains(&e.flow.src), pods.contains(&e.flow.dst)) {
+        let ends = e.pod_ends();
+        match (pods.contains(&ends.src.0), pods.contains(&ends.dst.0)) {
             (true, false) => return Dir::Out,
             (false, true) => return Dir::In,
             _ => {}
@@ -634,8 +786,13 @@ impl<E: Expect> State<E> {
             Dir::In if from >= 31 => HopMask(u32::MAX),
             Dir::In => HopMask((1u32 << (from + 1)) - 1),
         };
-        let mut rel = exp.and(onwards);
         let mut exp = exp;
+        // Seen first where it came in: the other ways in did not carry it.
+        // (Seen first further in, any of them may still deliver it.)
+        if dir == Dir::In && self.cfg.entry_hops.contains(from) {
+            exp = exp.without(self.cfg.entry_hops.without(HopMask::of(&[from])));
+        }
+        let mut rel = exp.and(onwards);
         if let Some(t) = e.turned {
             let upto = match dir {
                 Dir::Out if t >= 31 => HopMask(u32::MAX),
@@ -698,10 +855,13 @@ impl<E: Expect> State<E> {
             .find(|&h| rel.contains(h));
         let outcome = match (forced, next) {
             (Some(f), _) => f,
-            (None, Some(to)) => Outcome::Lost {
-                from: order[last_seen],
-                to,
-            },
+            (None, Some(to)) => {
+                let from = order[last_seen];
+                match self.blind_at(to, e.last_ts) {
+                    Some(why) => Outcome::Unseen { from, to, why },
+                    None => Outcome::Lost { from, to },
+                }
+            }
             (None, None) => Outcome::Complete,
         };
 
@@ -712,12 +872,37 @@ impl<E: Expect> State<E> {
             Outcome::Lost { from, to } => *s.lost.entry((from, to, dir)).or_insert(0) += 1,
             Outcome::Evicted => s.evicted += 1,
             Outcome::InFlight => s.in_flight += 1,
+            Outcome::Unseen { to, why, .. } => {
+                *s.unseen.entry((to, why == Blind::Gone)).or_insert(0) += 1
+            }
         }
         for st in &steps {
             if st.ts.is_none() {
                 s.missed[st.hop] += 1;
             }
         }
+        let pod = e.pod_ends();
+        let mut rewrites = Vec::new();
+        for st in steps.iter().filter(|st| st.ts.is_some()) {
+            let here = e.ends(st.hop);
+            if here == pod {
+                continue;
+            }
+            // The pod's own end is the source going out, the destination
+            // coming in.
+            let (mine, peer, pmine, ppeer) = match dir {
+                Dir::Out => (here.src, here.dst, pod.src, pod.dst),
+                Dir::In => (here.dst, here.src, pod.dst, pod.src),
+            };
+            rewrites.push((
+                st.hop,
+                Rewrite {
+                    mine: (mine != pmine).then_some(mine),
+                    peer: (peer != ppeer).then_some(peer),
+                },
+            ));
+        }
+        let note = self.expect.note(&e.flow, dir);
         Record {
             flow: e.flow,
             dir,
@@ -727,7 +912,22 @@ impl<E: Expect> State<E> {
             outer: e.outer,
             frame: e.frame.clone(),
             turned: e.turned,
+            rewrites,
+            note,
+            pod_initiated: true,
         }
+    }
+
+    /// Why `hop` could not have seen a packet that reached the hop before
+    /// it at `ts`, if its capture was blind then.
+    fn blind_at(&self, hop: usize, ts: Nanos) -> Option<Blind> {
+        let (from, to) = (ts, ts.saturating_add(self.cfg.transit));
+        self.blind
+            .get(hop)?
+            .iter()
+            .rev()
+            .find(|(a, b, _)| *a <= to && from <= *b)
+            .map(|(_, _, why)| *why)
     }
 }
 

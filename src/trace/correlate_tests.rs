@@ -138,7 +138,7 @@ fn loss_between_bridge_and_vxlan_decided_by_later_traffic() {
     let s = k.summary();
     assert_eq!(s.lost.get(&(2, 3, Dir::Out)), Some(&1));
     let mut text = Vec::new();
-    write_summary(&mut text, s, &labels()).unwrap();
+    write_summary(&mut text, s, &labels(), labels().len()).unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.starts_with("path summary: 1 packets followed, 0 complete, 1 lost"),

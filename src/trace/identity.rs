@@ -13,7 +13,8 @@
 //! - TCP: sequence and acknowledgment numbers, the flags segmentation does
 //!   not change, the window, the options (the timestamp option tells IPv6
 //!   retransmissions apart);
-//! - ICMP/ICMPv6: type, code, echo id/seq;
+//! - ICMP/ICMPv6: type, code, the echo sequence number (not its id,
+//!   which masquerade may change);
 //! - a hash of the first bytes of the L4 payload.
 //!
 //! Addresses and ports are left out of the key on purpose (NAT), and kept
@@ -26,25 +27,21 @@
 //! packet, the identity is the inner packet's, so the encapsulated copy on
 //! the underlay matches the same packet on the veth.
 
-use super::tunnel::{GenevePacket, VxlanPacket, VxlanRepr};
 use crate::linktype::LinkType;
+use crate::wire::bytes::{be16, be32, from, u8_at};
+use crate::wire::cooked::{Sll, Sll2};
+use crate::wire::ethernet::{self, vlan_field};
+use crate::wire::ipv6::{ext_field, frag_field};
+use crate::wire::tcp::flags as tcp_flag;
+use crate::wire::{EtherType, IpProto, arp, geneve, ipv4, ipv6, ports, tcp, udp, vxlan};
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
-/// UDP ports decoded as VXLAN unless configured otherwise: the IANA port
-/// and the Linux kernel's (and Flannel's) historical one.
-pub const DEFAULT_VXLAN_PORTS: &[u16] = &[4789, 8472];
-/// The Geneve port (Cilium, OVN).
-pub const DEFAULT_GENEVE_PORTS: &[u16] = &[6081];
 /// L4 payload bytes hashed into the key. Enough to tell retransmissions
 /// and repeated requests apart, small enough to fit a short snap length.
 pub const DEFAULT_PAYLOAD_BYTES: usize = 64;
 /// Tunnels inside tunnels followed at most this deep.
 const MAX_DEPTH: u8 = 3;
-
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_IPV6: u16 = 0x86dd;
-const ETH_P_ARP: u16 = 0x0806;
 
 /// Where to look for tunnels and how much payload to hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +54,8 @@ pub struct IdentityConfig {
 impl Default for IdentityConfig {
     fn default() -> Self {
         IdentityConfig {
-            vxlan_ports: DEFAULT_VXLAN_PORTS.to_vec(),
-            geneve_ports: DEFAULT_GENEVE_PORTS.to_vec(),
+            vxlan_ports: ports::DEFAULT_VXLAN.to_vec(),
+            geneve_ports: ports::DEFAULT_GENEVE.to_vec(),
             payload_bytes: DEFAULT_PAYLOAD_BYTES,
         }
     }
@@ -157,48 +154,51 @@ pub fn identify(frame: &[u8], linktype: LinkType, cfg: &IdentityConfig) -> Optio
     network(ethertype, frame.get(off..)?, cfg, 0)
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 4)?;
-    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// The EtherType of the network header and where it starts.
+/// The EtherType of the network header, as the number read, and where
+/// the header starts. The number goes to [`network`] unconverted: there
+/// the conversion and the match on it are one comparison per protocol the
+/// identity reads, where a converted EtherType handed over is a tree of
+/// comparisons over every named type first.
+#[inline(always)]
 fn link(frame: &[u8], linktype: LinkType) -> Option<(u16, usize)> {
     match linktype {
-        LinkType::En10mb => skip_vlan(frame, be16(frame, 12)?, 14),
+        LinkType::En10mb => {
+            let t = be16(frame, ethernet::field::ETHERTYPE).ok()?;
+            skip_vlan(frame, t, ethernet::HEADER_LEN)
+        }
         LinkType::Raw => match frame.first()? >> 4 {
-            4 => Some((ETH_P_IP, 0)),
-            6 => Some((ETH_P_IPV6, 0)),
+            4 => Some((u16::from(EtherType::Ipv4), 0)),
+            6 => Some((u16::from(EtherType::Ipv6), 0)),
             _ => None,
         },
-        // Cooked v1: the protocol field sits after packet type, ARPHRD,
-        // address length and the 8-byte address; v2 puts it first.
-        LinkType::LinuxSll => skip_vlan(frame, be16(frame, 14)?, 16),
-        LinkType::LinuxSll2 => skip_vlan(frame, be16(frame, 0)?, 20),
+        LinkType::LinuxSll => {
+            let h = Sll::new_checked(frame).ok()?;
+            skip_vlan(frame, h.protocol(), Sll::<&[u8]>::LEN)
+        }
+        LinkType::LinuxSll2 => {
+            let h = Sll2::new_checked(frame).ok()?;
+            skip_vlan(frame, h.protocol(), Sll2::<&[u8]>::LEN)
+        }
     }
 }
 
 /// Skips up to two 802.1Q/802.1ad tags (QinQ).
 fn skip_vlan(frame: &[u8], mut ethertype: u16, mut off: usize) -> Option<(u16, usize)> {
     for _ in 0..2 {
-        if !matches!(ethertype, 0x8100 | 0x88a8 | 0x9100) {
+        if !EtherType::from(ethertype).is_vlan_tag() {
             break;
         }
-        ethertype = be16(frame, off + 2)?;
-        off += 4;
+        ethertype = be16(from(frame, off), vlan_field::ETHERTYPE).ok()?;
+        off += ethernet::VLAN_TAG_LEN;
     }
     Some((ethertype, off))
 }
 
 fn network(ethertype: u16, d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
-    match ethertype {
-        ETH_P_IP => ipv4(d, cfg, depth),
-        ETH_P_IPV6 => ipv6(d, cfg, depth),
-        ETH_P_ARP => arp(d),
+    match EtherType::from(ethertype) {
+        EtherType::Ipv4 => ipv4(d, cfg, depth),
+        EtherType::Ipv6 => ipv6(d, cfg, depth),
+        EtherType::Arp => arp(d),
         _ => None,
     }
 }
@@ -216,19 +216,21 @@ fn bounded(d: &[u8], start: usize, declared_end: Option<usize>) -> &[u8] {
 }
 
 fn ipv4(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
-    if d.len() < 20 || d[0] >> 4 != 4 {
+    let p = ipv4::Packet::new_checked(d).ok()?;
+    if p.version() != 4 {
         return None;
     }
-    let ihl = usize::from(d[0] & 0x0f) * 4;
-    let total = usize::from(be16(d, 2)?);
-    if ihl < 20 || d.len() < ihl || (total != 0 && total < ihl) {
+    let ihl = p.header_len();
+    let total = usize::from(p.total_len());
+    if ihl < ipv4::HEADER_LEN || d.len() < ihl || (total != 0 && total < ihl) {
         return None;
     }
-    let id = be16(d, 4)?;
-    let frag = be16(d, 6)?;
-    let proto = d[9];
-    let src = IpAddr::V4(Ipv4Addr::new(d[12], d[13], d[14], d[15]));
-    let dst = IpAddr::V4(Ipv4Addr::new(d[16], d[17], d[18], d[19]));
+    let id = p.ident();
+    // The protocol is hashed as the number read: hashing the enum turned
+    // back into it let the compiler fold the hash per protocol behind a
+    // jump table, whose branch mispredicts when protocols alternate.
+    let number = u8_at(d, ipv4::field::PROTOCOL).ok()?;
+    let proto = IpProto::from(number);
     // A total length of 0 is a TSO super-packet whose length did not fit.
     let declared = (total != 0).then_some(total);
     let payload = bounded(d, ihl, declared);
@@ -236,80 +238,76 @@ fn ipv4(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
 
     let mut h = Fnv::new();
     h.u8(4);
-    h.u8(proto);
+    h.u8(number);
     h.u16(id);
     // MF and the offset; not DF, which some middleboxes clear.
-    h.u16(frag & 0x3fff);
-    let offset = (frag & 0x1fff) * 8;
+    h.u16(p.flags_frag() & (ipv4::flg::MORE_FRAGS | ipv4::flg::OFFSET));
+    let offset = p.frag_offset();
     let ip = Ip {
-        src,
-        dst,
+        src: IpAddr::V4(p.src_addr()),
+        dst: IpAddr::V4(p.dst_addr()),
         ip_id: Some(id),
         payload_len,
     };
     if offset != 0 {
         h.bytes(head(payload, cfg.payload_bytes));
+        let proto = number;
         return Some(ip.finish(h, Transport::Fragment { proto, offset }));
     }
     transport(ip, proto, payload, h, cfg, depth)
 }
 
 fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
-    if d.len() < 40 || d[0] >> 4 != 6 {
+    let p = ipv6::Packet::new_checked(d).ok()?;
+    if p.version() != 6 {
         return None;
     }
-    let label = be32(d, 0)? & 0x000f_ffff;
-    let plen = usize::from(be16(d, 4)?);
-    let mut nh = d[6];
-    let mut a = [0u8; 16];
-    a.copy_from_slice(&d[8..24]);
-    let src = IpAddr::V6(Ipv6Addr::from(a));
-    a.copy_from_slice(&d[24..40]);
-    let dst = IpAddr::V6(Ipv6Addr::from(a));
+    let plen = usize::from(p.payload_len());
+    // Hashed as read, as IPv4's protocol is.
+    let mut number = u8_at(d, ipv6::field::NXT_HDR).ok()?;
+    let mut nh = IpProto::from(number);
+    let (src, dst) = (IpAddr::V6(p.src_addr()), IpAddr::V6(p.dst_addr()));
     // Payload length 0 is a jumbogram or a BIG TCP super-packet.
-    let end = (plen != 0).then_some(40 + plen);
+    let end = (plen != 0).then_some(ipv6::HEADER_LEN + plen);
     let body = bounded(d, 0, end);
 
     let mut h = Fnv::new();
     h.u8(6);
-    h.u32(label);
-    let mut off = 40;
+    h.u32(p.flow_label());
+    let mut off = ipv6::HEADER_LEN;
     for _ in 0..8 {
+        let ext = from(body, off);
         match nh {
-            // Hop-by-hop, routing, destination options: length in 8-byte
-            // units, not counting the first 8.
-            0 | 43 | 60 => {
-                let next = *body.get(off)?;
-                off += (usize::from(*body.get(off + 1)?) + 1) * 8;
-                nh = next;
+            IpProto::HopByHop | IpProto::Routing | IpProto::DstOpts | IpProto::Ah => {
+                let next = u8_at(ext, ext_field::NXT_HDR).ok()?;
+                let len = u8_at(ext, ext_field::LENGTH).ok()?;
+                off += ipv6::ext_header_len(nh, len)?;
+                number = next;
+                nh = IpProto::from(next);
             }
             // Fragment header: its identification is IPv6's IP ID.
-            44 => {
-                let next = *body.get(off)?;
-                let fo = be16(body, off + 2)?;
-                h.u32(be32(body, off + 4)?);
-                h.u16(fo & 0xfff9);
-                off += 8;
-                nh = next;
-                let offset = fo & 0xfff8;
+            IpProto::Fragment => {
+                let next = u8_at(ext, frag_field::NXT_HDR).ok()?;
+                let fo = be16(ext, frag_field::FRAG_OFF).ok()?;
+                h.u32(be32(ext, frag_field::IDENT).ok()?);
+                h.u16(fo & (ipv6::FRAG_OFFSET | ipv6::FRAG_MORE));
+                off += frag_field::LEN;
+                number = next;
+                nh = IpProto::from(next);
+                let offset = fo & ipv6::FRAG_OFFSET;
                 if offset != 0 {
                     let payload = body.get(off..).unwrap_or(&[]);
-                    h.u8(nh);
+                    h.u8(number);
                     h.bytes(head(payload, cfg.payload_bytes));
                     let ip = Ip {
                         src,
                         dst,
                         ip_id: None,
-                        payload_len: plen.saturating_sub(off - 40) as u32,
+                        payload_len: plen.saturating_sub(off - ipv6::HEADER_LEN) as u32,
                     };
-                    return Some(ip.finish(h, Transport::Fragment { proto: nh, offset }));
+                    let proto = number;
+                    return Some(ip.finish(h, Transport::Fragment { proto, offset }));
                 }
-            }
-            // Authentication header: length in 4-byte units, minus 2.
-            51 => {
-                let next = *body.get(off)?;
-                off += (usize::from(*body.get(off + 1)?) + 2) * 4;
-                nh = next;
             }
             _ => break,
         }
@@ -318,9 +316,9 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
     let payload_len = if plen == 0 {
         payload.len()
     } else {
-        plen.saturating_sub(off - 40)
+        plen.saturating_sub(off - ipv6::HEADER_LEN)
     } as u32;
-    h.u8(nh);
+    h.u8(number);
     let ip = Ip {
         src,
         dst,
@@ -331,34 +329,21 @@ fn ipv6(d: &[u8], cfg: &IdentityConfig, depth: u8) -> Option<Identity> {
 }
 
 fn arp(d: &[u8]) -> Option<Identity> {
-    let ptype = be16(d, 2)?;
-    let hlen = usize::from(*d.get(4)?);
-    let plen = usize::from(*d.get(5)?);
-    let op = be16(d, 6)?;
-    let body = d.get(..8 + 2 * (hlen + plen))?;
-    if ptype != ETH_P_IP || plen != 4 {
+    let a = arp::Packet::new_checked(d).ok()?;
+    if a.ptype() != EtherType::Ipv4 || a.plen() != 4 {
         return None;
     }
-    let spa = 8 + hlen;
-    let tpa = 8 + 2 * hlen + 4;
-    let v4 = |at: usize| {
-        IpAddr::V4(Ipv4Addr::new(
-            body[at],
-            body[at + 1],
-            body[at + 2],
-            body[at + 3],
-        ))
-    };
+    let v4 = |b: &[u8]| IpAddr::V4(Ipv4Addr::from(<[u8; 4]>::try_from(b).unwrap_or_default()));
     let mut h = Fnv::new();
     h.u8(0x0a);
-    h.bytes(body);
+    h.bytes(a.packet());
     let ip = Ip {
-        src: v4(spa),
-        dst: v4(tpa),
+        src: v4(a.spa()),
+        dst: v4(a.tpa()),
         ip_id: None,
         payload_len: 0,
     };
-    Some(ip.finish(h, Transport::Arp { op }))
+    Some(ip.finish(h, Transport::Arp { op: a.oper() }))
 }
 
 /// The network-layer part of a flow, before the transport is known.
@@ -401,11 +386,12 @@ fn head(b: &[u8], n: usize) -> &[u8] {
 
 /// TCP flags that segmentation (TSO/GSO) and coalescing (GRO) leave alone:
 /// FIN and PSH move to the last segment, CWR stays on the first.
-const TCP_STABLE_FLAGS: u8 = 0x02 | 0x04 | 0x10 | 0x20 | 0x40;
+const TCP_STABLE_FLAGS: u8 =
+    tcp_flag::SYN | tcp_flag::RST | tcp_flag::ACK | tcp_flag::URG | tcp_flag::ECE;
 
 fn transport(
     ip: Ip,
-    proto: u8,
+    proto: IpProto,
     p: &[u8],
     mut h: Fnv,
     cfg: &IdentityConfig,
@@ -413,17 +399,17 @@ fn transport(
 ) -> Option<Identity> {
     let n = cfg.payload_bytes;
     let t = match proto {
-        6 if p.len() >= 20 => {
-            let (sport, dport) = (be16(p, 0)?, be16(p, 2)?);
-            let (seq, ack) = (be32(p, 4)?, be32(p, 8)?);
-            let flags = p[13];
-            let doff = (usize::from(p[12] >> 4) * 4).clamp(20, p.len());
+        IpProto::Tcp if p.len() >= tcp::HEADER_LEN => {
+            let t = tcp::Packet::new_checked(p).ok()?;
+            let (seq, ack, flags) = (t.seq_number(), t.ack_number(), t.flags());
+            let options = t.options();
             h.u32(seq);
             h.u32(ack);
             h.u8(flags & TCP_STABLE_FLAGS);
-            h.u16(be16(p, 14)?);
-            h.bytes(&p[20..doff]);
-            h.bytes(head(&p[doff..], n));
+            h.u16(t.window_len());
+            h.bytes(options);
+            h.bytes(head(t.payload(), n));
+            let doff = tcp::HEADER_LEN + options.len();
             let ip = Ip {
                 payload_len: ip.payload_len.saturating_sub(doff as u32),
                 ..ip
@@ -431,18 +417,23 @@ fn transport(
             return Some(ip.finish(
                 h,
                 Transport::Tcp {
-                    sport,
-                    dport,
+                    sport: t.src_port(),
+                    dport: t.dst_port(),
                     flags,
                     seq,
                     ack,
                 },
             ));
         }
-        17 if p.len() >= 8 => {
-            let (sport, dport) = (be16(p, 0)?, be16(p, 2)?);
-            let ulen = usize::from(be16(p, 4)?);
-            let data = bounded(p, 8, (ulen >= 8).then_some(ulen));
+        IpProto::Udp if p.len() >= udp::HEADER_LEN => {
+            let u = udp::Packet::new_checked(p).ok()?;
+            let (sport, dport) = (u.src_port(), u.dst_port());
+            let ulen = usize::from(u.length());
+            let data = bounded(
+                p,
+                udp::HEADER_LEN,
+                (ulen >= udp::HEADER_LEN).then_some(ulen),
+            );
             if depth < MAX_DEPTH {
                 if let Some(id) = udp_tunnel(&ip, sport, dport, data, cfg, depth) {
                     return Some(id);
@@ -450,46 +441,57 @@ fn transport(
             }
             h.bytes(head(data, n));
             let ip = Ip {
-                payload_len: ip.payload_len.saturating_sub(8),
+                payload_len: ip.payload_len.saturating_sub(udp::HEADER_LEN as u32),
                 ..ip
             };
             return Some(ip.finish(h, Transport::Udp { sport, dport }));
         }
-        1 | 58 if p.len() >= 4 => {
+        IpProto::Icmp | IpProto::Icmpv6 if p.len() >= 4 => {
             let (ty, code) = (p[0], p[1]);
-            let is_echo = if proto == 1 {
+            let is_echo = if proto == IpProto::Icmp {
                 matches!(ty, 0 | 8)
             } else {
                 matches!(ty, 128 | 129)
             };
             let echo = if is_echo && p.len() >= 8 {
-                Some((be16(p, 4)?, be16(p, 6)?))
+                Some((be16(p, 4).ok()?, be16(p, 6).ok()?))
             } else {
                 None
             };
             h.u8(ty);
             h.u8(code);
-            // The checksum (bytes 2..4) changes under NAT; the rest of the
-            // header (echo id/seq) and the data do not.
-            h.bytes(head(&p[4..], 4 + n));
-            if proto == 1 {
+            // The checksum (bytes 2..4) changes under NAT, and so may an
+            // echo's identifier (masquerade gives it another when two pods
+            // ping one host with the same id); the sequence number and the
+            // data do not.
+            let from = if echo.is_some() { 6 } else { 4 };
+            h.bytes(head(p.get(from..).unwrap_or(&[]), 8 - from + n));
+            if proto == IpProto::Icmp {
                 Transport::Icmp { ty, code, echo }
             } else {
                 Transport::Icmp6 { ty, code, echo }
             }
         }
-        4 | 41 if depth < MAX_DEPTH => {
-            let inner = if proto == 4 { ETH_P_IP } else { ETH_P_IPV6 };
-            if let Some(mut id) = network(inner, p, cfg, depth + 1) {
+        IpProto::Ipip | IpProto::Ipv6 if depth < MAX_DEPTH => {
+            let inner = if proto == IpProto::Ipip {
+                EtherType::Ipv4
+            } else {
+                EtherType::Ipv6
+            };
+            if let Some(mut id) = network(u16::from(inner), p, cfg, depth + 1) {
                 id.outer = Some(ip.encap(EncapKind::IpInIp, 0, 0));
                 return Some(id);
             }
             h.bytes(head(p, n));
-            Transport::Other { proto }
+            Transport::Other {
+                proto: u8::from(proto),
+            }
         }
         _ => {
             h.bytes(head(p, n));
-            Transport::Other { proto }
+            Transport::Other {
+                proto: u8::from(proto),
+            }
         }
     };
     Some(ip.finish(h, t))
@@ -505,18 +507,38 @@ fn udp_tunnel(
     depth: u8,
 ) -> Option<Identity> {
     let (kind, inner) = if cfg.vxlan_ports.contains(&dport) {
-        let v = VxlanPacket::new_checked(data)?;
-        let vni = VxlanRepr::parse(&v).vni;
-        (EncapKind::Vxlan { vni }, v.inner())
+        let (vni, inner) = vxlan_inner(data)?;
+        (EncapKind::Vxlan { vni }, inner)
     } else if cfg.geneve_ports.contains(&dport) {
-        let g = GenevePacket::new_checked(data)?;
-        (EncapKind::Geneve { vni: g.vni() }, g.inner())
+        let (vni, inner) = geneve_inner(data)?;
+        (EncapKind::Geneve { vni }, inner)
     } else {
         return None;
     };
     let mut id = ether_inner(inner, cfg, depth + 1)?;
     id.outer = Some(ip.encap(kind, sport, dport));
     Some(id)
+}
+
+/// The VNI and inner frame of a VXLAN header with the I flag set and at
+/// least an Ethernet header after it: a UDP datagram on port 8472 that is
+/// not VXLAN must not be decoded as one.
+pub(crate) fn vxlan_inner(data: &[u8]) -> Option<(u32, &[u8])> {
+    let v = vxlan::Packet::new_checked(data).ok()?;
+    let inner = v.payload();
+    let ok = v.has_vni() && inner.len() >= ethernet::HEADER_LEN;
+    ok.then(|| (vxlan::Repr::parse(&v).vni, inner))
+}
+
+/// The VNI and inner frame of a version 0 Geneve header carrying Ethernet
+/// whose options fit. Geneve can also carry bare IP, which podcap does not
+/// follow.
+pub(crate) fn geneve_inner(data: &[u8]) -> Option<(u32, &[u8])> {
+    let g = geneve::Packet::new_checked(data).ok()?;
+    let inner = g.payload().ok()?;
+    let ok =
+        g.version() == 0 && g.protocol() == EtherType::Teb && inner.len() >= ethernet::HEADER_LEN;
+    ok.then(|| (g.vni(), inner))
 }
 
 /// FNV-1a, 64 bits, with a final avalanche so the low bits (which the
@@ -557,14 +579,14 @@ impl Fnv {
 fn tcp_flags(f: u8) -> String {
     // tcpdump's order and letters; ACK is ".".
     let names = [
-        (0x01, 'F'),
-        (0x02, 'S'),
-        (0x04, 'R'),
-        (0x08, 'P'),
-        (0x10, '.'),
-        (0x20, 'U'),
-        (0x40, 'E'),
-        (0x80, 'W'),
+        (tcp_flag::FIN, 'F'),
+        (tcp_flag::SYN, 'S'),
+        (tcp_flag::RST, 'R'),
+        (tcp_flag::PSH, 'P'),
+        (tcp_flag::ACK, '.'),
+        (tcp_flag::URG, 'U'),
+        (tcp_flag::ECE, 'E'),
+        (tcp_flag::CWR, 'W'),
     ];
     let s: String = names
         .iter()
@@ -593,7 +615,7 @@ impl fmt::Display for Flow {
                     "{ip} {s}.{sport} > {d}.{dport}: Flags [{}], seq {seq}",
                     tcp_flags(flags)
                 )?;
-                if flags & 0x10 != 0 {
+                if flags & tcp_flag::ACK != 0 {
                     write!(f, ", ack {ack}")?;
                 }
                 write!(f, ", length {len}")

@@ -407,3 +407,40 @@ fn property_header_fields_that_change_per_hop_do_not_change_the_key() {
         assert_ne!(identify(&g, LinkType::En10mb, &cfg).unwrap().key, k);
     }
 }
+
+/// The tunnel headers the path follows into (these were the checks of the
+/// VXLAN and Geneve views before the views moved to `wire`, where a view
+/// vouches for the header's length only).
+#[test]
+fn vxlan_refuses_short_or_without_i_flag() {
+    use crate::wire::vxlan;
+    assert!(vxlan_inner(&[0x08u8, 0, 0, 0, 0, 0, 1, 0][..]).is_none());
+    let mut buf = [0u8; 8 + 14];
+    vxlan::Repr { vni: 1 }.emit(&mut buf).unwrap();
+    assert_eq!(vxlan_inner(&buf[..]), Some((1, &[0u8; 14][..])));
+    buf[0] = 0;
+    assert!(vxlan_inner(&buf[..]).is_none());
+}
+
+#[test]
+fn geneve_skips_options() {
+    use crate::wire::geneve;
+    // Version 0, 2 option words, protocol TEB, VNI 7, then 8 bytes of
+    // options, then a 14-byte Ethernet header.
+    let mut buf = vec![0x02, 0x00, 0x65, 0x58, 0, 0, 7, 0];
+    buf.extend_from_slice(&[0xaa; 8]);
+    buf.extend_from_slice(&[0xbb; 14]);
+    let p = geneve::Packet::new_checked(&buf[..]).unwrap();
+    assert_eq!(p.vni(), 7);
+    assert_eq!(p.header_len(), 16);
+    assert_eq!(p.payload(), Ok(&[0xbb; 14][..]));
+    assert_eq!(geneve_inner(&buf[..]), Some((7, &[0xbb; 14][..])));
+    // Options longer than the packet: refused, never sliced past the end.
+    buf[0] = 0x3f;
+    assert!(geneve_inner(&buf[..]).is_none());
+    // Not Ethernet inside.
+    buf[0] = 0x02;
+    buf[2] = 0x08;
+    buf[3] = 0x00;
+    assert!(geneve_inner(&buf[..]).is_none());
+}

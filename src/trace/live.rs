@@ -1,28 +1,47 @@
 //! `capture --path`, live: one capture per hop, all read at once (smol,
 //! one task per ring), every packet fed to the [`Correlator`], each packet
-//! printed once with its hops, the summary on exit.
+//! printed once with its hops, the summary on every end.
 //!
-//! Which hops a packet leaving the pod should cross is asked of the
-//! kernel's routing table ([`RouteExpect`]): to the node itself or to a pod
-//! on the same bridge it stops at the bridge, to another node it goes on
-//! to the tunnel and the underlay, to the outside world straight to the
-//! underlay.
+//! The order of things, and why:
+//!
+//! 1. Every ring is opened (each with a reject-all program, bound,
+//!    drained, then its real filter), the path's hops and every other way
+//!    out of the node ([`super::plan`]). The moment after the last one
+//!    went live is the **start barrier**: a packet first seen before it
+//!    may have crossed a hop that was not listening yet, so it is counted
+//!    ("before every hop was listening"), never judged.
+//! 2. conntrack's event socket is subscribed and the table dumped
+//!    ([`super::nat`]), the routing socket opened ([`super::expect`]), the
+//!    output file opened.
+//! 3. Capabilities are dropped (or `-Z user`), before any thread exists
+//!    (capabilities are per thread; the async reactor starts its own
+//!    lazily): from here on podcap parses packets unprivileged.
+//! 4. The loop: each ring's blocks go through identity and the
+//!    correlator; after every read the ring's drop counter
+//!    (PACKET_STATISTICS, reset by each read) is taken, and an interval in
+//!    which a ring dropped makes that hop blind then: a packet it should
+//!    have seen then is "not seen by the capture", never LOST. A ring
+//!    whose interface goes away ends alone; the others go on.
+//! 5. On every end (`-c`, SIGINT, SIGTERM, the pod's interfaces gone, an
+//!    error) what the rings still hold is followed, everything decided,
+//!    and the summary printed; then the error, if any.
 
-use super::correlate::{Config, Correlator, Dir, Expect, HopMask, Nanos, Record, Summary};
-use super::identity::{Flow, IdentityConfig, Transport, identify};
+use super::correlate::{Blind, Config, Correlator, HopMask, Nanos, Record, Summary};
+use super::expect::{PathExpect, RouteExpect};
+use super::identity::{IdentityConfig, identify};
+use super::nat::{Nat, tuple_of};
 use super::report::{clock, path_line, write_summary};
 use super::{Hop, Role};
 use crate::capture::output::{FileFormat, OutIface, OutPacket, Output, OutputConfig};
-use crate::capture::{self, Source, SourceConfig, Stats, signals};
+use crate::capture::{self, Source, SourceConfig, Stats, privs, signals};
 use crate::decode::{Meta, PrintOptions, Printer};
-use crate::netlink::route::RouteType;
-use crate::netlink::{RouteQuery, Socket};
+use crate::netlink::Socket;
 use crate::pcap::writer::Precision;
 use crate::{Error, Result};
 use smol::{Async, Timer, future};
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
@@ -46,10 +65,16 @@ const TICK: Duration = Duration::from_millis(50);
 /// this long ago (TPACKET_V3 retires a block within its 1 ms timeout).
 const DELIVERY_SLACK: Nanos = 50_000_000;
 
+/// Margin around a ring's blind interval: a forwarded packet keeps the
+/// time stamp of its arrival on the node, a little before it reached the
+/// ring that dropped it.
+const BLIND_SLACK: Nanos = 5_000_000;
+
 /// What `capture --path` captures and how it reports.
 #[derive(Debug, Clone)]
 pub struct PathCapture {
     pub pod_ip: IpAddr,
+    /// The path's hops, then the ways out watched ahead ([`Hop::ahead`]).
     pub hops: Vec<Hop>,
     /// The kernel filter for each hop.
     pub filters: Vec<String>,
@@ -62,6 +87,9 @@ pub struct PathCapture {
     pub count: Option<u64>,
     /// pcapng file (one interface block per hop) or `-`.
     pub write: Option<String>,
+    /// Print each packet's lines (tcpdump's rule: not with `-w` unless
+    /// `--print`).
+    pub print_lines: bool,
     pub packet_buffered: bool,
     pub nanos: bool,
     pub print: PrintOptions,
@@ -72,160 +100,22 @@ pub struct PathCapture {
     /// Ask the routing table which hops a packet crosses (local paths);
     /// otherwise every hop is expected.
     pub routed: bool,
+    /// `-Z user`: become that user once every ring is open (default: drop
+    /// every capability and stay root).
+    pub user: Option<String>,
 }
 
 /// What the capture did.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PathOutcome {
     pub summary: Summary,
     /// Kernel counters per hop.
     pub stats: Vec<Stats>,
     /// The reader of `-w -` went away.
     pub reader_gone: bool,
-}
-
-/// Hops a packet crosses, from the kernel's routing table, cached per
-/// peer address.
-pub struct RouteExpect {
-    nl: Option<Socket>,
-    fib: Option<Socket>,
-    pod: IpAddr,
-    /// Where the pod's packets enter the node's IP forwarding: the bridge,
-    /// or the host veth of a routed pod.
-    iif: Option<u32>,
-    roles: Vec<(Role, u32)>,
-    cache: HashMap<(IpAddr, Dir), HopMask>,
-}
-
-impl RouteExpect {
-    /// `hops`: the path's hops (roles and node-side ifindexes) of `pod`.
-    pub fn new(pod: IpAddr, hops: &[Hop]) -> Self {
-        let iif = hops
-            .iter()
-            .find(|h| h.role == Role::Bridge)
-            .or_else(|| hops.iter().find(|h| h.role == Role::HostVeth))
-            .map(|h| h.ifindex);
-        RouteExpect {
-            nl: Socket::open().ok(),
-            fib: Socket::open().ok(),
-            pod,
-            iif,
-            roles: hops.iter().map(|h| (h.role, h.ifindex)).collect(),
-            cache: HashMap::new(),
-        }
-    }
-
-    fn mask(&self, pick: impl Fn(Role) -> bool) -> HopMask {
-        let mut m = HopMask::default();
-        for (i, (r, _)) in self.roles.iter().enumerate() {
-            if pick(*r) {
-                m.insert(i);
-            }
-        }
-        m
-    }
-
-    /// The hops on this node's side of the pod up to the bridge.
-    fn local(&self) -> HopMask {
-        self.mask(|r| matches!(r, Role::Pod | Role::HostVeth | Role::Bridge))
-    }
-
-    /// The kernel's route for a packet to (`Dir::Out`) or from `peer`: for
-    /// the pod's own packets the forwarding decision (source and input
-    /// interface count, as policy routing does), else the node's route.
-    fn route(&mut self, peer: IpAddr, dir: Dir) -> Option<crate::netlink::Route> {
-        if dir == Dir::Out {
-            if let Some(f) = self.fib.as_mut() {
-                let q = RouteQuery {
-                    src: Some(self.pod),
-                    iif: self.iif,
-                    ..RouteQuery::to(peer)
-                };
-                if let Ok(r) = f.route(&q) {
-                    return Some(r);
-                }
-            }
-        }
-        self.nl.as_mut()?.route_get(peer, false).ok()
-    }
-
-    /// The hops a packet to (`Dir::Out`) or from (`Dir::In`) `peer` crosses.
-    pub fn for_peer(&mut self, peer: IpAddr, dir: Dir) -> HopMask {
-        if let Some(m) = self.cache.get(&(peer, dir)) {
-            return *m;
-        }
-        let local = self.local();
-        let all = HopMask::all(self.roles.len());
-        let link_scope = match peer {
-            IpAddr::V4(a) => a.is_broadcast() || a.is_multicast() || a.is_link_local(),
-            IpAddr::V6(a) => a.is_multicast() || (a.segments()[0] & 0xffc0) == 0xfe80,
-        };
-        let underlay = self.mask(|r| r == Role::Underlay);
-        let tunnel = self.mask(|r| matches!(r, Role::Tunnel | Role::Underlay));
-        let m = if link_scope {
-            local
-        } else {
-            let route = self.route(peer, dir);
-            let role = route.as_ref().and_then(|r| r.oif).and_then(|o| {
-                self.roles
-                    .iter()
-                    .find(|(role, idx)| *idx == o && *role != Role::Pod)
-                    .map(|(role, _)| *role)
-            });
-            match (dir, route.as_ref().map(|r| r.rtype), role) {
-                // To or from the node itself.
-                (_, Some(RouteType::Local), _) => local,
-                (_, Some(_), Some(Role::Tunnel)) => local.or(tunnel),
-                (Dir::Out, Some(_), Some(Role::Underlay)) => local.or(underlay),
-                // Out via the bridge (a pod on it), another pod's veth
-                // (routed CNIs), an interface podcap does not watch: no
-                // further hop.
-                (Dir::Out, Some(_), _) => local,
-                // No route: the node drops it, after the hops it crossed.
-                (Dir::Out, None, _) => all,
-                // Coming in, the node's route back to the sender does not
-                // say where it entered (policy routing, asymmetric paths):
-                // it may have come through the underlay. The correlator
-                // only counts hops from the first one that saw it, so a
-                // packet from a pod beside it is not missed there.
-                (Dir::In, _, _) => local.or(underlay),
-            }
-        };
-        if self.cache.len() > 65_536 {
-            self.cache.clear();
-        }
-        self.cache.insert((peer, dir), m);
-        m
-    }
-}
-
-impl Expect for RouteExpect {
-    fn expected(&mut self, flow: &Flow, dir: Dir) -> HopMask {
-        if matches!(flow.transport, Transport::Arp { .. }) {
-            return self.local();
-        }
-        let peer = match dir {
-            Dir::Out => flow.dst,
-            Dir::In => flow.src,
-        };
-        self.for_peer(peer, dir)
-    }
-}
-
-/// [`RouteExpect`] for paths through this node's pod plumbing, every hop
-/// for a remote pod's path (tunnel and underlay only).
-pub enum PathExpect {
-    Route(Box<RouteExpect>),
-    All(usize),
-}
-
-impl Expect for PathExpect {
-    fn expected(&mut self, flow: &Flow, dir: Dir) -> HopMask {
-        match self {
-            PathExpect::Route(r) => r.expected(flow, dir),
-            PathExpect::All(n) => HopMask::all(*n),
-        }
-    }
+    /// Why the capture ended, when it was not asked to (the pod's
+    /// interfaces went away, an error): the summary was printed first.
+    pub ended: Option<Error>,
 }
 
 fn now_ns() -> Nanos {
@@ -238,6 +128,8 @@ fn now_ns() -> Nanos {
 enum Event {
     Count,
     ReaderGone,
+    /// Hop N's capture ended (its interface went away).
+    Gone(usize, Error),
     Failed(Error),
 }
 
@@ -262,13 +154,23 @@ impl Ord for Held {
     }
 }
 
+/// A ring's drop counter as last read.
+#[derive(Clone, Copy, Default)]
+struct RingWatch {
+    read_at: Nanos,
+    dropped: u64,
+    gone: bool,
+}
+
 /// Everything the tasks share (one thread: `Rc<RefCell<_>>`).
 struct Shared {
     pod: IpAddr,
     corr: Correlator<PathExpect>,
+    nat: Rc<RefCell<Nat>>,
     icfg: IdentityConfig,
     file: Option<Output>,
     text: BufWriter<File>,
+    print_lines: bool,
     printer: Printer,
     labels: Vec<String>,
     records: Vec<Record>,
@@ -277,6 +179,7 @@ struct Shared {
     followed: u64,
     limit: Option<u64>,
     buf: Vec<u8>,
+    rings: Vec<RingWatch>,
 }
 
 impl Shared {
@@ -290,7 +193,7 @@ impl Shared {
         }
         let horizon = if all { Nanos::MAX } else { self.corr.horizon() };
         while self.held.peek().is_some_and(|Reverse(h)| h.0 < horizon) {
-            let Some(Reverse(Held(_, _, r))) = self.held.pop() else {
+            let Some(Reverse(Held(_, _, mut r))) = self.held.pop() else {
                 break;
             };
             if self.limit.is_some_and(|l| self.followed >= l) {
@@ -300,7 +203,9 @@ impl Shared {
                 continue;
             }
             self.followed += 1;
-            write_io(self.print_record(&r))?;
+            if self.print_lines {
+                write_io(self.print_record(&mut r))?;
+            }
         }
         write_io(self.text.flush())?;
         if self.limit.is_some_and(|l| self.followed >= l) {
@@ -309,7 +214,12 @@ impl Shared {
         Ok(())
     }
 
-    fn print_record(&mut self, r: &Record) -> io::Result<()> {
+    fn print_record(&mut self, r: &mut Record) -> io::Result<()> {
+        if !r.rewrites.is_empty() {
+            if let Some(f) = tuple_of(&r.flow).and_then(|t| self.nat.borrow().get(&t).copied()) {
+                r.pod_initiated = f.pod_initiated;
+            }
+        }
         match &r.frame {
             Some(f) => {
                 // The time it first appeared on this node (the order
@@ -329,16 +239,31 @@ impl Shared {
         writeln!(self.text, "{}", path_line(r, &self.labels))
     }
 
+    /// Whether a frame is the pod's: its address is in it, conntrack says
+    /// it is one of its connections after NAT, or its identity is that of
+    /// a packet being followed (NAT that conntrack did not tell about).
+    fn is_pods(
+        pod: IpAddr,
+        nat: &RefCell<Nat>,
+        corr: &Correlator<PathExpect>,
+        id: &super::Identity,
+    ) -> bool {
+        if id.flow.src == pod || id.flow.dst == pod {
+            return true;
+        }
+        let known = tuple_of(&id.flow).is_some_and(|t| nat.borrow_mut().lookup(&t).is_some());
+        known || corr.knows(id.key)
+    }
+
     /// Feeds one ring's ready blocks to the correlator.
     fn pump(&mut self, hop: usize, src: &mut Source) -> std::result::Result<(), Event> {
+        self.nat.borrow_mut().refresh();
         while let Some(mut batch) = src.next_batch() {
             while let Some(p) = batch.next() {
                 let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
                 let data = p.bytes(&mut self.buf);
                 match identify(data, p.linktype, &self.icfg) {
-                    // The kernel filter keeps the pod's packets; this also
-                    // holds where it cannot look (inside other tunnels).
-                    Some(id) if id.flow.src == self.pod || id.flow.dst == self.pod => {
+                    Some(id) if Self::is_pods(self.pod, &self.nat, &self.corr, &id) => {
                         self.corr.observe(
                             hop,
                             ts,
@@ -347,7 +272,12 @@ impl Shared {
                             &mut self.records,
                         );
                     }
-                    _ => self.corr.untracked(hop, ts),
+                    // Frames the kernel filter let in for a NAT'd copy that
+                    // turned out to be someone else's: counted only.
+                    _ => {
+                        self.corr.untracked(hop, ts);
+                        continue;
+                    }
                 }
                 if let Some(out) = &mut self.file {
                     let r = out.packet(&OutPacket {
@@ -367,14 +297,60 @@ impl Shared {
         if let Some(out) = &mut self.file {
             write_io(out.batch_done())?;
         }
+        self.watch_drops(hop, src);
         self.emit(false)
     }
 
+    /// Reads `hop`'s drop counter: drops since the last read make the hop
+    /// blind for that interval.
+    fn watch_drops(&mut self, hop: usize, src: &mut Source) {
+        let now = now_ns();
+        let Some(w) = self.rings.get(hop).copied() else {
+            return;
+        };
+        if w.gone {
+            return;
+        }
+        if let Ok(st) = src.stats() {
+            if st.dropped > w.dropped {
+                self.corr.blind(
+                    hop,
+                    w.read_at.saturating_sub(BLIND_SLACK),
+                    now.saturating_add(BLIND_SLACK),
+                    Blind::Dropped(st.dropped - w.dropped),
+                );
+            }
+            self.rings[hop] = RingWatch {
+                read_at: now,
+                dropped: st.dropped,
+                gone: false,
+            };
+        }
+    }
+
+    /// Hop `hop`'s capture ended at `now`: everything it should have seen
+    /// from then on, it could not.
+    fn gone(&mut self, hop: usize) {
+        if let Some(w) = self.rings.get_mut(hop) {
+            w.gone = true;
+            let from = w.read_at.saturating_sub(BLIND_SLACK);
+            self.corr.blind(hop, from, Nanos::MAX, Blind::Gone);
+            self.corr.advance(hop, Nanos::MAX);
+        }
+    }
+
     fn tick(&mut self, sources: &[Rc<RefCell<Source>>]) -> std::result::Result<(), Event> {
+        self.nat.borrow_mut().refresh();
         let now = now_ns();
         for (h, s) in sources.iter().enumerate() {
-            let idle = s.try_borrow().map(|s| !s.ready()).unwrap_or(false);
-            if idle {
+            if self.rings[h].gone {
+                continue;
+            }
+            let Ok(mut s) = s.try_borrow_mut() else {
+                continue;
+            };
+            self.watch_drops(h, &mut s);
+            if !s.ready() {
                 self.corr.advance(h, now.saturating_sub(DELIVERY_SLACK));
             }
         }
@@ -403,18 +379,13 @@ fn netns_description(hop: &Hop) -> String {
     }
 }
 
-/// Opens one capture per hop and follows packets until `-c`, SIGINT or
-/// SIGTERM. Prints each packet once (stdout, or stderr when the pcapng goes
-/// to stdout) and the summary on stderr.
-pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
-    let n = pc.hops.len();
-    if n == 0 || pc.filters.len() != n {
-        return Err(Error::usage(
-            "--path needs at least one hop with a filter each",
-        ));
-    }
+/// Opens every hop's ring; a way out watched ahead that cannot be opened
+/// is left out with a note (the path's own hops must open). Returns the
+/// hops kept, their filters and sources, and the start barrier.
+fn open_rings(pc: &PathCapture, err: &mut dyn Write) -> Result<(Vec<Hop>, Vec<Source>, Nanos)> {
     let snaplen = pc.snaplen.max(MIN_SNAPLEN);
-    let mut sources = Vec::with_capacity(n);
+    let mut hops = Vec::with_capacity(pc.hops.len());
+    let mut sources = Vec::with_capacity(pc.hops.len());
     for (hop, filter) in pc.hops.iter().zip(&pc.filters) {
         let cfg = SourceConfig {
             iface: hop.ifname.clone(),
@@ -432,31 +403,63 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             optimize: pc.optimize,
             vxlan_ports: pc.vxlan_ports.clone(),
         };
-        let src = Source::open(&cfg).map_err(|mut e| {
-            e.what = format!("{} (capture on hop {})", e.what, hop.label);
-            e
-        })?;
-        sources.push(src);
+        match Source::open(&cfg) {
+            Ok(s) => {
+                hops.push(hop.clone());
+                sources.push(s);
+            }
+            Err(e) if hop.ahead => {
+                let _ = writeln!(err, "podcap: not watching {}: {e}", hop.label);
+            }
+            Err(mut e) => {
+                e.what = format!("{} (capture on hop {})", e.what, hop.label);
+                return Err(e);
+            }
+        }
+    }
+    // Every filter attached: from now on every hop sees what it should.
+    Ok((hops, sources, now_ns()))
+}
+
+/// conntrack's events and table, or nothing (with the reason on stderr).
+fn open_nat(pod: IpAddr, err: &mut dyn Write) -> Nat {
+    match Socket::open_conntrack() {
+        Ok((sock, table)) => Nat::new(vec![pod], sock, &table),
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "podcap: conntrack is not readable ({}): NAT'd copies are recognised only by \
+                 their payload",
+                e.why
+            );
+            Nat::none(vec![pod])
+        }
+    }
+}
+
+/// Opens one capture per hop and follows packets until `-c`, SIGINT,
+/// SIGTERM, the pod's interfaces going away or an error. Prints each
+/// packet once (stdout, or stderr when the pcapng goes to stdout) and the
+/// summary on stderr, on every end.
+pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
+    if pc.hops.is_empty() || pc.filters.len() != pc.hops.len() {
+        return Err(Error::usage(
+            "--path needs at least one hop with a filter each",
+        ));
     }
     let mut err = io::stderr();
-    for (s, hop) in sources.iter().zip(&pc.hops) {
-        let _ = writeln!(
-            err,
-            "podcap: listening on {}, link-type {} ({}), snapshot length {} bytes",
-            hop.label,
-            s.linktype().name(),
-            s.linktype().description(),
-            s.snaplen()
-        );
-    }
+    let (hops, sources, barrier) = open_rings(pc, &mut err)?;
+    let n = hops.len();
+    let snaplen = pc.snaplen.max(MIN_SNAPLEN);
+    let nat = Rc::new(RefCell::new(open_nat(pc.pod_ip, &mut err)));
 
     let file = match &pc.write {
         Some(w) => {
             let ifaces: Vec<OutIface> = sources
                 .iter()
-                .zip(&pc.hops)
+                .zip(&hops)
                 .map(|(s, h)| OutIface {
-                    name: h.ifname.clone(),
+                    name: h.qualified_name(),
                     linktype: s.linktype(),
                     snaplen: s.snaplen(),
                     netns: Some(netns_description(h)),
@@ -491,9 +494,19 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     .map_err(|e| Error::os("use standard output", e, None))?;
 
     let expect = if pc.routed {
-        PathExpect::Route(Box::new(RouteExpect::new(pc.pod_ip, &pc.hops)))
+        PathExpect::Route(Box::new(RouteExpect::new(pc.pod_ip, &hops, nat.clone())))
     } else {
         PathExpect::All(n)
+    };
+    let hops_of = |pick: &dyn Fn(&Hop) -> bool| {
+        HopMask::of(
+            &hops
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| pick(h))
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>(),
+        )
     };
     let cfg = Config {
         // Silence is judged by the other rings' progress (idle rings are
@@ -507,14 +520,13 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             .max(10_000_000_000),
         pod_addrs: vec![pc.pod_ip],
         keep_frame: snaplen.min(2048) as usize,
-        turn_hops: HopMask::of(
-            &pc.hops
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.role == Role::Bridge)
-                .map(|(i, _)| i)
-                .collect::<Vec<_>>(),
-        ),
+        turn_hops: hops_of(&|h| h.role == Role::Bridge),
+        barrier,
+        entry_hops: if pc.routed {
+            hops_of(&|h| h.role == Role::Underlay)
+        } else {
+            HopMask(0)
+        },
         ..Config::default()
     };
     let mut print = pc.print.clone();
@@ -526,7 +538,7 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     }
     let icfg = IdentityConfig {
         vxlan_ports: {
-            let mut v = super::identity::DEFAULT_VXLAN_PORTS.to_vec();
+            let mut v = crate::wire::ports::DEFAULT_VXLAN.to_vec();
             for p in &pc.vxlan_ports {
                 if !v.contains(p) {
                     v.push(*p);
@@ -536,96 +548,67 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         },
         ..IdentityConfig::default()
     };
+    let corr = Correlator::new(n, cfg, expect)?;
+
+    // Everything privileged is done: rings mapped, conntrack subscribed,
+    // netlink sockets and the output open. No thread exists yet.
+    match &pc.user {
+        Some(u) => privs::become_user(u)?,
+        None => privs::drop_all_capabilities()?,
+    }
+    for (s, hop) in sources.iter().zip(&hops) {
+        let _ = writeln!(
+            err,
+            "podcap: listening on {}, link-type {} ({}), snapshot length {} bytes",
+            hop.label,
+            s.linktype().name(),
+            s.linktype().description(),
+            s.snaplen()
+        );
+    }
+
+    let start = now_ns();
     let shared = Rc::new(RefCell::new(Shared {
         pod: pc.pod_ip,
-        corr: Correlator::new(n, cfg, expect)?,
+        corr,
+        nat: nat.clone(),
         icfg,
         file,
         text: BufWriter::new(File::from(text_fd)),
+        print_lines: pc.print_lines,
         printer: Printer::new(print),
-        labels: pc.hops.iter().map(|h| h.label.clone()).collect(),
+        labels: hops.iter().map(|h| h.label.clone()).collect(),
         records: Vec::new(),
         held: BinaryHeap::new(),
         held_seq: 0,
         followed: 0,
         limit: pc.count,
         buf: Vec::new(),
+        rings: vec![
+            RingWatch {
+                read_at: start,
+                ..RingWatch::default()
+            };
+            n
+        ],
     }));
-
-    let wake = signals::install().map_err(|e| Error::os("install signal handlers", e, None))?;
     let sources: Vec<Rc<RefCell<Source>>> = sources
         .into_iter()
         .map(|s| Rc::new(RefCell::new(s)))
         .collect();
-    let (tx, rx) = smol::channel::unbounded::<Event>();
-    let ex = smol::LocalExecutor::new();
-    for (hop, src) in sources.iter().enumerate() {
-        let readable = capture::Readiness::new(&src.borrow())?;
-        let (src, shared, tx) = (src.clone(), shared.clone(), tx.clone());
-        ex.spawn(async move {
-            loop {
-                let step = {
-                    let mut s = src.borrow_mut();
-                    shared.borrow_mut().pump(hop, &mut s)
-                };
-                if let Err(ev) = step {
-                    let _ = tx.send(ev).await;
-                    return;
-                }
-                if let Err(e) = readable.wait(&src).await {
-                    let _ = tx.send(Event::Failed(e)).await;
-                    return;
-                }
-            }
-        })
-        .detach();
-    }
-    {
-        let (sources, shared, tx) = (sources.clone(), shared.clone(), tx.clone());
-        ex.spawn(async move {
-            loop {
-                Timer::after(TICK).await;
-                let step = shared.borrow_mut().tick(&sources);
-                if let Err(ev) = step {
-                    let _ = tx.send(ev).await;
-                    return;
-                }
-            }
-        })
-        .detach();
-    }
-    drop(tx);
-
-    let wake = Async::new(wake).map_err(|e| Error::os("register the signal pipe", e, None))?;
-    let ended = smol::block_on(ex.run(future::or(
-        async {
-            match rx.recv().await {
-                Ok(Event::Count) | Err(_) => Ok(false),
-                Ok(Event::ReaderGone) => Ok(true),
-                Ok(Event::Failed(e)) => Err(e),
-            }
-        },
-        async {
-            loop {
-                if signals::stop_requested() {
-                    return Ok(false);
-                }
-                let _ = wake.readable().await;
-                signals::drain(wake.get_ref());
-            }
-        },
-    )));
-    drop(ex);
+    let ended = follow(&sources, &shared, &hops);
 
     let mut sh = shared.borrow_mut();
-    let mut reader_gone = matches!(ended, Ok(true));
-    let mut stats = Vec::with_capacity(n);
-    if ended.is_ok() && !reader_gone {
-        // What the rings still hold was captured before the stop: follow
+    let mut reader_gone = matches!(ended, End::ReaderGone);
+    if !reader_gone {
+        // What the rings still hold was captured before the end: follow
         // it too, then decide everything.
         let counted = sh.limit.is_some_and(|l| sh.followed >= l);
         if !counted {
             for (hop, s) in sources.iter().enumerate() {
+                if sh.rings[hop].gone {
+                    continue;
+                }
                 let mut s = s.borrow_mut();
                 if let Err(Event::ReaderGone) = sh.pump(hop, &mut s) {
                     reader_gone = true;
@@ -646,34 +629,37 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     for r in std::mem::take(&mut sh.records) {
         sh.corr.discount(&r);
     }
+    let mut ended = match ended {
+        End::Error(e) => Some(e),
+        _ => None,
+    };
     if let Some(f) = &mut sh.file {
         match f.finish() {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => reader_gone = true,
-            Err(e) => return Err(Error::os(format!("write {}", f.file_name()), e, None)),
+            Err(e) => {
+                ended = ended.or(Some(Error::os(format!("write {}", f.file_name()), e, None)))
+            }
             Ok(()) => {}
         }
     }
     let _ = sh.text.flush();
-    for s in &sources {
-        stats.push(s.borrow_mut().stats().unwrap_or_default());
-    }
-    ended?;
+    let stats: Vec<Stats> = sources
+        .iter()
+        .map(|s| s.borrow_mut().stats().unwrap_or_default())
+        .collect();
     let summary = sh.corr.summary().clone();
     if !reader_gone {
         let mut text = Vec::new();
-        let _ = write_summary(&mut text, &summary, &sh.labels);
-        let drops: Vec<String> = sh
-            .labels
-            .iter()
-            .zip(&stats)
-            .map(|(l, s)| format!("{l} {}", s.dropped))
-            .collect();
-        let _ = writeln!(text, "  packets dropped by kernel: {}", drops.join(", "));
-        if stats.iter().any(|s| s.dropped > 0) {
+        let main = hops.iter().filter(|h| !h.ahead).count();
+        let _ = write_summary(&mut text, &summary, &sh.labels, main);
+        let _ = write_capture_loss(&mut text, &summary, &sh.labels, &stats);
+        let nat = nat.borrow();
+        if nat.overruns > 0 {
             let _ = writeln!(
                 text,
-                "  warning: capture rings overflowed, so some misses and losses above are \
-                 podcap's, not the network's; give each ring more room with -B KiB"
+                "  warning: conntrack events were lost {} times (the kernel's queue was full): \
+                 some NAT'd copies may not have been recognised",
+                nat.overruns
             );
         }
         let _ = err.write_all(&text);
@@ -682,5 +668,141 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         summary,
         stats,
         reader_gone,
+        ended,
     })
+}
+
+/// The kernel's drop counters and what they mean for the verdicts.
+fn write_capture_loss(
+    out: &mut dyn Write,
+    s: &Summary,
+    labels: &[String],
+    stats: &[Stats],
+) -> io::Result<()> {
+    let drops: Vec<String> = labels
+        .iter()
+        .zip(stats)
+        .map(|(l, s)| format!("{l} {}", s.dropped))
+        .collect();
+    writeln!(out, "  packets dropped by kernel: {}", drops.join(", "))?;
+    let dropped: u64 = stats.iter().map(|s| s.dropped).sum();
+    if dropped > 0 {
+        writeln!(
+            out,
+            "  capture loss: the rings dropped {dropped} packets; {} packets the capture could \
+             not see are reported as not seen, not as lost; give each ring more room with -B KiB",
+            s.unseen
+                .iter()
+                .filter(|((_, g), _)| !g)
+                .map(|(_, n)| n)
+                .sum::<u64>()
+        )?;
+    }
+    Ok(())
+}
+
+/// How the loop ended.
+enum End {
+    /// `-c`, a signal, or the pod's own interfaces gone (said on stderr).
+    Done,
+    ReaderGone,
+    Error(Error),
+}
+
+/// The capture loop: one task per ring, a tick, the signals.
+fn follow(sources: &[Rc<RefCell<Source>>], shared: &Rc<RefCell<Shared>>, hops: &[Hop]) -> End {
+    let wake = match signals::install() {
+        Ok(w) => w,
+        Err(e) => return End::Error(Error::os("install signal handlers", e, None)),
+    };
+    let (tx, rx) = smol::channel::unbounded::<Event>();
+    let ex = smol::LocalExecutor::new();
+    for (hop, src) in sources.iter().enumerate() {
+        let readable = match capture::Readiness::new(&src.borrow()) {
+            Ok(r) => r,
+            Err(e) => return End::Error(e),
+        };
+        let (src, shared, tx) = (src.clone(), shared.clone(), tx.clone());
+        ex.spawn(async move {
+            loop {
+                let step = {
+                    let mut s = src.borrow_mut();
+                    shared.borrow_mut().pump(hop, &mut s)
+                };
+                if let Err(ev) = step {
+                    let _ = tx.send(ev).await;
+                    return;
+                }
+                if let Err(e) = readable.wait(&src).await {
+                    let _ = tx.send(Event::Gone(hop, e)).await;
+                    return;
+                }
+            }
+        })
+        .detach();
+    }
+    {
+        let (sources, shared, tx) = (sources.to_vec(), shared.clone(), tx.clone());
+        ex.spawn(async move {
+            loop {
+                Timer::after(TICK).await;
+                let step = shared.borrow_mut().tick(&sources);
+                if let Err(ev) = step {
+                    let _ = tx.send(ev).await;
+                    return;
+                }
+            }
+        })
+        .detach();
+    }
+    drop(tx);
+    let wake = match Async::new(wake) {
+        Ok(w) => w,
+        Err(e) => return End::Error(Error::os("register the signal pipe", e, None)),
+    };
+    let pod_side: Vec<usize> = hops
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| matches!(h.role, Role::Pod | Role::HostVeth))
+        .map(|(i, _)| i)
+        .collect();
+    let events = async {
+        let mut gone = vec![false; hops.len()];
+        loop {
+            match rx.recv().await {
+                Ok(Event::Count) | Err(_) => return End::Done,
+                Ok(Event::ReaderGone) => return End::ReaderGone,
+                Ok(Event::Failed(e)) => return End::Error(e),
+                Ok(Event::Gone(hop, e)) => {
+                    gone[hop] = true;
+                    shared.borrow_mut().gone(hop);
+                    let _ = writeln!(
+                        io::stderr(),
+                        "podcap: {}: {}; what it would have seen from {} on is reported as \
+                         not seen",
+                        hops[hop].label,
+                        e.why,
+                        clock(now_ns())
+                    );
+                    let pod_gone = !pod_side.is_empty() && pod_side.iter().all(|&h| gone[h]);
+                    if pod_gone || gone.iter().all(|&g| g) {
+                        let mut e = e;
+                        e.what = format!("follow {} on {}", hops[0].label, hops[hop].label);
+                        e.why = "the pod's interfaces went away".into();
+                        return End::Error(e);
+                    }
+                }
+            }
+        }
+    };
+    let signalled = async {
+        loop {
+            if signals::stop_requested() {
+                return End::Done;
+            }
+            let _ = wake.readable().await;
+            signals::drain(wake.get_ref());
+        }
+    };
+    smol::block_on(ex.run(future::or(events, signalled)))
 }

@@ -4,22 +4,28 @@
 //!
 //! - [`identity`]: what stays the same about a packet on every hop (the
 //!   key), from raw frames of any link type, through VXLAN/Geneve/IPIP;
-//! - [`tunnel`]: the VXLAN and Geneve header views;
 //! - [`correlate`]: groups sightings from all hops into packets, decides
 //!   each once (complete, or lost between two hops), with bounded memory;
 //! - [`report`]: the lines a person reads (one packet's hops and delays,
 //!   the summary per hop and per gap).
 //!
+//! - [`plan`]: which interfaces to watch and with which kernel filters
+//!   (the path's hops and roles, the way out the kernel picks, every other
+//!   way out opened ahead, the tunnel);
+//! - [`nat`]: the pod's translated connections, from conntrack;
 //! - [`live`]: `capture --path` itself: one capture per hop, read at once,
 //!   fed to the correlator, printed.
 //!
-//! All but [`live`] is pure logic, tested on literal frames.
+//! `identity`, `correlate` and `report` are pure logic, tested on literal
+//! frames.
 
 pub mod correlate;
+pub mod expect;
 pub mod identity;
 pub mod live;
+pub mod nat;
+pub mod plan;
 pub mod report;
-pub mod tunnel;
 
 pub use correlate::{
     AllHops, Config, Correlator, Dir, Expect, Frame, HopMask, Nanos, Outcome, Record, Step, Summary,
@@ -53,4 +59,35 @@ pub struct Hop {
     /// The network namespace to capture in (`None`: podcap's own).
     pub netns: Option<std::path::PathBuf>,
     pub role: Role,
+    /// A way out of the node not on the pod's path now, watched ahead for
+    /// flows routed there.
+    pub ahead: bool,
+}
+
+impl Hop {
+    pub fn new(ifname: &str, ifindex: u32, netns: Option<std::path::PathBuf>, role: Role) -> Hop {
+        let label = if role == Role::Pod {
+            format!("pod:{ifname}")
+        } else {
+            ifname.to_string()
+        };
+        Hop {
+            label,
+            ifname: ifname.to_string(),
+            ifindex,
+            netns,
+            role,
+            ahead: false,
+        }
+    }
+
+    /// The name in a pcapng file: qualified by namespace (`pod:eth0`,
+    /// `node:eth0`), since the pod's and the node's interfaces often share
+    /// a name.
+    pub fn qualified_name(&self) -> String {
+        match self.netns {
+            Some(_) => format!("pod:{}", self.ifname),
+            None => format!("node:{}", self.ifname),
+        }
+    }
 }

@@ -4,11 +4,14 @@
 //! 16:50:01.000100 IP 10.244.0.21 > 10.244.1.5: ICMP echo request, id 7, seq 1, length 64
 //!   out pod:eth0 > veth1a2b +14us > cni0 +6.2us > flannel.1 +9us > eth0 +21us [VXLAN ...]
 //!   out pod:eth0 > veth1a2b +14us > cni0 +6.2us  LOST between cni0 and flannel.1
+//!   out pod:eth0 > veth1a2b +14us > cni0 +6.2us > eth0 +30us [SNAT 192.168.56.11.40312]
+//!   out pod:eth0 > veth1a2b +14us  not seen at cni0: its ring dropped 212 packets then (capture loss, not the network's)
 //! ```
 
-use super::correlate::{Dir, Nanos, Outcome, Record, Summary};
+use super::correlate::{Blind, Dir, Nanos, Outcome, Record, Rewrite, Summary};
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::net::IpAddr;
 
 /// A signed delay, short: `+850ns`, `+6.2us`, `+14us`, `+1.250ms`, `+2.000s`.
 pub fn delay(ns: i128) -> String {
@@ -60,7 +63,14 @@ pub fn path_line(rec: &Record, labels: &[String]) -> String {
         s.push_str(label(labels, st.hop));
         match (st.ts, prev) {
             (Some(ts), Some(p)) => {
-                let _ = write!(s, " {}", delay(i128::from(ts) - i128::from(p)));
+                let d = i128::from(ts) - i128::from(p);
+                let _ = write!(s, " {}", delay(d));
+                if d < 0 {
+                    // Each ring stamps a packet when it copies it, on
+                    // whichever CPU handles it; a forwarded packet keeps the
+                    // stamp of its arrival.
+                    s.push_str(" (stamped before the previous hop: rings stamp on their own)");
+                }
             }
             (None, _) => s.push_str(" (not seen)"),
             (Some(_), None) => {}
@@ -76,6 +86,9 @@ pub fn path_line(rec: &Record, labels: &[String]) -> String {
                 let _ = write!(s, " [{outer}]");
             }
         }
+        if let Some((_, rw)) = rec.rewrites.iter().find(|(h, _)| *h == st.hop) {
+            write_rewrite(&mut s, rw, rec.pod_initiated);
+        }
     }
     match rec.outcome {
         Outcome::Complete => {}
@@ -89,8 +102,57 @@ pub fn path_line(rec: &Record, labels: &[String]) -> String {
         }
         Outcome::Evicted => s.push_str("  (given up: too many packets in flight)"),
         Outcome::InFlight => s.push_str("  (capture ended before its next hop)"),
+        Outcome::Unseen { to, why, .. } => {
+            let _ = write!(s, "  not seen at {}: ", label(labels, to));
+            match why {
+                Blind::Dropped(n) => {
+                    let _ = write!(
+                        s,
+                        "its ring dropped {n} packets then (capture loss, not the network's)"
+                    );
+                }
+                Blind::Gone => {
+                    s.push_str("its interface was gone (cannot tell whether it was lost)")
+                }
+            }
+        }
+    }
+    if let Some(n) = &rec.note {
+        let _ = write!(s, "  ({n})");
     }
     s
+}
+
+fn endpoint(s: &mut String, (ip, port): (IpAddr, u16)) {
+    let _ = if port == 0 {
+        write!(s, "{ip}")
+    } else {
+        write!(s, "{ip}.{port}")
+    };
+}
+
+/// ` [SNAT 192.168.56.11.40312]`, ` [DNAT 10.244.0.3.8080]`, or both:
+/// the connection's source rewritten is SNAT, its destination DNAT.
+fn write_rewrite(s: &mut String, rw: &Rewrite, pod_initiated: bool) {
+    let (snat, dnat) = if pod_initiated {
+        (rw.mine, rw.peer)
+    } else {
+        (rw.peer, rw.mine)
+    };
+    let mut parts = Vec::new();
+    if let Some(e) = snat {
+        let mut p = String::from("SNAT ");
+        endpoint(&mut p, e);
+        parts.push(p);
+    }
+    if let Some(e) = dnat {
+        let mut p = String::from("DNAT ");
+        endpoint(&mut p, e);
+        parts.push(p);
+    }
+    if !parts.is_empty() {
+        let _ = write!(s, " [{}]", parts.join(", "));
+    }
 }
 
 /// Both lines of a packet without the full decoder: time, flow, path.
@@ -100,14 +162,21 @@ pub fn write_record(out: &mut dyn Write, rec: &Record, labels: &[String]) -> io:
 }
 
 /// The summary on exit: per hop, packets seen (and expected but missed by
-/// the capture); per gap and direction, packets lost.
-pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io::Result<()> {
+/// the capture); per gap of the first `main` hops (the path; the rest are
+/// ways out watched ahead) and direction, packets lost.
+pub fn write_summary(
+    out: &mut dyn Write,
+    s: &Summary,
+    labels: &[String],
+    main: usize,
+) -> io::Result<()> {
     writeln!(
         out,
-        "path summary: {} packets followed, {} complete, {} lost, {} given up, {} in flight at exit",
+        "path summary: {} packets followed, {} complete, {} lost, {} not seen by the capture, {} given up, {} in flight at exit",
         s.followed,
         s.complete,
         s.lost_total(),
+        s.unseen_total(),
         s.evicted,
         s.in_flight
     )?;
@@ -131,11 +200,14 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io:
     }
     let gw = 2 * w + 3;
     writeln!(out, "  {:<gw$} {:>10}", "gap", "lost")?;
+    // The gaps of the path itself (`main` hops); the ways out watched
+    // ahead appear where something was lost.
+    let main = main.min(n);
     let mut rows: Vec<(usize, usize, Dir)> = Vec::new();
-    for h in 0..n.saturating_sub(1) {
+    for h in 0..main.saturating_sub(1) {
         rows.push((h, h + 1, Dir::Out));
     }
-    for h in (1..n).rev() {
+    for h in (1..main).rev() {
         rows.push((h, h - 1, Dir::In));
     }
     for (&k, &v) in &s.lost {
@@ -147,6 +219,28 @@ pub fn write_summary(out: &mut dyn Write, s: &Summary, labels: &[String]) -> io:
         let v = s.lost.get(&(from, to, dir)).copied().unwrap_or(0);
         let gap = format!("{} > {}", label(labels, from), label(labels, to));
         writeln!(out, "  {gap:<gw$} {v:>10}")?;
+    }
+    if s.early > 0 {
+        writeln!(
+            out,
+            "  {} sightings before every hop was listening: not judged",
+            s.early
+        )?;
+    }
+    for (&(hop, gone), &n) in &s.unseen {
+        if n == 0 {
+            continue;
+        }
+        let why = if gone {
+            "its interface was gone"
+        } else {
+            "its ring dropped packets then"
+        };
+        writeln!(
+            out,
+            "  {n} packets not seen at {}: {why} (not counted as lost)",
+            label(labels, hop)
+        )?;
     }
     if s.repeats > 0 || s.late > 0 {
         writeln!(

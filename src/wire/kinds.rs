@@ -7,6 +7,9 @@ enum_with_unknown! {
     pub enum EtherType(u16) {
         Ipv4 = 0x0800,
         Arp = 0x0806,
+        /// Trailer encapsulation, which ARP's protocol field may name
+        /// instead of IPv4.
+        Trail = 0x1000,
         /// Transparent Ethernet bridging (GRE TEB, NVGRE).
         Teb = 0x6558,
         Rarp = 0x8035,
@@ -24,6 +27,8 @@ enum_with_unknown! {
         Lldp = 0x88cc,
         /// The pre-standard QinQ outer tag some switches still send.
         Vlan9100 = 0x9100,
+        /// Another pre-standard QinQ tag, which tcpdump also reads as one.
+        Vlan9200 = 0x9200,
     }
 }
 
@@ -48,6 +53,7 @@ enum_with_unknown! {
         Ipip = 4,
         Tcp = 6,
         Udp = 17,
+        Dccp = 33,
         /// IPv6 in IP (6in4, sit).
         Ipv6 = 41,
         /// IPv6 routing header.
@@ -62,6 +68,10 @@ enum_with_unknown! {
         NoNext = 59,
         /// IPv6 destination options.
         DstOpts = 60,
+        /// The mobility header's number before RFC 3775.
+        MobilityOld = 62,
+        /// Sun's "network disk" protocol, which tcpdump names.
+        Nd = 77,
         Pim = 103,
         Vrrp = 112,
         Sctp = 132,

@@ -1,4 +1,5 @@
-//! Well-known UDP ports of the encapsulations a node carries.
+//! Well-known ports: the encapsulations a node carries, and the
+//! applications the printer decodes by port, as tcpdump does.
 
 /// VXLAN's IANA port (RFC 7348), what libpcap's `vxlan` keyword matches.
 pub const VXLAN: u16 = 4789;
@@ -13,3 +14,14 @@ pub const VXLAN_GPE: u16 = 4790;
 /// The ports `--path` treats as VXLAN without being told: the IANA port
 /// and the Linux default every Flannel node uses.
 pub const DEFAULT_VXLAN: &[u16] = &[VXLAN, VXLAN_LINUX];
+/// The ports `--path` treats as Geneve (Cilium, OVN).
+pub const DEFAULT_GENEVE: &[u16] = &[GENEVE];
+
+/// DNS over UDP and TCP.
+pub const DNS: u16 = 53;
+/// Multicast DNS (RFC 6762).
+pub const MDNS: u16 = 5353;
+pub const SSH: u16 = 22;
+pub const HTTP: u16 = 80;
+/// The alternative HTTP port tcpdump also prints requests on.
+pub const HTTP_ALT: u16 = 8080;

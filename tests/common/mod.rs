@@ -35,6 +35,8 @@
 //! flannel node the answer is the tunnel (`node.tunnel`, `node.peer_underlay_ip`).
 #![allow(dead_code)]
 
+pub mod capture;
+
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -43,7 +45,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Every layout `scripts/simnode` builds.
 pub const LAYOUTS: &[&str] = &[
-    "flannel", "calico", "cilium", "kindnet", "bridge", "awsvpc", "macvlan",
+    "flannel",
+    "calico",
+    "cilium",
+    "kindnet",
+    "bridge",
+    "awsvpc",
+    "macvlan",
+    "cni-flannel",
+    "cni-ipmasq",
+    "cni-ptp",
+    "cni-macvlan",
 ];
 
 /// The podcap binary under test (static, musl).

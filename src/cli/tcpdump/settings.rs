@@ -1,6 +1,6 @@
 //! What tcpdump's command line sets ([`Settings`], [`Mode`]), and, in one
 //! place, how it becomes the engine's configs: the capture source, the
-//! output, the filter compiler, `capture --path`.
+//! output, the filter compiler.
 
 use crate::bpf::print::Style;
 use crate::capture::output::{FileFormat, OutputConfig, stdout_is_tty};
@@ -8,10 +8,6 @@ use crate::capture::{self, Direction, SourceConfig, Tuning};
 use crate::decode::PrintOptions;
 use crate::linktype::LinkType;
 use crate::pcap::writer::Precision;
-use crate::trace::Hop;
-use crate::trace::live::{self, PathCapture};
-use std::net::IpAddr;
-use std::time::Duration;
 
 /// What the command line asks tcpdump mode to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,36 +187,6 @@ impl Settings {
             packet_buffered: self.packet_buffered,
             line_buffered: self.line_buffered || stdout_is_tty() || self.packet_buffered,
             number: self.number,
-        }
-    }
-
-    /// `capture --path`: what to follow comes from the path planning, how
-    /// to capture and report from the options.
-    pub fn path_capture(
-        &self,
-        pod_ip: IpAddr,
-        routed: bool,
-        hops: Vec<Hop>,
-        filters: Vec<String>,
-        vxlan_ports: Vec<u16>,
-        timeout: Duration,
-    ) -> PathCapture {
-        PathCapture {
-            pod_ip,
-            routed,
-            hops,
-            filters,
-            vxlan_ports,
-            snaplen: self.snaplen,
-            promisc: self.promisc,
-            buffer_size: self.buffer_size(live::DEFAULT_BUFFER),
-            optimize: self.optimize,
-            count: self.count,
-            write: self.write.clone(),
-            packet_buffered: self.packet_buffered,
-            nanos: self.nanos,
-            print: self.print.clone(),
-            timeout,
         }
     }
 }

@@ -1,51 +1,13 @@
-//! Bounds-checked reads from captured bytes, and address formatting.
+//! Numbers and addresses appended to the line as tcpdump prints them.
 //!
-//! Every read returns [`Trunc`] past the captured end, so a protocol
-//! printer stops where tcpdump's `GET_*` macros would longjmp out.
+//! The hot paths (addresses, ports, sequence numbers) avoid core::fmt,
+//! which dominates printing time otherwise. Reading the bytes is
+//! [`crate::wire::bytes`]'s job.
 
-/// The captured bytes ended before the field being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Trunc;
+use super::R;
+use crate::wire::bytes::slice;
 
-pub(crate) type R<T = ()> = Result<T, Trunc>;
-
-pub(crate) fn u8_at(b: &[u8], off: usize) -> R<u8> {
-    b.get(off).copied().ok_or(Trunc)
-}
-
-pub(crate) fn be16(b: &[u8], off: usize) -> R<u16> {
-    let s = slice(b, off, 2)?;
-    Ok(u16::from_be_bytes([s[0], s[1]]))
-}
-
-pub(crate) fn be24(b: &[u8], off: usize) -> R<u32> {
-    let s = slice(b, off, 3)?;
-    Ok(u32::from_be_bytes([0, s[0], s[1], s[2]]))
-}
-
-pub(crate) fn be32(b: &[u8], off: usize) -> R<u32> {
-    let s = slice(b, off, 4)?;
-    Ok(u32::from_be_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-/// `len` bytes at `off`, all captured.
-pub(crate) fn slice(b: &[u8], off: usize, len: usize) -> R<&[u8]> {
-    let end = off.checked_add(len).ok_or(Trunc)?;
-    b.get(off..end).ok_or(Trunc)
-}
-
-/// The bytes from `off` on (empty if `off` is past the end).
-pub(crate) fn from(b: &[u8], off: usize) -> &[u8] {
-    b.get(off..).unwrap_or(&[])
-}
-
-/// Whether `len` bytes at `off` were captured.
-pub(crate) fn has(b: &[u8], off: usize, len: usize) -> bool {
-    off.checked_add(len).is_some_and(|end| end <= b.len())
-}
-
-/// Appends `v` in decimal. The hot paths (addresses, ports, sequence
-/// numbers) avoid core::fmt, which dominates printing time otherwise.
+/// Appends `v` in decimal.
 pub(crate) fn dec(s: &mut String, mut v: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
@@ -86,16 +48,32 @@ pub(crate) fn hex2(s: &mut String, b: u8) {
     s.push(HEX[usize::from(b & 15)] as char);
 }
 
+/// `a.b.c.d`, built on the stack and appended at once: printed for nearly
+/// every packet, twice, and four appends of a number each cost more.
 pub(crate) fn ipv4(s: &mut String, a: &[u8]) {
-    if let [x, y, z, w] = a {
-        dec(s, u64::from(*x));
-        s.push('.');
-        dec(s, u64::from(*y));
-        s.push('.');
-        dec(s, u64::from(*z));
-        s.push('.');
-        dec(s, u64::from(*w));
+    let &[x, y, z, w] = a else { return };
+    let mut buf = [0u8; 15];
+    let mut n = 0;
+    let mut put = |b: u8| {
+        if let Some(slot) = buf.get_mut(n) {
+            *slot = b;
+            n += 1;
+        }
+    };
+    for (i, o) in [x, y, z, w].into_iter().enumerate() {
+        if i > 0 {
+            put(b'.');
+        }
+        if o >= 100 {
+            put(b'0' + o / 100);
+        }
+        if o >= 10 {
+            put(b'0' + o / 10 % 10);
+        }
+        put(b'0' + o % 10);
     }
+    // Only ASCII digits and dots were written.
+    s.push_str(std::str::from_utf8(buf.get(..n).unwrap_or(&[])).unwrap_or(""));
 }
 
 pub(crate) fn ipv4_at(s: &mut String, b: &[u8], off: usize) -> R {
@@ -181,40 +159,6 @@ pub(crate) fn ipv6_at(s: &mut String, b: &[u8], off: usize) -> R {
     Ok(())
 }
 
-/// Internet checksum over several pieces (RFC 1071); 0 means valid when
-/// the checksum field is included.
-pub(crate) fn in_cksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut odd: Option<u8> = None;
-    for p in parts {
-        for &x in p.iter() {
-            match odd.take() {
-                Some(h) => sum += u32::from(u16::from_be_bytes([h, x])),
-                None => odd = Some(x),
-            }
-            if sum > 0xffff_0000 {
-                sum = (sum & 0xffff) + (sum >> 16);
-            }
-        }
-    }
-    if let Some(h) = odd {
-        sum += u32::from(h) << 8;
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
-/// What the checksum field should have been, given the field and the
-/// computed sum over the data including it (tcpdump's in_cksum_shouldbe).
-pub(crate) fn cksum_shouldbe(field: u16, sum: u16) -> u16 {
-    let mut s = u32::from(!field) + u32::from(!sum);
-    s = (s & 0xffff) + (s >> 16);
-    s = (s & 0xffff) + (s >> 16);
-    !(s as u16)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,20 +184,19 @@ mod tests {
     }
 
     #[test]
-    fn checksum() {
-        // RFC 1071 example bytes.
-        let d = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
-        assert_eq!(in_cksum(&[&d]), !0xddf2);
-        assert_eq!(in_cksum(&[&d[..3], &d[3..]]), !0xddf2);
-    }
-
-    #[test]
-    fn reads_stop_at_end() {
-        let b = [1, 2, 3];
-        assert_eq!(be16(&b, 1), Ok(0x0203));
-        assert_eq!(be16(&b, 2), Err(Trunc));
-        assert_eq!(be32(&b, usize::MAX), Err(Trunc));
-        assert_eq!(from(&b, 9), &[] as &[u8]);
+    fn ipv4_text() {
+        let mut s = String::new();
+        for a in [
+            [0, 0, 0, 0],
+            [10, 244, 0, 21],
+            [255, 255, 255, 255],
+            [1, 20, 100, 9],
+        ] {
+            ipv4(&mut s, &a);
+            s.push(' ');
+        }
+        ipv4(&mut s, &[1, 2, 3]);
+        assert_eq!(s, "0.0.0.0 10.244.0.21 255.255.255.255 1.20.100.9 ");
     }
 
     #[test]
