@@ -135,6 +135,15 @@ impl Cluster {
         self.plugin(args).output().expect("run the plugin")
     }
 
+    /// The plugin on shop/web-1 with the binary under test: EXTRA, then
+    /// `-f FILTER`.
+    fn run_web1(&self, extra: &[&str], filter: &str) -> Output {
+        let mut args = vec!["web-1", "-n", "shop", "--binary", PODCAP];
+        args.extend_from_slice(extra);
+        args.extend(["-f", filter]);
+        self.run(&args)
+    }
+
     /// Every kubectl call so far, as argv lists.
     fn calls(&self) -> Vec<Vec<String>> {
         let log = std::fs::read_to_string(self.state().join("calls.log")).unwrap_or_default();
@@ -276,19 +285,7 @@ fn node_mode_captures_one_pod_into_a_file() {
     let ip = w.pod("pod1").ip.to_string();
     let _ping = Pinger::start(&w, "pod2", &ip);
     let out = k.file("web-1.pcap");
-    let o = k.run(&[
-        "web-1",
-        "-n",
-        "shop",
-        "-o",
-        &out.to_string_lossy(),
-        "--count",
-        "4",
-        "--binary",
-        PODCAP,
-        "-f",
-        "icmp",
-    ]);
+    let o = k.run_web1(&["-o", &out.to_string_lossy(), "--count", "4"], "icmp");
     assert!(o.status.success(), "{}", text(&o));
     let e = stderr_of(&o);
     assert!(
@@ -944,20 +941,10 @@ fn inside_needs_sysadmin_and_older_kubectl_gets_legacy() {
     let _ping = Pinger::start(&w, "pod2", &ip);
     let k = Cluster::up(&w, "1.31", &web_pods(WEB));
     let out = k.file("inside.pcap");
-    let o = k.run(&[
-        "web-1",
-        "-n",
-        "shop",
-        "--inside",
-        "-o",
-        &out.to_string_lossy(),
-        "--count",
-        "2",
-        "--binary",
-        PODCAP,
-        "-f",
+    let o = k.run_web1(
+        &["--inside", "-o", &out.to_string_lossy(), "--count", "2"],
         "icmp",
-    ]);
+    );
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         has_call(
@@ -996,19 +983,7 @@ fn inside_needs_sysadmin_and_older_kubectl_gets_legacy() {
 
     let k = Cluster::up(&w, "1.26", &web_pods(WEB));
     let out = k.file("legacy.pcap");
-    let o = k.run(&[
-        "web-1",
-        "-n",
-        "shop",
-        "-o",
-        &out.to_string_lossy(),
-        "--count",
-        "2",
-        "--binary",
-        PODCAP,
-        "-f",
-        "icmp",
-    ]);
+    let o = k.run_web1(&["-o", &out.to_string_lossy(), "--count", "2"], "icmp");
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         has_call(
@@ -1036,18 +1011,7 @@ fn dry_run_and_errors() {
     let w = World::flannel(2, 1);
     let k = Cluster::up(&w, "1.31", &web_pods(WEB));
     let ip = w.pod("pod1").ip.to_string();
-    let o = k.run(&[
-        "web-1",
-        "-n",
-        "shop",
-        "--dry-run",
-        "-o",
-        "x.pcap",
-        "--binary",
-        PODCAP,
-        "-f",
-        "port 53",
-    ]);
+    let o = k.run_web1(&["--dry-run", "-o", "x.pcap"], "port 53");
     assert!(o.status.success(), "{}", text(&o));
     let printed = String::from_utf8_lossy(&o.stdout).into_owned();
     let lines: Vec<&str> = printed.lines().collect();
@@ -1092,17 +1056,7 @@ fn dry_run_and_errors() {
     // podcap refuses the filter on the node: the error is shown and the
     // debug pod removed all the same.
     k.forget_calls();
-    let o = k.run(&[
-        "web-1",
-        "-n",
-        "shop",
-        "-o",
-        "-",
-        "--binary",
-        PODCAP,
-        "-f",
-        "tcp port 99999",
-    ]);
+    let o = k.run_web1(&["-o", "-"], "tcp port 99999");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let e = stderr_of(&o);
     assert!(e.contains("cannot compile filter"), "{e}");
