@@ -73,16 +73,14 @@ pub struct Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// How to grant a capability, on a node and in a pod spec.
+/// How to get capability `cap` (`"CAP_NET_RAW"`), for the state this
+/// process is really in (see [`crate::privileges`]).
 fn capability_hint(cap: &str) -> String {
-    let short = cap.trim_start_matches("CAP_");
-    format!(
-        "{cap} is needed: run as root, or grant it to the binary with \
-         `setcap {low}+ep podcap`; in a pod spec add it under \
-         `securityContext: {{capabilities: {{add: [\"{short}\"]}}}}`; \
-         or run podcap on the node and enter the pod's namespace with --netns",
-        low = cap.to_ascii_lowercase(),
-    )
+    use crate::privileges::{ProcessState, advise, cap_number};
+    match cap_number(cap) {
+        Some(n) => advise(n, &ProcessState::read()),
+        None => format!("{cap} is needed: run as root"),
+    }
 }
 
 impl Error {
@@ -119,8 +117,9 @@ impl Error {
     }
 
     /// A failed system call. EPERM/EACCES become [`Kind::Permission`] with
-    /// the capability named in `cap` (for example `"CAP_NET_RAW"`) and how
-    /// to grant it.
+    /// the capability named in `cap` (for example `"CAP_NET_RAW"`) and the
+    /// way to get it that applies to this process's real state (uid,
+    /// capability sets, file capabilities, container), read at this moment.
     pub fn os(what: impl Into<String>, err: io::Error, cap: Option<&str>) -> Self {
         let errno = err.raw_os_error();
         let denied = matches!(errno, Some(libc::EPERM) | Some(libc::EACCES));
@@ -172,8 +171,11 @@ impl std::error::Error for Error {}
 mod tests {
     use super::*;
 
+    /// The hint is decided from this process's real state (tests of each
+    /// state: `privileges`, and tests/privileges.rs with setpriv), and
+    /// shows the evidence it was decided from.
     #[test]
-    fn permission_names_capability_and_pod_spec() {
+    fn permission_names_capability_and_the_process_state() {
         let e = Error::os(
             "open AF_PACKET socket",
             io::Error::from_raw_os_error(libc::EPERM),
@@ -181,9 +183,20 @@ mod tests {
         );
         assert_eq!(e.kind, Kind::Permission);
         let s = e.to_string();
-        assert!(s.contains("CAP_NET_RAW"), "{s}");
-        assert!(s.contains("\"NET_RAW\""), "{s}");
-        assert!(s.contains("--netns"), "{s}");
+        assert!(s.contains("CAP_NET_RAW is needed"), "{s}");
+        assert!(s.contains("(this process: uid "), "{s}");
+        let e = Error::os(
+            "x",
+            io::Error::from_raw_os_error(libc::EPERM),
+            Some("CAP_NOPE"),
+        );
+        assert!(e.to_string().contains("CAP_NOPE is needed"));
+        let e = Error::os(
+            "x",
+            io::Error::from_raw_os_error(libc::EIO),
+            Some("CAP_NET_RAW"),
+        );
+        assert_eq!((e.kind, e.hint), (Kind::Os, None));
     }
 
     /// Every kind has its own status but usage and filter errors (both

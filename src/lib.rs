@@ -12,6 +12,7 @@
 //! - [`ping`]: ICMP echo with the binary's own socket.
 //! - [`pods`]: the pods of this node, from the kubelet's, the runtime's
 //!   and CNI's files (no runtime socket).
+//! - [`privileges`]: why the kernel refused, and the fix for this process's state.
 //! - [`locate`]: "which interface carries this pod's packets?".
 //! - [`capture`]: AF_PACKET TPACKET_V3 ring capture.
 //! - [`pcap`]: pcap/pcapng writing and reading.
@@ -37,6 +38,7 @@ pub mod netns;
 pub mod pcap;
 pub mod ping;
 pub mod pods;
+pub mod privileges;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod trace;

@@ -5,6 +5,7 @@
 //!   command line ([`tcpdump`]), parsed getopt-style because argh cannot
 //!   read bundled flags such as `-nn` or `-c10`.
 //! - `compile`: tcpdump's `-d/-dd/-ddd` view of a filter ([`compile`]).
+//! - `merge`: captures into one pcapng by time, mergecap's job ([`merge`]).
 //! - `capture POD_IP`: locate, then capture with tcpdump options ([`capture`]).
 //! - `pods`: the pods of this node from its files ([`pods`]).
 //! - `locate`, `ping`, `neigh`, `brctl`, `route`, `link`: argh subcommands
@@ -21,6 +22,7 @@
 pub mod capture;
 pub mod compile;
 pub mod flags;
+pub mod merge;
 pub mod net;
 pub mod pods;
 pub mod tcpdump;
@@ -46,6 +48,8 @@ Commands:
                        tcpdump-compatible capture (also when run as *tcpdump*)
   compile [-O] [-y LINKTYPE] [-d|-dd|-ddd] EXPR
                        print the classic BPF program for a filter, as tcpdump -d
+  merge [-w OUT] FILE...
+                       pcap/pcapng files into one pcapng ordered by time, as mergecap
   ping IP              ICMP echo, as ping
   neigh [IP]           neighbour (ARP/NDP) table, as ip neigh
   brctl showmacs BR    bridge forwarding table, as brctl showmacs
@@ -132,6 +136,7 @@ fn dispatch(argv: Vec<OsString>) -> Result<i32> {
         "compile" => compile::main(args),
         "capture" => capture::main(args),
         "pods" => pods::main(args),
+        "merge" => merge::main(args),
         "locate" | "ping" | "neigh" | "brctl" | "route" | "link" => net::main(cmd, args),
         "-h" | "--help" | "help" => {
             print!("{HELP}");

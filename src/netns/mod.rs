@@ -36,7 +36,7 @@ pub fn enter(spec: &str) -> Result<()> {
         Error::os(
             format!("open network namespace {}", path.display()),
             e,
-            Some("CAP_SYS_ADMIN"),
+            Some("CAP_SYS_PTRACE"),
         )
     })?;
     sys::ns::setns_net(&f).map_err(|e| {
@@ -247,7 +247,7 @@ pub fn run_in<T: Send>(path: &std::path::Path, f: impl FnOnce() -> Result<T> + S
         Error::os(
             format!("open network namespace {}", path.display()),
             e,
-            Some("CAP_SYS_ADMIN"),
+            Some("CAP_SYS_PTRACE"),
         )
     })?;
     std::thread::scope(|s| {
@@ -292,7 +292,7 @@ pub fn find_in_each<T: Send>(
                         errors.push(Error::os(
                             format!("open network namespace {}", path.display()),
                             e,
-                            Some("CAP_SYS_ADMIN"),
+                            Some("CAP_SYS_PTRACE"),
                         ));
                         continue;
                     }

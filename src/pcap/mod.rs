@@ -1,6 +1,8 @@
-//! pcap and pcapng files: writing ([`writer`]) and reading ([`reader`]),
-//! plus the byte layouts they share with the capture engine ([`wire`]).
+//! pcap and pcapng files: writing ([`writer`]), reading ([`reader`]),
+//! merging several into one by time ([`merge`]), plus the byte layouts they
+//! share with the capture engine ([`wire`]).
 
+pub mod merge;
 pub mod reader;
 pub mod wire;
 pub mod writer;

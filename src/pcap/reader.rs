@@ -61,12 +61,12 @@ pub struct Reader<'r> {
     records: u64,
 }
 
-fn bad(name: &str, why: impl Into<String>) -> Error {
+pub(crate) fn bad(name: &str, why: impl Into<String>) -> Error {
     Error::format(format!("read {name}"), why)
         .hint("the file is damaged or not a capture; check it with `capinfos` or re-capture")
 }
 
-fn describe(e: &PcapError<&[u8]>) -> String {
+pub(crate) fn describe(e: &PcapError<&[u8]>) -> String {
     match e {
         PcapError::HeaderNotRecognized => "not a pcap or pcapng file (unknown magic number)".into(),
         PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
@@ -82,28 +82,37 @@ fn describe(e: &PcapError<&[u8]>) -> String {
     }
 }
 
+/// pcap-parser's streaming reader of pcap or pcapng (told apart by the
+/// magic) over any byte stream; `name` is for messages.
+pub(crate) fn open_blocks<'r, R: Read + Send + 'r>(
+    name: &str,
+    mut r: R,
+) -> Result<Box<dyn PcapReaderIterator + Send + 'r>> {
+    // Pipes return short reads; gather enough for the magic and the
+    // first header before pcap-parser looks at them.
+    let mut head = vec![0u8; 4096];
+    let mut got = 0;
+    while got < head.len() {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::os(format!("read {name}"), e, None)),
+        }
+    }
+    head.truncate(got);
+    if got == 0 {
+        return Err(bad(name, "empty file (no pcap header)"));
+    }
+    let src = Cursor::new(head).chain(r);
+    pcap_parser::create_reader((MAX_RECORD as usize + 64) * 2, src)
+        .map_err(|e| bad(name, describe(&e)))
+}
+
 impl<'r> Reader<'r> {
     /// Opens a capture from any byte stream; `name` is for messages.
-    pub fn new<R: Read + Send + 'r>(name: &str, mut r: R) -> Result<Reader<'r>> {
-        // Pipes return short reads; gather enough for the magic and the
-        // first header before pcap-parser looks at them.
-        let mut head = vec![0u8; 4096];
-        let mut got = 0;
-        while got < head.len() {
-            match r.read(&mut head[got..]) {
-                Ok(0) => break,
-                Ok(n) => got += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::os(format!("read {name}"), e, None)),
-            }
-        }
-        head.truncate(got);
-        if got == 0 {
-            return Err(bad(name, "empty file (no pcap header)"));
-        }
-        let src = Cursor::new(head).chain(r);
-        let inner = pcap_parser::create_reader((MAX_RECORD as usize + 64) * 2, src)
-            .map_err(|e| bad(name, describe(&e)))?;
+    pub fn new<R: Read + Send + 'r>(name: &str, r: R) -> Result<Reader<'r>> {
+        let inner = open_blocks(name, r)?;
         Ok(Reader {
             inner,
             name: name.to_string(),

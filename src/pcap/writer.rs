@@ -88,18 +88,18 @@ pub struct NgInterface {
     pub snaplen: u32,
 }
 
-fn pad4(n: usize) -> usize {
+pub(crate) fn pad4(n: usize) -> usize {
     (n + 3) & !3
 }
 
-fn push_option(buf: &mut Vec<u8>, code: u16, value: &[u8]) {
+pub(crate) fn push_option(buf: &mut Vec<u8>, code: u16, value: &[u8]) {
     buf.extend_from_slice(&code.to_ne_bytes());
     buf.extend_from_slice(&(value.len() as u16).to_ne_bytes());
     buf.extend_from_slice(value);
     buf.resize(pad4(buf.len()), 0);
 }
 
-fn finish_block(block_type: u32, body: &[u8]) -> Vec<u8> {
+pub(crate) fn finish_block(block_type: u32, body: &[u8]) -> Vec<u8> {
     let len = (12 + body.len()) as u32;
     let mut b = Vec::with_capacity(len as usize);
     b.extend_from_slice(&block_type.to_ne_bytes());

@@ -24,6 +24,7 @@
 //!   flag).
 //! - [`bpf`]: the bpf(2) commands that name the eBPF programs on a
 //!   node's interfaces (query, get by id, info), and loading/pinning.
+//! - [`xattr`]: extended attributes (a binary's file capabilities).
 //!
 //! Descriptors are taken as [`AsFd`](std::os::fd::AsFd) and returned as
 //! [`OwnedFd`](std::os::fd::OwnedFd), so ownership stays checked by the
@@ -40,6 +41,7 @@ pub mod packet;
 pub mod poll;
 pub mod signal;
 pub mod socket;
+pub mod xattr;
 
 use std::io;
 
