@@ -298,7 +298,7 @@ fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i
         let _ = writeln!(
             err,
             "podcap: hop {}: bypassed by eBPF ({}): packets it redirects {} skip {} \
-             (shown without a time there, not as losses)",
+             (they are followed from the first hop that sees them, never counted as lost)",
             loc.ifname,
             b.why.trim_start_matches("eBPF: "),
             if b.toward_pod {
