@@ -6,6 +6,10 @@
 //! - [`json`]: the one JSON reader, for that suite.
 //! - [`oracle`]: Debian's tcpdump as the oracle (`-d/-dd/-ddd` on empty
 //!   savefiles), pcap headers.
+//! - [`libpcap`]: Debian's libpcap's `pcap_compile` in process, through a
+//!   helper built at test time: thousands of expressions per second.
+//! - [`exprgen`]: a seeded generator of pcap-filter expressions over
+//!   libpcap's grammar.
 //! - [`TempDir`]: scratch directories, removed also when a test fails.
 //! - [`kernel`]: the kernel as an oracle: packet sockets with filters
 //!   attached, SO_ATTACH_FILTER verdicts, private network namespaces.
@@ -20,8 +24,10 @@ use std::path::{Path, PathBuf};
 use podcap::bpf::{Insn, ancillary, code, op};
 
 pub mod conformance;
+pub mod exprgen;
 pub mod json;
 pub mod kernel;
+pub mod libpcap;
 pub mod oracle;
 #[path = "../../src/bpf/testutil.rs"]
 mod testutil;
