@@ -35,9 +35,12 @@ pub(super) struct Block {
 pub(super) struct Cfg {
     pub(super) blocks: Vec<Block>,
     pub(super) vals: Values,
-    /// Rewrite `[x + k]` to a cheaper base (see `simplify`); a choice,
+    /// Rewrite `[x + k]` to a cheaper base (see `forward`); a choice,
     /// since it can also cost an instruction: both ways are tried.
     pub(super) rebase: bool,
+    /// Each block's state on entry as the last forward pass found it
+    /// (`None`: unreachable then).
+    pub(super) entry_states: Vec<Option<super::state::State>>,
 }
 
 fn is_jump_or_ret(code: u16) -> bool {
@@ -115,24 +118,10 @@ impl Cfg {
             blocks,
             vals: Values::default(),
             rebase: false,
+            entry_states: Vec::new(),
         };
         cfg.cleanup();
         Some(cfg)
-    }
-
-    pub(super) fn preds(&self) -> Vec<Vec<(BlockId, Edge)>> {
-        let mut preds = vec![Vec::new(); self.blocks.len()];
-        for (i, b) in self.blocks.iter().enumerate() {
-            match b.term {
-                Term::Ret(_) => {}
-                Term::Goto(t) => preds[t].push((i, Edge::Always)),
-                Term::Cond { t, f, .. } => {
-                    preds[t].push((i, Edge::True));
-                    preds[f].push((i, Edge::False));
-                }
-            }
-        }
-        preds
     }
 
     /// The flat program, or `None` if some jump cannot be encoded.
@@ -244,19 +233,6 @@ pub(super) fn succs(term: &Term) -> impl Iterator<Item = BlockId> {
         Term::Cond { t, f, .. } => (Some(t), Some(f)),
     };
     a.into_iter().chain(b)
-}
-
-/// How `term` reaches block `to`, if it still does. A test whose two
-/// targets are the same block proves nothing on arrival.
-pub(super) fn edge_into(term: &Term, to: BlockId) -> Option<Edge> {
-    match *term {
-        Term::Ret(_) => None,
-        Term::Goto(t) => (t == to).then_some(Edge::Always),
-        Term::Cond { t, f, .. } if t == to && f == to => Some(Edge::Always),
-        Term::Cond { t, .. } if t == to => Some(Edge::True),
-        Term::Cond { f, .. } if f == to => Some(Edge::False),
-        Term::Cond { .. } => None,
-    }
 }
 
 pub(super) fn remap(term: &mut Term, map: &[BlockId]) {
