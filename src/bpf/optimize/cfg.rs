@@ -134,7 +134,12 @@ impl Cfg {
             Tramp(BlockId),
         }
         let mut layout: Vec<Slot> = (0..self.blocks.len()).map(Slot::Block).collect();
-        for _ in 0..1024 {
+        // Each round gives every jump that does not fit its trampoline at
+        // once (one per round made large filters, with thousands of far
+        // jumps, quadratic and then refused). A trampoline sits right
+        // after its jump, so once there it stays in reach: at most two
+        // per conditional block, and as many rounds.
+        for _ in 0..=2 * self.blocks.len() + 1 {
             let next_block = |idx: usize| -> Option<BlockId> {
                 match layout.get(idx + 1) {
                     Some(Slot::Block(b)) => Some(*b),
@@ -164,9 +169,9 @@ impl Cfg {
                 }
                 pos += size(idx);
             }
-            // Find a conditional jump that does not fit; give it a
+            // The conditional jumps that do not fit, each to get a
             // trampoline right after itself.
-            let mut fix = None;
+            let mut fix: Vec<(usize, BlockId)> = Vec::new();
             let mut out = Vec::with_capacity(pos);
             for (idx, slot) in layout.iter().enumerate() {
                 match *slot {
@@ -199,11 +204,11 @@ impl Cfg {
                                 };
                                 let dt = if dt > 255 { tramp(t).unwrap_or(dt) } else { dt };
                                 let df = if df > 255 { tramp(f).unwrap_or(df) } else { df };
-                                if dt > 255 && fix.is_none() {
-                                    fix = Some((idx, t));
+                                if dt > 255 {
+                                    fix.push((idx, t));
                                 }
-                                if df > 255 && fix.is_none() {
-                                    fix = Some((idx, f));
+                                if df > 255 && !(dt > 255 && t == f) {
+                                    fix.push((idx, f));
                                 }
                                 out.push(Insn::jump(code, k, dt.min(255) as u8, df.min(255) as u8));
                             }
@@ -211,10 +216,22 @@ impl Cfg {
                     }
                 }
             }
-            match fix {
-                None => return Some(out),
-                Some((idx, target)) => layout.insert(idx + 1, Slot::Tramp(target)),
+            if fix.is_empty() {
+                return Some(out);
             }
+            // Rebuilt in one sweep: inserting one by one would move the
+            // whole layout for each.
+            let mut fix = fix.into_iter().peekable();
+            let mut next = Vec::with_capacity(layout.len() + fix.len());
+            for (idx, slot) in layout.iter().enumerate() {
+                next.push(*slot);
+                // A block's own trampolines go before the ones already
+                // after it, which `tramp` finds all the same.
+                while let Some((_, target)) = fix.next_if(|&(i, _)| i == idx) {
+                    next.push(Slot::Tramp(target));
+                }
+            }
+            layout = next;
         }
         None
     }
