@@ -53,17 +53,22 @@ for optimize in (0, 1):
     handles = {dlt: lib.pcap_open_dead(dlt, 262144) for dlt in DLT.values()}
     ok = 0
     insns = 0
-    start = time.perf_counter()
-    for _ in range(rounds):
-        ok = insns = 0
-        for dlt, expr in work:
-            prog = Prog()
-            if lib.pcap_compile(handles[dlt], ctypes.byref(prog), expr, optimize, 0xFFFFFFFF) == 0:
-                ok += 1
-                insns += prog.bf_len
-                lib.pcap_freecode(ctypes.byref(prog))
-    elapsed = time.perf_counter() - start
+    # Thread CPU time, best of 3, as podcap's side measures: on a shared
+    # machine wall time mostly measures the other jobs.
+    best = None
+    for _ in range(3):
+        start = time.thread_time()
+        for _ in range(rounds):
+            ok = insns = 0
+            for dlt, expr in work:
+                prog = Prog()
+                if lib.pcap_compile(handles[dlt], ctypes.byref(prog), expr, optimize, 0xFFFFFFFF) == 0:
+                    ok += 1
+                    insns += prog.bf_len
+                    lib.pcap_freecode(ctypes.byref(prog))
+        elapsed = time.thread_time() - start
+        best = elapsed if best is None else min(best, elapsed)
     n = rounds * len(work)
     print(f"libpcap {'optimized' if optimize else 'unoptimized'}: {len(work)} expressions, "
-          f"{ok} compiled, {insns} instructions, {elapsed / n * 1e6:.1f} us per expression "
-          f"(ctypes call overhead included)")
+          f"{ok} compiled, {insns} instructions, {best / n * 1e6:.1f} us CPU per expression, "
+          f"best of 3 (ctypes call overhead included)")

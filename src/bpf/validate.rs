@@ -22,8 +22,23 @@ pub fn validate(prog: &[Insn]) -> Result<()> {
 }
 
 /// [`validate`] with another length limit: the optimizer accepts long
-/// programs (it may bring them under the kernel's limit).
+/// programs (it may bring them under the kernel's limit), and capture runs
+/// longer ones in user space.
 pub fn validate_up_to(prog: &[Insn], max: usize) -> Result<()> {
+    check_shape(prog, max, true)?;
+    check_load_and_stores(prog)
+}
+
+/// What an interpreter in user space needs (libpcap's `bpf_validate`): the
+/// kernel's rules except its length limit, its refusal of scratch words
+/// some path reads before any store (libpcap's own programs do that after
+/// `geneve`; unwritten words read as 0) and of unknown ancillary offsets
+/// (libpcap's `pppoes and inbound`: such a load fails, rejecting).
+pub fn validate_for_user_space(prog: &[Insn]) -> Result<()> {
+    check_shape(prog, usize::MAX, false)
+}
+
+fn check_shape(prog: &[Insn], max: usize, kernel: bool) -> Result<()> {
     let len = prog.len();
     if len == 0 {
         return Err(invalid("the program is empty".to_string()));
@@ -35,13 +50,13 @@ pub fn validate_up_to(prog: &[Insn], max: usize) -> Result<()> {
         .hint("simplify the filter expression (fewer alternatives) or filter in user space"));
     }
     for (pc, insn) in prog.iter().enumerate() {
-        check_insn(prog, pc, insn)?;
+        check_insn(prog, pc, insn, kernel)?;
     }
     let last = len - 1;
     if !matches!(prog[last].code, RET_K | RET_A) {
         return Err(at(prog, last, "the last instruction must be `ret`"));
     }
-    check_load_and_stores(prog)
+    Ok(())
 }
 
 fn invalid(why: String) -> Error {
@@ -88,7 +103,7 @@ pub fn known_ancillary(k: u32) -> bool {
         .is_some_and(|off| off < ancillary::MAX && off % 4 == 0)
 }
 
-fn check_insn(prog: &[Insn], pc: usize, insn: &Insn) -> Result<()> {
+fn check_insn(prog: &[Insn], pc: usize, insn: &Insn, kernel: bool) -> Result<()> {
     let len = prog.len();
     let k = insn.k;
     if !known_opcode(insn.code) {
@@ -100,7 +115,7 @@ fn check_insn(prog: &[Insn], pc: usize, insn: &Insn) -> Result<()> {
             pc,
             &format!("scratch memory index {k} (only M[0]..M[15] exist)"),
         )),
-        LD_W_ABS | LD_H_ABS | LD_B_ABS if k >= ancillary::OFF && !known_ancillary(k) => {
+        LD_W_ABS | LD_H_ABS | LD_B_ABS if kernel && k >= ancillary::OFF && !known_ancillary(k) => {
             Err(at(prog, pc, "unknown ancillary offset (k >= SKF_AD_OFF)"))
         }
         JA => {

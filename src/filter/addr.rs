@@ -33,11 +33,8 @@ impl Gen {
             }
         };
         let b0 = self.linktype(ll_proto)?;
-        // As libpcap master: a zero mask (`net 0/0`) tests nothing but the
-        // protocol, so it does not depend on the packet being long enough.
-        if mask == 0 {
-            return Ok(b0);
-        }
+        // Even a zero mask (`net 0/0`) loads the address, as libpcap 1.10
+        // does: the packet must be long enough to hold it.
         let b1 = self.mcmp(OffRel::LinkPl, offset, op::W, addr, mask)?;
         Ok(self.and(b0, b1))
     }
@@ -55,7 +52,7 @@ impl Gen {
                 }
                 Ok(b0)
             }
-            Proto::Decnet if !net => self.dnhostop(addr, dir),
+            Proto::Decnet => self.dnhostop(addr, dir),
             Proto::Ip => self.hostop(addr, mask, dir, et::IP, 12, 16),
             Proto::Arp => self.hostop(addr, mask, dir, et::ARP, 14, 24),
             Proto::Rarp => self.hostop(addr, mask, dir, et::REVARP, 14, 24),
@@ -131,13 +128,11 @@ impl Gen {
                 return Ok(self.or(b0, b1));
             }
         };
-        // Last word first (libpcap's order); as libpcap master, words the
-        // prefix does not cover are not tested at all.
+        // Last word first (libpcap's order); as libpcap 1.10, also the
+        // words the prefix does not cover (`and #0; jeq #0`: the packet
+        // must hold them).
         let mut b1: Option<Expr> = None;
         for i in (0..4).rev() {
-            if mask[i] == 0 {
-                continue;
-            }
             let b0 = self.mcmp(
                 OffRel::LinkPl,
                 offset + 4 * i as u32,
@@ -151,10 +146,8 @@ impl Gen {
             });
         }
         let b0 = self.linktype(et::IPV6)?;
-        Ok(match b1 {
-            Some(b1) => self.and(b0, b1),
-            None => b0,
-        })
+        let b1 = b1.ok_or_else(|| "empty IPv6 address".to_string())?;
+        Ok(self.and(b0, b1))
     }
 
     pub fn host6(
@@ -273,9 +266,8 @@ impl Gen {
 
     /// `port`/`portrange` for both IP versions, IPv6 tested first.
     pub fn port(&mut self, lo: u32, hi: Option<u32>, proto: Option<u32>, dir: Dir) -> R<Expr> {
-        // As libpcap master: a one-port range is that port (one test
-        // instead of two).
-        let hi = hi.filter(|h| *h != lo);
+        // A one-port range stays a range (`jge`, `jgt`), as libpcap 1.10
+        // emits it; the optimizer makes it one test.
         let b = self.port4(lo, hi, proto, dir)?;
         let b6 = self.port6(lo, hi, proto, dir)?;
         Ok(self.or(b6, b))

@@ -55,6 +55,10 @@ impl Gen {
 
     /// `proto[inst : size]` (libpcap's gen_load).
     pub fn load(&mut self, proto: Proto, mut inst: Arth, size: u32) -> R<Arth> {
+        // libpcap's order: the result's register is allocated before the
+        // index's is freed (so they differ), whatever the code below does.
+        let regno = self.alloc_reg()?;
+        self.free_reg(inst.regno);
         let size = match size {
             1 => op::B,
             2 => op::H,
@@ -65,7 +69,8 @@ impl Gen {
             Proto::Link => {
                 let var = self.linkhdr_varpart()?;
                 let mut s = self.index_into_x(var, &inst);
-                s.push(self.st(op::LD | op::IND | size, 0));
+                let k = self.off_linkhdr.constant;
+                s.push(self.st(op::LD | op::IND | size, k));
                 inst.s.extend(s);
             }
             Proto::Ip
@@ -139,7 +144,7 @@ impl Gen {
                 ));
             }
         }
-        inst.regno = self.alloc_reg()?;
+        inst.regno = regno;
         let st = self.st(op::ST, inst.regno);
         inst.s.push(st);
         Ok(inst)
@@ -157,6 +162,12 @@ impl Gen {
         }
         if code == op::MOD && is_const_zero(&a1) {
             return Err("modulus by zero".into());
+        }
+        let shift_too_far =
+            a1.s.first()
+                .is_some_and(|s| s.code == op::LD | op::IMM && s.k > 31);
+        if (code == op::LSH || code == op::RSH) && shift_too_far {
+            return Err("shift by more than 31 bits".into());
         }
         let s0 = self.xfer_to_x(&a1);
         let s1 = self.xfer_to_a(&a0);

@@ -4,7 +4,8 @@
 //! libpcap compiles this walk as a loop with a backward jump, which the
 //! kernel refuses (libpcap then filters in user space). podcap unrolls the
 //! same walk [`DEPTH`] times, so the program is an ordinary forward-only
-//! one the kernel accepts; a chain deeper than that does not match. Each
+//! one the kernel accepts; a chain deeper than that rejects the packet (as
+//! libpcap's walk does when it runs off the packet's end). Each
 //! step does what libpcap's loop body does, including its AH step (the
 //! next offset becomes `(ah_len + 2) * 4` from the start of the network
 //! header), so the verdicts are libpcap's.
@@ -28,9 +29,6 @@ impl Gen {
     pub fn protochain(&mut self, v: u32, proto: Proto, dir: Dir) -> R<Expr> {
         if dir != Dir::Default {
             return Err("direction applied to 'protochain'".into());
-        }
-        if v > 255 {
-            return Err(format!("protocol number {v} greater than maximum 255"));
         }
         match proto {
             Proto::Default => {
@@ -71,9 +69,13 @@ impl Gen {
         // The final test: is the protocol we stopped at the one wanted?
         let add0 = self.st(op::ALU | op::ADD | op::K, 0);
         let found = self.g.raw_block(vec![add0], JEQ, v);
-        let give_up = self.gen_false();
+        // Past the last step the packet is rejected outright, as libpcap's
+        // loop rejects it when its walk runs off the end of the packet
+        // (what a chain of more than DEPTH headers nearly always is: zero
+        // bytes read as hop-by-hop headers of length 0).
+        let give_up = self.g.raw_block(Vec::new(), op::RET | op::K, 0);
         // Build from the last step backwards, so each step knows the next.
-        let mut next: BlockId = give_up.head;
+        let mut next: BlockId = give_up;
         for step in (0..DEPTH).rev() {
             let stmts = if step == 0 { init.clone() } else { Vec::new() };
             let is_v = self.g.raw_block(stmts, JEQ, v);
@@ -133,10 +135,10 @@ impl Gen {
             next = is_v;
         }
         self.free_reg(reg);
-        let mut t = vec![(found, true)];
-        t.extend(give_up.t);
-        let mut f = vec![(found, false)];
-        f.extend(give_up.f);
-        Ok(Expr { head: next, t, f })
+        Ok(Expr {
+            head: next,
+            t: vec![(found, true)],
+            f: vec![(found, false)],
+        })
     }
 }

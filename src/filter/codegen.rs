@@ -477,27 +477,15 @@ impl Gen {
                 let b1 = self.proto(v, Proto::Ip6, dir)?;
                 Ok(self.or(b0, b1))
             }
-            Proto::Link => {
-                if v > 65535 {
-                    return Err(format!("EtherType {v} greater than maximum 65535"));
-                }
-                if v > 255 && v <= ETHERMTU {
-                    return Err(format!("LLC DSAP {v} greater than maximum 255"));
-                }
-                self.linktype(v)
-            }
+            // libpcap 1.10 takes every number as it is (`ether proto
+            // 70000`, `ip proto 256`): the test then matches nothing.
+            Proto::Link => self.linktype(v),
             Proto::Ip => {
-                if v > 255 {
-                    return Err(format!("protocol number {v} greater than maximum 255"));
-                }
                 let b0 = self.linktype(et::IP)?;
                 let b1 = self.cmp(OffRel::LinkPl, 9, op::B, v)?;
                 Ok(self.and(b0, b1))
             }
             Proto::Ip6 => {
-                if v > 255 {
-                    return Err(format!("protocol number {v} greater than maximum 255"));
-                }
                 let b0 = self.linktype(et::IPV6)?;
                 let b2 = self.cmp(OffRel::LinkPl, 6, op::B, ipproto::FRAGMENT)?;
                 let b1 = self.cmp(OffRel::LinkPl, 40, op::B, v)?;
@@ -512,9 +500,6 @@ impl Gen {
                 Ok(self.and(b0, b1))
             }
             Proto::Isis => {
-                if v > 31 {
-                    return Err(format!("IS-IS PDU type {v} greater than maximum 31"));
-                }
                 let b0 = self.proto(0x83, Proto::Iso, Dir::Default)?;
                 let b1 = self.cmp(OffRel::LinkPlNoSnap, 4, op::B, v)?;
                 Ok(self.and(b0, b1))
@@ -577,46 +562,68 @@ impl Gen {
         self.blk(vec![s], jmp, n)
     }
 
+    /// `byte N op V` (libpcap's gen_byteop): the byte at N of the link
+    /// header compared with V. As libpcap 1.10 builds them, `&` and `|`
+    /// never load the byte: they test `A & V` / `A | V` on whatever A holds
+    /// (0 at the start of the program).
+    pub fn byteop(&mut self, opc: char, idx: u32, v: u32) -> R<Expr> {
+        match opc {
+            '=' => self.cmp(OffRel::LinkHdr, idx, op::B, v),
+            '<' => self.ncmp(OffRel::LinkHdr, idx, op::B, 0xffff_ffff, JGE, true, v),
+            '>' => self.cmp_gt(OffRel::LinkHdr, idx, op::B, v),
+            _ => {
+                let alu = if opc == '|' { op::OR } else { op::AND };
+                let s = self.st(op::ALU | alu | op::K, v);
+                let b = self.blk(vec![s], JEQ, 0);
+                Ok(Gen::not(b))
+            }
+        }
+    }
+
     /// `inbound` / `outbound`.
     pub fn inbound(&mut self, outbound: bool) -> R<Expr> {
         const OUTGOING: u32 = 4;
         let word = if outbound { "outbound" } else { "inbound" };
+        // After `pppoes` the link layer is PPP, which has no direction
+        // field: libpcap's default case.
         let b0 = match self.linktype {
-            LinkType::LinuxSll => self.cmp(OffRel::LinkHdr, 0, op::H, OUTGOING)?,
-            LinkType::LinuxSll2 => self.cmp(OffRel::LinkHdr, 10, op::B, OUTGOING)?,
-            _ if self.linux_ext => {
-                // libpcap loads the packet type as a halfword.
-                let s = self.st(
-                    op::LD | op::H | op::ABS,
-                    crate::bpf::ancillary::OFF + crate::bpf::ancillary::PKTTYPE,
-                );
-                self.blk(vec![s], JEQ, OUTGOING)
-            }
-            _ => {
-                return Err(format!(
-                    "not a live capture, '{word}' not supported on {}",
-                    self.dlt_name()
-                ));
-            }
+            LinkType::LinuxSll if !self.ppp => self.cmp(OffRel::LinkHdr, 0, op::H, OUTGOING)?,
+            LinkType::LinuxSll2 if !self.ppp => self.cmp(OffRel::LinkHdr, 10, op::B, OUTGOING)?,
+            // libpcap loads the packet type as a halfword, relative to the
+            // link header (so `[x + k]` after a tunnel, as libpcap does).
+            _ if self.linux_ext => self.cmp(
+                OffRel::LinkHdr,
+                crate::bpf::ancillary::OFF + crate::bpf::ancillary::PKTTYPE,
+                op::H,
+                OUTGOING,
+            )?,
+            _ => return Err(self.not_live(word)),
         };
         Ok(if outbound { b0 } else { Gen::not(b0) })
     }
 
     pub fn ifindex(&mut self, ifindex: u32) -> R<Expr> {
         match self.linktype {
-            LinkType::LinuxSll2 => self.cmp(OffRel::LinkHdr, 4, op::W, ifindex),
-            _ if self.linux_ext => {
-                let s = self.st(
-                    op::LD | op::W | op::ABS,
-                    crate::bpf::ancillary::OFF + crate::bpf::ancillary::IFINDEX,
-                );
-                Ok(self.blk(vec![s], JEQ, ifindex))
-            }
-            _ => Err(format!(
-                "not a live capture, 'ifindex' not supported on {}",
-                self.dlt_name()
-            )),
+            LinkType::LinuxSll2 if !self.ppp => self.cmp(OffRel::LinkHdr, 4, op::W, ifindex),
+            _ if self.linux_ext => self.cmp(
+                OffRel::LinkHdr,
+                crate::bpf::ancillary::OFF + crate::bpf::ancillary::IFINDEX,
+                op::W,
+                ifindex,
+            ),
+            _ => Err(self.not_live("ifindex")),
         }
+    }
+
+    /// `inbound`, `outbound` and `ifindex` on a link type whose header
+    /// does not carry them: only the kernel knows, on a live capture.
+    fn not_live(&self, word: &str) -> String {
+        format!(
+            "'{word}' is not supported on {} when reading savefiles (the kernel \
+             tells a live capture: `podcap tcpdump -i IFACE`, or `podcap compile \
+             --linux-ext` for the program a live capture uses)",
+            self.dlt_name()
+        )
     }
 }
 

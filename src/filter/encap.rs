@@ -177,9 +177,9 @@ impl Gen {
                         "PPPoE session number {s} greater than maximum 65535"
                     ));
                 }
-                // libpcap master's form (1.10 loads the word and masks it;
-                // same bytes needed, one instruction more).
-                let b1 = self.cmp(OffRel::LinkPl, 2, op::H, s)?;
+                // libpcap 1.10's form: the word holding code and session,
+                // masked (so the packet must hold the length field too).
+                let b1 = self.mcmp(OffRel::LinkPl, 0, op::W, s, 0xffff)?;
                 self.and(b0, b1)
             }
             None => b0,

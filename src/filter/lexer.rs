@@ -57,6 +57,7 @@ pub enum Tok {
     Pppoed,
     Pppoes,
     Llc,
+    Byte,
     /// Recognised libpcap keywords podcap does not compile (pppoes, llc, ...).
     Unsupported(&'static str),
     End,
@@ -141,7 +142,7 @@ fn keyword(w: &str) -> Option<Tok> {
         "mpls" => Mpls,
         "geneve" => Geneve,
         "vxlan" => Vxlan,
-        "byte" => Unsupported("byte"),
+        "byte" => Byte,
         "pppoed" => Pppoed,
         "pppoes" => Pppoes,
         "llc" => Llc,
@@ -213,7 +214,7 @@ fn id_len(s: &[u8]) -> usize {
 }
 
 /// Parses a MAC in any of libpcap's spellings: `a:b:c:d:e:f`, `a-b-..`,
-/// `a.b.c.d.e.f`, `aabb.ccdd.eeff`, `aabbccddeeff`.
+/// `a.b.c.d.e.f`, `aabb.ccdd.eeff` (four digits each), `aabbccddeeff`.
 pub fn parse_mac(w: &str) -> Option<[u8; 6]> {
     let b = w.as_bytes();
     if b.len() == 12 && b.iter().all(|c| is_hex(*c)) {
@@ -238,9 +239,7 @@ pub fn parse_mac(w: &str) -> Option<[u8; 6]> {
         }
         if sep == '.'
             && parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| (1..=4).contains(&p.len()) && p.bytes().all(is_hex))
+            && parts.iter().all(|p| p.len() == 4 && p.bytes().all(is_hex))
         {
             let mut m = [0u8; 6];
             for (i, p) in parts.iter().enumerate() {
@@ -448,6 +447,13 @@ fn word(s: &[u8]) -> Result<(Tok, usize), String> {
             return Ok((k, best));
         }
     }
+    // flex lists the MAC rule before numbers and dotted addresses, so it
+    // wins their ties: `3333.0000.0001` and `123456789012` are MACs.
+    if macl == best {
+        if let Some(m) = parse_mac(text) {
+            return Ok((Tok::Eid(m), best));
+        }
+    }
     if nl == best {
         return Ok((Tok::Num(parse_num(text)?), best));
     }
@@ -456,11 +462,6 @@ fn word(s: &[u8]) -> Result<(Tok, usize), String> {
     }
     if v6l == best {
         return Ok((Tok::Hid6(text.to_string()), best));
-    }
-    if macl == best {
-        if let Some(m) = parse_mac(text) {
-            return Ok((Tok::Eid(m), best));
-        }
     }
     // Something made of hex and colons that is neither IPv6 nor a MAC.
     if bogus_mac_len(s) > idl {
@@ -512,6 +513,15 @@ mod tests {
             toks("abcd.ef00.0003"),
             vec![Tok::Eid([0xab, 0xcd, 0xef, 0, 0, 3]), Tok::End]
         );
+        assert_eq!(
+            toks("3333.0000.0001"),
+            vec![Tok::Eid([0x33, 0x33, 0, 0, 0, 1]), Tok::End]
+        );
+        assert_eq!(
+            toks("123456789012"),
+            vec![Tok::Eid([0x12, 0x34, 0x56, 0x78, 0x90, 0x12]), Tok::End]
+        );
+        assert_eq!(toks("ab.cd.ef"), vec![Tok::Id("ab.cd.ef".into()), Tok::End]);
         assert_eq!(
             toks("ip[2:2]!=0"),
             vec![

@@ -10,10 +10,19 @@ use crate::linktype::LinkType;
 
 impl Gen {
     pub(super) fn prevlinkhdr_check(&mut self) -> Option<Expr> {
-        // libpcap 1.10 makes link-layer address tests after `geneve`
-        // always false (there is no previous link header to check).
+        // After `geneve`, link-layer address tests first check that the
+        // inner packet has a link header: its offset differs from the
+        // payload's (libpcap's gen_geneve_ll_check; both are registers).
         if self.is_geneve {
-            return Some(self.gen_false());
+            let (Some(hdr), Some(pl)) = (self.off_linkhdr.reg, self.off_linkpl.reg) else {
+                return Some(self.gen_false());
+            };
+            let s = vec![
+                self.st(op::LD | op::MEM, hdr),
+                self.st(op::LDX | op::MEM, pl),
+            ];
+            let b = self.blk(s, op::JMP | op::JEQ | op::X, 0);
+            return Some(Gen::not(b));
         }
         None
     }

@@ -16,6 +16,7 @@ mod arith;
 pub mod block;
 mod chain;
 mod codegen;
+mod compat;
 mod encap;
 pub mod lexer;
 mod link;
@@ -37,7 +38,10 @@ pub struct Options {
     pub optimize: bool,
     /// Snap length returned for accepted packets (262144 by default).
     pub snaplen: u32,
-    /// IPv4 netmask for `ip broadcast`; `None` when unknown.
+    /// IPv4 netmask for `ip broadcast`: the capture interface's, else 0
+    /// (what tcpdump passes when reading a file or when the interface has
+    /// no IPv4 address); `None` is libpcap's PCAP_NETMASK_UNKNOWN, which
+    /// refuses `ip broadcast`.
     pub netmask: Option<u32>,
     /// Compile as for a live Linux capture, where the kernel's ancillary
     /// loads (VLAN tag present, packet type) are available.
@@ -52,7 +56,7 @@ impl Default for Options {
             linktype: LinkType::En10mb,
             optimize: true,
             snaplen: 262_144,
-            netmask: None,
+            netmask: Some(0),
             linux_ext: false,
             vxlan_ports: Vec::new(),
         }
@@ -99,17 +103,18 @@ pub fn generate(expr: &str, opts: &Options) -> Result<Unoptimized> {
         )
     })?;
     Ok(Unoptimized {
-        prog: init_scratch(prog),
+        prog,
         no_optimize: g.no_optimize,
     })
 }
 
 /// Scratch registers some path may read before any path writes them
 /// (`not vxlan and tcp`: the inner-frame offsets are only computed when the
-/// tunnel matched). The kernel refuses such programs, so they get `ld #0;
-/// st M[k]` in front; every jump is relative and forward, so prepending
-/// moves nothing. Programs that need none (all others) are left as
-/// libpcap makes them.
+/// tunnel matched; libpcap reads whatever is there). The kernel refuses
+/// such programs, so before optimizing they get `ld #0; st M[k]` in front
+/// (what podcap's interpreter assumes for unwritten words); every jump is
+/// relative and forward, so prepending moves nothing. Programs that need
+/// none (all others) are left as libpcap makes them.
 fn init_scratch(prog: Vec<Insn>) -> Vec<Insn> {
     use crate::bpf::op;
     let n = prog.len();
@@ -158,23 +163,43 @@ fn init_scratch(prog: Vec<Insn>) -> Vec<Insn> {
 
 /// Compiles `expr` for `opts.linktype`. An empty expression accepts every
 /// packet (`ret #snaplen`), as tcpdump with no filter.
+///
+/// Unoptimized (`-O`), the program is libpcap 1.10's, instruction for
+/// instruction, even where the kernel would refuse it (scratch memory read
+/// before it is written, after `geneve`). Optimized, it gives the verdict
+/// of that program on every packet. Either may be longer than the
+/// kernel's 4,096 instructions: capture then filters in user space.
 pub fn compile(expr: &str, opts: &Options) -> Result<Vec<Insn>> {
     if opts.snaplen == 0 {
         return Err(Error::filter(expr, 0, "snaplen of 0 rejects all packets"));
     }
     let u = generate(expr, opts)?;
-    let prog = if opts.optimize && !u.no_optimize {
-        let p = crate::bpf::optimize::optimize(u.prog);
-        if p.is_empty() || (p.len() == 1 && p[0].code == crate::bpf::op::RET && p[0].k == 0) {
-            return Err(Error::filter(expr, 0, "expression rejects all packets"));
+    let invalid = |e: Error| Error::filter(expr, 0, format!("compiled program is invalid: {e}"));
+    if !opts.optimize {
+        crate::bpf::validate::validate_for_user_space(&u.prog).map_err(invalid)?;
+        return Ok(u.prog);
+    }
+    // libpcap does not optimize programs with in-block jumps (and so
+    // never refuses them); podcap's optimizer takes any program.
+    if !u.no_optimize {
+        if let Some(m) = compat::optimizer_refusal(&u.prog) {
+            return Err(Error::filter(expr, 0, m));
         }
-        p
-    } else {
-        u.prog
-    };
-    crate::bpf::validate::validate(&prog)
-        .map_err(|e| Error::filter(expr, 0, format!("compiled program is invalid: {e}")))?;
-    Ok(prog)
+    }
+    let p = crate::bpf::optimize::optimize(init_scratch(u.prog.clone()));
+    if rejects_everything(&p) && !u.no_optimize && compat::libpcap_proves_reject_all(&u.prog) {
+        return Err(Error::filter(expr, 0, "expression rejects all packets"));
+    }
+    crate::bpf::validate::validate_for_user_space(&p).map_err(invalid)?;
+    Ok(p)
+}
+
+/// Whether `prog` is the reject-all program (`ret #0`), which [`compile`]
+/// gives where podcap's optimizer proves an expression matches nothing
+/// but libpcap's would not (libpcap refuses the others): front ends say
+/// so on stderr, as a capture with it sees no packet.
+pub fn rejects_everything(prog: &[Insn]) -> bool {
+    matches!(prog, [i] if i.code == crate::bpf::op::RET | crate::bpf::op::K && i.k == 0)
 }
 
 #[cfg(test)]

@@ -97,16 +97,18 @@ impl<'a> Parser<'a> {
         if *self.peek() == Tok::End {
             return Ok(None);
         }
-        let v = self.expr()?;
+        let v = self.expr(Qual::ERR)?;
         if *self.peek() != Tok::End {
             return self.syntax("'and', 'or' or end of expression");
         }
         Ok(Some(v.b))
     }
 
-    fn expr(&mut self) -> P<Val> {
+    /// `inherited`: the qualifiers a parenthesized first term takes (those
+    /// of the expression before its `(`; see [`Parser::rterm`]).
+    fn expr(&mut self, inherited: Qual) -> P<Val> {
         self.enter()?;
-        let mut left = self.term()?;
+        let mut left = self.term(inherited)?;
         loop {
             let is_and = match self.peek() {
                 Tok::And => true,
@@ -125,7 +127,8 @@ impl<'a> Parser<'a> {
                 let q = left.q;
                 self.id(q)?
             } else {
-                self.term()?
+                let q = left.q;
+                self.term(q)?
             };
             let b = if is_and {
                 self.cg.and(left.b, right.b)
@@ -147,22 +150,30 @@ impl<'a> Parser<'a> {
         }
         match self.peek_at(n) {
             Tok::Id(_) | Tok::Hid(_) | Tok::Hid6(_) | Tok::Eid(_) => true,
-            Tok::Num(_) => !is_arith_follow(self.peek_at(n + 1)),
+            Tok::Num(_) => {
+                // `((4)) == 0` is arithmetic: yacc decides after the
+                // closing parentheses.
+                let mut m = n + 1;
+                while *self.peek_at(m) == Tok::RParen {
+                    m += 1;
+                }
+                !is_arith_follow(self.peek_at(m))
+            }
             _ => false,
         }
     }
 
-    fn term(&mut self) -> P<Val> {
+    fn term(&mut self, inherited: Qual) -> P<Val> {
         self.enter()?;
         let v = if *self.peek() == Tok::Not {
             self.bump();
-            let v = self.term()?;
+            let v = self.term(inherited)?;
             Val {
                 b: Gen::not(v.b),
                 q: v.q,
             }
         } else {
-            self.rterm()?
+            self.rterm(inherited)?
         };
         self.depth -= 1;
         Ok(v)
@@ -189,20 +200,23 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn rterm(&mut self) -> P<Val> {
+    fn rterm(&mut self, inherited: Qual) -> P<Val> {
         let at = self.at();
         match self.peek().clone() {
             Tok::LParen if !self.paren_is_arith() => {
                 self.bump();
-                let v = self.expr()?;
+                let v = self.expr(inherited)?;
                 if *self.peek() != Tok::RParen {
                     return self.syntax("')'");
                 }
                 self.bump();
-                // The value's qualifiers are those before the paren: none.
+                // grammar.y's `paren expr ')'` takes the qualifiers on the
+                // stack before the `(`: those of the expression left of the
+                // `and`/`or` (`port 22 or (tcp) or 80` is port 80), none at
+                // the start.
                 Ok(Val {
                     b: v.b,
-                    q: Qual::ERR,
+                    q: inherited,
                 })
             }
             Tok::Proto(p) => match self.peek_at(1).clone() {
@@ -278,6 +292,29 @@ impl<'a> Parser<'a> {
                     _ => None,
                 };
                 let b = g(self.cg.llc(kind.as_deref()), at)?;
+                Ok(Val { b, q: Qual::ERR })
+            }
+            Tok::Byte => {
+                // `byte N op N` (libpcap's CBYTE NUM byteop NUM).
+                self.bump();
+                let Tok::Num(idx) = self.peek().clone() else {
+                    return self.syntax("a byte offset after 'byte'");
+                };
+                self.bump();
+                let opc = match self.peek() {
+                    Tok::Eq => '=',
+                    Tok::Lt => '<',
+                    Tok::Gt => '>',
+                    Tok::Amp => '&',
+                    Tok::Pipe => '|',
+                    _ => return self.syntax("'=', '<', '>', '&' or '|' after 'byte N'"),
+                };
+                self.bump();
+                let Tok::Num(v) = self.peek().clone() else {
+                    return self.syntax("a number after 'byte N op'");
+                };
+                self.bump();
+                let b = g(self.cg.byteop(opc, idx, v), at)?;
                 Ok(Val { b, q: Qual::ERR })
             }
             Tok::Pppoed => {

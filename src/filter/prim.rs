@@ -24,15 +24,26 @@ pub fn atoin(s: &str) -> Option<(u32, u32)> {
     Some((v, len))
 }
 
-/// libpcap's __pcap_atodn: DECnet `area.node` (area 0-63, node 0-1023).
+/// libpcap 1.10's __pcap_atodn: DECnet `area.node` as `sscanf("%d.%d")`
+/// reads it (anything after the node is ignored), the area's low 6 bits
+/// and the node's low 10, unchecked.
 pub fn atodn(s: &str) -> Option<u32> {
-    let (a, n) = s.split_once('.')?;
-    let area: u32 = a.parse().ok()?;
-    let node: u32 = n.parse().ok()?;
-    if area > 63 || node > 1023 {
-        return None;
-    }
-    Some((area << 10) | node)
+    let mut parts = s.split('.');
+    let (a, n) = (parts.next()?, parts.next()?);
+    // %d of a number too large for an int: strtol's saturated value,
+    // truncated; only the low bits are used.
+    let num = |p: &str| -> Option<u32> {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(
+            p.parse::<u64>()
+                .unwrap_or(i64::MAX as u64)
+                .min(i64::MAX as u64) as u32,
+        )
+    };
+    let (area, node) = (num(a)?, num(n)?);
+    Some((area.wrapping_shl(10) & 0xfc00) | (node & 0x3ff))
 }
 
 fn shl(v: u32, n: u32) -> u32 {
@@ -90,12 +101,14 @@ impl Gen {
                     return Err(format!("illegal link-layer address '{shown}'"));
                 }
                 if q.proto == Proto::Decnet {
-                    if q.addr == Addr::Net {
-                        return Err("'decnet' is not a valid qualifier for 'net'".into());
-                    }
-                    // A plain number is not a DECnet address (libpcap master).
-                    let s = hid.map(str::to_string).unwrap_or_else(|| v.to_string());
-                    let v = atodn(&s).ok_or_else(|| format!("invalid DECnet address '{s}'"))?;
+                    // As libpcap 1.10: `net` is `host` for DECnet, and a
+                    // plain number is the address itself.
+                    let v = match hid {
+                        Some(s) => {
+                            atodn(s).ok_or_else(|| format!("malformed decnet address '{s}'"))?
+                        }
+                        None => v,
+                    };
                     return self.host(v, 0, q.proto, q.dir, false);
                 }
                 let (mut v, vlen) = match hid {
@@ -195,9 +208,10 @@ impl Gen {
                 self.port(svc.port, None, proto, q.dir)
             }
             Addr::PortRange => {
-                let (a, b) = match name.split_once('-') {
-                    Some((a, b)) => (a, b),
-                    None => (name, name),
+                // A range is two ports joined by '-'; libpcap refuses a
+                // lone name (`portrange ssh`, `portrange 80 or ssh`).
+                let Some((a, b)) = name.split_once('-') else {
+                    return Err(format!("unknown port in range '{name}'"));
                 };
                 let pa = names::port(a).ok_or_else(|| format!("unknown port in range '{name}'"))?;
                 let pb = names::port(b).ok_or_else(|| format!("unknown port in range '{name}'"))?;

@@ -86,8 +86,10 @@ pub fn run(prog: &[Insn], pkt: &[u8], wirelen: u32, aux: &Aux) -> Option<u32> {
                     OR => a | v,
                     AND => a & v,
                     XOR => a ^ v,
-                    LSH => a.checked_shl(v).unwrap_or(0),
-                    RSH => a.checked_shr(v).unwrap_or(0),
+                    // libpcap's `A <<= X` in C: on x86 (and in the
+                    // kernel's BPF) the count is taken modulo 32.
+                    LSH => a.wrapping_shl(v),
+                    RSH => a.wrapping_shr(v),
                     NEG => a.wrapping_neg(),
                     _ => return None,
                 };

@@ -160,6 +160,30 @@ pub fn first_difference<'a>(
     })
 }
 
+/// Whether `a` and `b` differ on some corpus packet or on some truncated
+/// copy of a packet one of them accepts (where libpcap's optimizer drops
+/// a load that only checked the packet's length, the witness is such a
+/// copy).
+pub fn differ_even_truncated(a: &[Insn], b: &[Insn], corpus: &[Sample]) -> bool {
+    if first_difference(a, b, corpus).is_some() {
+        return true;
+    }
+    corpus
+        .iter()
+        .filter(|s| run(a, s) != 0 || run(b, s) != 0)
+        .any(|s| {
+            (0..s.data.len()).any(|n| {
+                let t = Sample {
+                    name: String::new(),
+                    data: s.data[..n].to_vec(),
+                    wirelen: s.wirelen,
+                    aux: s.aux,
+                };
+                run(a, &t) != run(b, &t)
+            })
+        })
+}
+
 /// How many corpus packets a program accepts (to show tests are not vacuous).
 pub fn accepted(prog: &[Insn], corpus: &[Sample]) -> usize {
     corpus.iter().filter(|s| run(prog, s) != 0).count()

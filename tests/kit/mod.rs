@@ -6,6 +6,10 @@
 //! - [`json`]: the one JSON reader, for that suite.
 //! - [`oracle`]: Debian's tcpdump as the oracle (`-d/-dd/-ddd` on empty
 //!   savefiles), pcap headers.
+//! - [`libpcap`]: Debian's libpcap's `pcap_compile` in process, through a
+//!   helper built at test time: thousands of expressions per second.
+//! - [`exprgen`]: a seeded generator of pcap-filter expressions over
+//!   libpcap's grammar.
 //! - [`TempDir`]: scratch directories, removed also when a test fails.
 //! - [`kernel`]: the kernel as an oracle: packet sockets with filters
 //!   attached, SO_ATTACH_FILTER verdicts, private network namespaces.
@@ -20,8 +24,10 @@ use std::path::{Path, PathBuf};
 use podcap::bpf::{Insn, ancillary, code, op};
 
 pub mod conformance;
+pub mod exprgen;
 pub mod json;
 pub mod kernel;
+pub mod libpcap;
 pub mod oracle;
 #[path = "../../src/bpf/testutil.rs"]
 mod testutil;
@@ -62,4 +68,16 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// This thread's CPU time: what benchmarks measure on a shared machine,
+/// where wall time mostly measures the other jobs.
+pub fn thread_cpu() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec, which `ts` is.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }

@@ -35,9 +35,12 @@ pub(super) struct Block {
 pub(super) struct Cfg {
     pub(super) blocks: Vec<Block>,
     pub(super) vals: Values,
-    /// Rewrite `[x + k]` to a cheaper base (see `simplify`); a choice,
+    /// Rewrite `[x + k]` to a cheaper base (see `forward`); a choice,
     /// since it can also cost an instruction: both ways are tried.
     pub(super) rebase: bool,
+    /// Each block's state on entry as the last forward pass found it
+    /// (`None`: unreachable then).
+    pub(super) entry_states: Vec<Option<super::state::State>>,
 }
 
 fn is_jump_or_ret(code: u16) -> bool {
@@ -115,24 +118,10 @@ impl Cfg {
             blocks,
             vals: Values::default(),
             rebase: false,
+            entry_states: Vec::new(),
         };
         cfg.cleanup();
         Some(cfg)
-    }
-
-    pub(super) fn preds(&self) -> Vec<Vec<(BlockId, Edge)>> {
-        let mut preds = vec![Vec::new(); self.blocks.len()];
-        for (i, b) in self.blocks.iter().enumerate() {
-            match b.term {
-                Term::Ret(_) => {}
-                Term::Goto(t) => preds[t].push((i, Edge::Always)),
-                Term::Cond { t, f, .. } => {
-                    preds[t].push((i, Edge::True));
-                    preds[f].push((i, Edge::False));
-                }
-            }
-        }
-        preds
     }
 
     /// The flat program, or `None` if some jump cannot be encoded.
@@ -145,7 +134,12 @@ impl Cfg {
             Tramp(BlockId),
         }
         let mut layout: Vec<Slot> = (0..self.blocks.len()).map(Slot::Block).collect();
-        for _ in 0..1024 {
+        // Each round gives every jump that does not fit its trampoline at
+        // once (one per round made large filters, with thousands of far
+        // jumps, quadratic and then refused). A trampoline sits right
+        // after its jump, so once there it stays in reach: at most two
+        // per conditional block, and as many rounds.
+        for _ in 0..=2 * self.blocks.len() + 1 {
             let next_block = |idx: usize| -> Option<BlockId> {
                 match layout.get(idx + 1) {
                     Some(Slot::Block(b)) => Some(*b),
@@ -175,9 +169,9 @@ impl Cfg {
                 }
                 pos += size(idx);
             }
-            // Find a conditional jump that does not fit; give it a
+            // The conditional jumps that do not fit, each to get a
             // trampoline right after itself.
-            let mut fix = None;
+            let mut fix: Vec<(usize, BlockId)> = Vec::new();
             let mut out = Vec::with_capacity(pos);
             for (idx, slot) in layout.iter().enumerate() {
                 match *slot {
@@ -210,11 +204,11 @@ impl Cfg {
                                 };
                                 let dt = if dt > 255 { tramp(t).unwrap_or(dt) } else { dt };
                                 let df = if df > 255 { tramp(f).unwrap_or(df) } else { df };
-                                if dt > 255 && fix.is_none() {
-                                    fix = Some((idx, t));
+                                if dt > 255 {
+                                    fix.push((idx, t));
                                 }
-                                if df > 255 && fix.is_none() {
-                                    fix = Some((idx, f));
+                                if df > 255 && !(dt > 255 && t == f) {
+                                    fix.push((idx, f));
                                 }
                                 out.push(Insn::jump(code, k, dt.min(255) as u8, df.min(255) as u8));
                             }
@@ -222,10 +216,22 @@ impl Cfg {
                     }
                 }
             }
-            match fix {
-                None => return Some(out),
-                Some((idx, target)) => layout.insert(idx + 1, Slot::Tramp(target)),
+            if fix.is_empty() {
+                return Some(out);
             }
+            // Rebuilt in one sweep: inserting one by one would move the
+            // whole layout for each.
+            let mut fix = fix.into_iter().peekable();
+            let mut next = Vec::with_capacity(layout.len() + fix.len());
+            for (idx, slot) in layout.iter().enumerate() {
+                next.push(*slot);
+                // A block's own trampolines go before the ones already
+                // after it, which `tramp` finds all the same.
+                while let Some((_, target)) = fix.next_if(|&(i, _)| i == idx) {
+                    next.push(Slot::Tramp(target));
+                }
+            }
+            layout = next;
         }
         None
     }
@@ -244,19 +250,6 @@ pub(super) fn succs(term: &Term) -> impl Iterator<Item = BlockId> {
         Term::Cond { t, f, .. } => (Some(t), Some(f)),
     };
     a.into_iter().chain(b)
-}
-
-/// How `term` reaches block `to`, if it still does. A test whose two
-/// targets are the same block proves nothing on arrival.
-pub(super) fn edge_into(term: &Term, to: BlockId) -> Option<Edge> {
-    match *term {
-        Term::Ret(_) => None,
-        Term::Goto(t) => (t == to).then_some(Edge::Always),
-        Term::Cond { t, f, .. } if t == to && f == to => Some(Edge::Always),
-        Term::Cond { t, .. } if t == to => Some(Edge::True),
-        Term::Cond { f, .. } if f == to => Some(Edge::False),
-        Term::Cond { .. } => None,
-    }
 }
 
 pub(super) fn remap(term: &mut Term, map: &[BlockId]) {

@@ -79,7 +79,7 @@ pub(super) fn effect(insn: &Insn, s: &State, vals: &mut Values) -> Option<Effect
             Some(Effect {
                 dest: A,
                 value: v,
-                may_fail: s.avail.binary_search(&v).is_err(),
+                may_fail: !s.avail.contains(&v),
                 len_end: None,
                 avail: Some(v),
             })
@@ -140,8 +140,6 @@ pub(super) fn apply(e: &Effect, s: &mut State) {
         s.len_ok = s.len_ok.max(end);
     }
     if let Some(v) = e.avail {
-        if let Err(i) = s.avail.binary_search(&v) {
-            s.avail.insert(i, v);
-        }
+        s.avail.insert(v);
     }
 }

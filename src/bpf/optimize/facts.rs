@@ -9,33 +9,45 @@ use super::values::Vn;
 use crate::bpf::code::*;
 use crate::bpf::op;
 
-/// A few numbers, inline (states are cloned per edge; allocations cost,
-/// musl's allocator especially). Further entries are dropped: a fact
-/// forgotten is only a missed optimization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Small {
+/// At most `N` distinct values, inline: states are copied along every
+/// edge, and allocating there is what made the optimizer slow (musl's
+/// allocator maps and unmaps pages for it). Further entries are dropped:
+/// a fact forgotten is only a missed optimization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Few<T: Copy + Default + PartialEq, const N: usize> {
     n: u8,
-    v: [u32; 4],
+    v: [T; N],
 }
 
-impl Small {
-    fn as_slice(&self) -> &[u32] {
+impl<T: Copy + Default + PartialEq, const N: usize> Default for Few<T, N> {
+    fn default() -> Self {
+        Few {
+            n: 0,
+            v: [T::default(); N],
+        }
+    }
+}
+
+impl<T: Copy + Default + PartialEq, const N: usize> Few<T, N> {
+    pub(super) fn as_slice(&self) -> &[T] {
         &self.v[..usize::from(self.n)]
     }
 
-    fn contains(&self, x: &u32) -> bool {
+    pub(super) fn contains(&self, x: &T) -> bool {
         self.as_slice().contains(x)
     }
 
-    fn insert(&mut self, x: u32) {
-        if !self.contains(&x) && usize::from(self.n) < self.v.len() {
+    /// Adds `x` unless present; when full, `x` is dropped (the oldest
+    /// entries are usually the ones tests check again).
+    pub(super) fn insert(&mut self, x: T) {
+        if !self.contains(&x) && usize::from(self.n) < N {
             self.v[usize::from(self.n)] = x;
             self.n += 1;
         }
     }
 
-    fn retain(&mut self, mut keep: impl FnMut(&u32) -> bool) {
-        let mut out = Small::default();
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let mut out = Few::default();
         for x in self.as_slice() {
             if keep(x) {
                 out.insert(*x);
@@ -44,6 +56,8 @@ impl Small {
         *self = out;
     }
 }
+
+type Small = Few<u32, 4>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Range {
@@ -192,37 +206,72 @@ impl Range {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How many values may have a range at once; past that, the fact set or
+/// used longest ago goes.
+const RANGES: usize = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct Facts {
-    /// Sorted by value number.
-    ranges: Vec<(Vn, Range)>,
+    n: u8,
+    keys: [Vn; RANGES],
+    ranges: [Range; RANGES],
+    /// When each entry was last set, for eviction.
+    stamp: [u32; RANGES],
+    clock: u32,
     /// `(a, code, b, outcome)` for tests of A against X.
-    pub(super) rel: Vec<(Vn, u16, Vn, bool)>,
+    pub(super) rel: Few<(Vn, u16, Vn, bool), 4>,
+}
+
+impl Default for Range {
+    fn default() -> Self {
+        Range::any()
+    }
 }
 
 impl Facts {
+    fn find(&self, v: Vn) -> Option<usize> {
+        self.keys[..usize::from(self.n)]
+            .iter()
+            .position(|&k| k == v)
+    }
+
     pub(super) fn get(&self, v: Vn) -> Option<&Range> {
-        self.ranges
-            .binary_search_by_key(&v, |(k, _)| *k)
-            .ok()
-            .map(|i| &self.ranges[i].1)
+        self.find(v).map(|i| &self.ranges[i])
     }
 
     pub(super) fn set(&mut self, v: Vn, r: Range) {
-        match self.ranges.binary_search_by_key(&v, |(k, _)| *k) {
-            Ok(i) => self.ranges[i].1 = r,
-            Err(i) => self.ranges.insert(i, (v, r)),
-        }
+        self.clock = self.clock.wrapping_add(1);
+        let i = match self.find(v) {
+            Some(i) => i,
+            None if usize::from(self.n) < RANGES => {
+                self.n += 1;
+                usize::from(self.n) - 1
+            }
+            None => (0..RANGES).min_by_key(|&i| self.stamp[i]).unwrap_or(0),
+        };
+        self.keys[i] = v;
+        self.ranges[i] = r;
+        self.stamp[i] = self.clock;
     }
 
     pub(super) fn meet(&mut self, o: &Facts) {
-        self.ranges.retain_mut(|(v, r)| match o.get(*v) {
-            Some(or) => {
-                r.union(or);
-                true
+        let mut out = Facts {
+            clock: self.clock.max(o.clock),
+            ..Facts::default()
+        };
+        for i in 0..usize::from(self.n) {
+            if let Some(j) = o.find(self.keys[i]) {
+                let mut r = self.ranges[i];
+                r.union(&o.ranges[j]);
+                let k = usize::from(out.n);
+                out.keys[k] = self.keys[i];
+                out.ranges[k] = r;
+                out.stamp[k] = self.stamp[i].max(o.stamp[j]);
+                out.n += 1;
             }
-            None => false,
-        });
-        self.rel.retain(|f| o.rel.contains(f));
+        }
+        out.rel = self.rel;
+        out.rel.retain(|f| o.rel.contains(f));
+        *self = out;
     }
 }

@@ -33,8 +33,8 @@
 //! - `effect`: what one instruction does to that state;
 //! - `select`: the cheapest instruction that produces a known value;
 //! - `liveness`: which registers are still read later;
-//! - `passes`: the value-driven rewrites (simplify, dead stores, edge
-//!   threading).
+//! - `passes`: the value-driven rewrites (one forward pass of value
+//!   numbering and edge threading, then dead stores).
 
 mod cfg;
 mod cleanup;
@@ -101,10 +101,8 @@ fn run_passes(prog: &[Insn], rebase: bool) -> Option<Vec<Insn>> {
 impl Cfg {
     /// One round of every transformation.
     fn round(&mut self) {
-        self.simplify();
+        self.forward();
         self.dead_stores();
-        self.cleanup();
-        self.thread();
         self.cleanup();
     }
 }

@@ -1,13 +1,14 @@
-//! The rewrites that need values: value numbering over the whole graph
-//! (`simplify`: redundant loads and moves go, constants fold, decided
-//! tests become gotos), dead stores, and edge threading.
+//! The rewrites that need values: one forward pass (`forward`: value
+//! numbering over the whole graph, so redundant loads and moves go,
+//! constants fold, decided tests become gotos, and edges are threaded past
+//! the tests they decide), and dead stores.
 //!
 //! Each pass may change the program only in ways that keep every
 //! packet's verdict, including the 0 a failing load returns (see the
 //! module comment of `optimize`); the graph-only rewrites are in
 //! `cleanup`.
 
-use super::cfg::{BlockId, Cfg, Edge, Term, edge_into, succs};
+use super::cfg::{BlockId, Cfg, Edge, Term, succs};
 use super::effect::{apply, effect};
 use super::liveness::{bit, defs_uses, term_uses};
 use super::select::{cheap_x, fold_x, materialize};
@@ -16,66 +17,27 @@ use super::values::{Expr, Values, Vn};
 use crate::bpf::code::*;
 use crate::bpf::{Insn, ancillary, op};
 
-/// Each block's state on entry and after its statements.
-struct Analysis {
-    entry: Vec<State>,
-    out: Vec<State>,
-}
-
 impl Cfg {
-    /// Forward analysis without changing anything.
-    fn analyze(&mut self) -> Analysis {
-        let preds = self.preds();
-        let n = self.blocks.len();
-        let mut entry: Vec<State> = Vec::with_capacity(n);
-        let mut out: Vec<State> = Vec::with_capacity(n);
-        for (i, preds) in preds.iter().enumerate() {
-            let s = self.entry_state(i, preds, &out);
-            let mut cur = s.clone();
-            for insn in &self.blocks[i].stmts {
-                if let Some(e) = effect(insn, &cur, &mut self.vals) {
-                    apply(&e, &mut cur);
-                }
-            }
-            entry.push(s);
-            out.push(cur);
-        }
-        Analysis { entry, out }
-    }
-
-    fn entry_state(&mut self, i: BlockId, preds: &[(BlockId, Edge)], out: &[State]) -> State {
-        if i == 0 {
-            return State::entry(&mut self.vals);
-        }
-        let mut acc: Option<State> = None;
-        for &(p, _) in preds {
-            // The edge as the predecessor's term is now, not as it was
-            // when `preds` was computed: `simplify` rewrites terms as it
-            // goes (a fused `and #m; jeq #0` becomes `jset #m` with its
-            // targets swapped, a decided test becomes a goto), and a stale
-            // label would learn the opposite of what the branch proves.
-            let term = &self.blocks[p].term;
-            let Some(edge) = edge_into(term, i) else {
-                // That edge no longer exists: no run arrives this way.
-                continue;
-            };
-            let s = out[p].along(term, edge, &mut self.vals);
-            match &mut acc {
-                None => acc = Some(s),
-                Some(a) => a.meet(&s, &mut self.vals),
-            }
-        }
-        acc.unwrap_or_else(|| State::entry(&mut self.vals))
-    }
-
-    /// Value numbering: rewrite statements, fold known branches.
-    pub(super) fn simplify(&mut self) {
-        let preds = self.preds();
+    /// Value numbering and edge threading in one forward pass: rewrite
+    /// statements, fold known branches, and send each edge past the
+    /// blocks whose tests it decides. States are pushed along edges, so
+    /// an edge redirected here is seen by the blocks after it in the same
+    /// pass (edges only go forward: a block's predecessors are all done
+    /// when its turn comes).
+    pub(super) fn forward(&mut self) {
         let live_in = self.liveness();
         let n = self.blocks.len();
-        let mut out: Vec<State> = Vec::with_capacity(n);
-        for (i, preds) in preds.iter().enumerate() {
-            let mut s = self.entry_state(i, preds, &out);
+        let mut pending: Vec<Option<State>> = vec![None; n];
+        pending[0] = Some(State::entry(&mut self.vals));
+        self.entry_states.clear();
+        self.entry_states.resize(n, None);
+        for i in 0..n {
+            // No edge arrives any more: unreachable, cleanup drops it.
+            let Some(entry) = pending[i].take() else {
+                continue;
+            };
+            self.entry_states[i] = Some(entry);
+            let mut s = entry;
             let stmts = std::mem::take(&mut self.blocks[i].stmts);
             let term = self.blocks[i].term.clone();
             // Registers live after each statement, in the program as it
@@ -111,7 +73,7 @@ impl Cfg {
                         if base != s.regs[X] {
                             if let Some(mx) = cheap_x(base, &s, &self.vals) {
                                 let ld = Insn::stmt(insn.code, k);
-                                let mut s2 = s.clone();
+                                let mut s2 = s;
                                 if let Some(e1) = effect(&mx, &s2, &mut self.vals) {
                                     apply(&e1, &mut s2);
                                     if let Some(e2) = effect(&ld, &s2, &mut self.vals) {
@@ -182,7 +144,7 @@ impl Cfg {
                     if let Some((code, k, swap)) = fuse(last, *code, *k) {
                         new.pop();
                         // Recompute the out-state without the operation.
-                        let mut s2 = self.entry_state(i, preds, &out);
+                        let mut s2 = entry;
                         for insn in &new {
                             if let Some(e) = effect(insn, &s2, &mut self.vals) {
                                 apply(&e, &mut s2);
@@ -195,15 +157,34 @@ impl Cfg {
                 }
             }
             self.blocks[i].stmts = new;
+            let term = match term {
+                Term::Goto(t) => {
+                    let st = s.along(&term, Edge::Always, &mut self.vals);
+                    let (t, st) = self.follow(t, st, &live_in);
+                    push(&mut pending, t, st, &mut self.vals);
+                    Term::Goto(t)
+                }
+                Term::Cond { code, k, t, f } => {
+                    let st = s.along(&term, Edge::True, &mut self.vals);
+                    let sf = s.along(&term, Edge::False, &mut self.vals);
+                    let (t, st) = self.follow(t, st, &live_in);
+                    let (f, sf) = self.follow(f, sf, &live_in);
+                    push(&mut pending, t, st, &mut self.vals);
+                    push(&mut pending, f, sf, &mut self.vals);
+                    Term::Cond { code, k, t, f }
+                }
+                r => r,
+            };
             self.blocks[i].term = term;
-            out.push(s);
         }
     }
 
     /// Removes statements whose results nobody reads, keeping the
     /// program's failure behaviour (see the module comment).
     pub(super) fn dead_stores(&mut self) {
-        let an = self.analyze();
+        // The states `forward` left, which hold for the program as it is
+        // now (this runs right after it, before anything renumbers blocks).
+        let entry = std::mem::take(&mut self.entry_states);
         let live_in = self.liveness();
         let n = self.blocks.len();
         // `need[b]`: every accepting run from b's entry has a packet at
@@ -223,17 +204,22 @@ impl Cfg {
                 Term::Goto(t) => need[t],
                 Term::Cond { t, f, .. } => need[t].min(need[f]),
             };
-            // Which statements may fail (per the analysis).
-            let mut s = an.entry[i].clone();
+            // Which statements may fail (per the analysis); in a block no
+            // edge reaches (cleanup drops it), every one.
             let mut fails = Vec::with_capacity(b.stmts.len());
-            for insn in &b.stmts {
-                match effect(insn, &s, &mut self.vals) {
-                    Some(e) => {
-                        fails.push(e.may_fail);
-                        apply(&e, &mut s);
+            match entry.get(i).copied().flatten() {
+                Some(mut s) => {
+                    for insn in &b.stmts {
+                        match effect(insn, &s, &mut self.vals) {
+                            Some(e) => {
+                                fails.push(e.may_fail);
+                                apply(&e, &mut s);
+                            }
+                            None => fails.push(true),
+                        }
                     }
-                    None => fails.push(true),
                 }
+                None => fails.resize(b.stmts.len(), true),
             }
             let b = &self.blocks[i];
             let mut keep = vec![true; b.stmts.len()];
@@ -258,46 +244,24 @@ impl Cfg {
         }
     }
 
-    /// Edge threading: an edge into a block whose test is decided on that
-    /// edge (and whose statements do nothing the target needs) goes
-    /// straight to the decided successor.
-    pub(super) fn thread(&mut self) {
-        let an = self.analyze();
-        let live_in = self.liveness();
-        for i in 0..self.blocks.len() {
-            let term = self.blocks[i].term.clone();
-            let new_term = match term {
-                Term::Goto(t) => {
-                    let s = an.out[i].along(&term, Edge::Always, &mut self.vals);
-                    Term::Goto(self.follow(t, s, &live_in))
-                }
-                Term::Cond { code, k, t, f } => {
-                    let st = an.out[i].along(&term, Edge::True, &mut self.vals);
-                    let sf = an.out[i].along(&term, Edge::False, &mut self.vals);
-                    let t = self.follow(t, st, &live_in);
-                    let f = self.follow(f, sf, &live_in);
-                    Term::Cond { code, k, t, f }
-                }
-                r => r,
-            };
-            self.blocks[i].term = new_term;
-        }
-    }
-
-    /// Where an edge arriving at `c` with state `s` may go instead.
-    fn follow(&mut self, mut c: BlockId, mut s: State, live_in: &[u32]) -> BlockId {
-        for _ in 0..self.blocks.len() {
+    /// Where an edge arriving at `c` with state `s` may go instead, and
+    /// the state it arrives there with (the registers of `s`, what the
+    /// skipped tests proved).
+    fn follow(&mut self, mut c: BlockId, mut s: State, live_in: &[u32]) -> (BlockId, State) {
+        // Bounded: chains of decided tests are short in real programs,
+        // and a bound keeps the pass linear in the program's size.
+        for _ in 0..FOLLOW_STEPS {
             let Term::Cond { code, k, t, f } = self.blocks[c].term else {
-                return c;
+                return (c, s);
             };
-            let mut sim = s.clone();
+            let mut sim = s;
             let mut written = 0u32;
             for insn in &self.blocks[c].stmts {
                 let Some(e) = effect(insn, &sim, &mut self.vals) else {
-                    return c;
+                    return (c, s);
                 };
                 if e.may_fail {
-                    return c;
+                    return (c, s);
                 }
                 if sim.regs[e.dest] != e.value {
                     written |= 1 << e.dest;
@@ -305,11 +269,11 @@ impl Cfg {
                 apply(&e, &mut sim);
             }
             let Some(outcome) = sim.decide(code, k, &self.vals) else {
-                return c;
+                return (c, s);
             };
             let d = if outcome { t } else { f };
             if written & live_in[d] != 0 {
-                return c;
+                return (c, s);
             }
             // The test's outcome is implied on this path: record it.
             let term = self.blocks[c].term.clone();
@@ -321,9 +285,20 @@ impl Cfg {
             s.facts = after.facts;
             c = d;
         }
-        c
+        (c, s)
     }
 }
+
+/// A state arriving at `target`: the join of all that arrive there.
+fn push(pending: &mut [Option<State>], target: BlockId, st: State, vals: &mut Values) {
+    match &mut pending[target] {
+        Some(p) => p.meet(&st, vals),
+        slot => *slot = Some(st),
+    }
+}
+
+/// How many decided tests an edge is threaded past at once.
+const FOLLOW_STEPS: usize = 64;
 
 /// `op; jcc` as one test on A before `op`: (code, k, swap targets).
 fn fuse(last: &Insn, code: u16, k: u32) -> Option<(u16, u32, bool)> {

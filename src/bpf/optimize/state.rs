@@ -7,7 +7,7 @@
 //! `effect`'s job, and changing the program is the passes'.
 
 use super::cfg::{Edge, Term};
-use super::facts::{Facts, Range};
+use super::facts::{Facts, Few, Range};
 use super::values::{Values, Vn};
 use crate::bpf::code::*;
 use crate::bpf::{MEMWORDS, op};
@@ -20,14 +20,15 @@ pub(super) const fn mem(i: usize) -> usize {
     2 + i
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Copied along every edge, so it holds no heap memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct State {
     pub(super) regs: [Vn; NREGS],
     /// The packet is surely at least this long (an absolute load ending
     /// here has run on every path).
     pub(super) len_ok: u32,
-    /// Indirect loads that surely ran (their value numbers), sorted.
-    pub(super) avail: Vec<Vn>,
+    /// Indirect loads that surely ran (their value numbers).
+    pub(super) avail: Few<Vn, 8>,
     pub(super) facts: Facts,
 }
 
@@ -41,7 +42,7 @@ impl State {
         State {
             regs,
             len_ok: 0,
-            avail: Vec::new(),
+            avail: Few::default(),
             facts: Facts::default(),
         }
     }
@@ -53,7 +54,7 @@ impl State {
             }
         }
         self.len_ok = self.len_ok.min(o.len_ok);
-        self.avail.retain(|v| o.avail.binary_search(v).is_ok());
+        self.avail.retain(|v| o.avail.contains(v));
         self.facts.meet(&o.facts);
     }
 
@@ -90,7 +91,7 @@ impl State {
 
     /// The state along one edge out of a block ending in `term`.
     pub(super) fn along(&self, term: &Term, edge: Edge, vals: &mut Values) -> State {
-        let mut s = self.clone();
+        let mut s = *self;
         if let (Term::Cond { code, k, .. }, Edge::True | Edge::False) = (term, edge) {
             let outcome = edge == Edge::True;
             let a = s.regs[A];
@@ -106,10 +107,7 @@ impl State {
                     s.facts.set(a, r);
                 }
                 None => {
-                    let f = (a, *code, s.regs[X], outcome);
-                    if !s.facts.rel.contains(&f) {
-                        s.facts.rel.push(f);
-                    }
+                    s.facts.rel.insert((a, *code, s.regs[X], outcome));
                 }
             }
         }
