@@ -7,7 +7,7 @@
 mod kit;
 
 use pcap_parser::PcapCapture;
-use podcap::decode::{Direction, Dump, Meta, PrintOptions, Printer, TimeFormat};
+use podcap::decode::{Direction, Dump, ForcedType, Meta, PrintOptions, Printer, TimeFormat};
 use podcap::linktype::LinkType;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -246,6 +246,10 @@ fn flannel_vxlan_port_matches_tcpdump_t_vxlan() {
         let mut o = options(args);
         o.vxlan_ports = vec![8472];
         assert_same(&format!("8472 {args:?}"), &want, &podcap_text(&p, o));
+        // podcap's own -T vxlan prints what tcpdump's does.
+        let mut o = options(args);
+        o.packet_type = Some(ForcedType::from_name("vxlan").expect("-T vxlan"));
+        assert_same(&format!("-T vxlan {args:?}"), &want, &podcap_text(&p, o));
         // And without the port configured, OTV as tcpdump prints it.
         let want = tcpdump_text(&path, args, &["udp port 8472"]);
         assert_same(
@@ -507,6 +511,7 @@ fn all_options() -> Vec<PrintOptions> {
                         dump,
                         vxlan_ports: vec![8472],
                         absolute_seq: quiet,
+                        packet_type: None,
                     });
                 }
             }

@@ -6,7 +6,7 @@ use super::settings::{Mode, Settings};
 use crate::bpf::print::Style;
 use crate::capture::{self, Direction};
 use crate::cli::flags::{Command, Flag, InUsage, Section, Syntax};
-use crate::decode::{Dump, TimeFormat};
+use crate::decode::{Dump, ForcedType, ForcedTypeError, TimeFormat};
 use crate::linktype::LinkType;
 use crate::{Error, Result};
 
@@ -375,6 +375,16 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     Ok(())
                 }),
                 Flag::value(
+                    &["-T"],
+                    "type",
+                    "print every UDP/TCP payload as this type: domain, vxlan, \
+                     geneve or otv (the last two: podcap)",
+                    |d, g| {
+                        o(d).print.packet_type = Some(forced_type(g.value)?);
+                        Ok(())
+                    },
+                ),
+                Flag::value(
                     &["--vxlan-port"],
                     "port[,port]",
                     "also treat these UDP ports as VXLAN, in filters and printing \
@@ -461,11 +471,6 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                 Flag::refused(&["-M"], Some("secret"), "TCP-MD5 secrets"),
                 Flag::refused(&["-P"], None, "--print-sampling"),
                 Flag::refused(&["--print-sampling"], Some("n"), "print sampling"),
-                Flag::refused(
-                    &["-T"],
-                    Some("type"),
-                    "forced packet interpretation (-T type)",
-                ),
                 Flag::refused(&["-u"], None, "undecoded NFS handles"),
                 Flag::refused(&["-V"], Some("file"), "reading a list of files"),
                 Flag::refused(&["-W"], Some("filecount"), "output file rotation"),
@@ -477,6 +482,23 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
             ],
         },
     ]
+}
+
+/// `-T`'s argument: a type podcap prints, else why not.
+fn forced_type(name: &str) -> Result<ForcedType> {
+    let known = ForcedType::names().collect::<Vec<_>>().join(", ");
+    ForcedType::from_name(name).map_err(|e| match e {
+        ForcedTypeError::NotDecoded => Error::unsupported(
+            format!("-T {name}"),
+            format!("podcap has no printer for {name}"),
+        )
+        .hint(format!(
+            "podcap prints -T {known}; without -T the payload is decoded by its port"
+        )),
+        ForcedTypeError::Unknown => {
+            Error::usage(format!("-T {name}: unknown packet type")).hint(format!("use {known}"))
+        }
+    })
 }
 
 /// tcpdump mode's command line.
