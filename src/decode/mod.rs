@@ -10,6 +10,7 @@
 mod arp;
 mod dns;
 mod dump;
+mod filelink;
 mod gre;
 mod icmp;
 mod icmp6;
