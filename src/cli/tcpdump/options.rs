@@ -358,10 +358,19 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     },
                 )
                 .repeats(),
-                Flag::switch(&["-A"], "ASCII dump", |d, _| {
-                    o(d).print.dump = Dump::Ascii;
-                    Ok(())
-                }),
+                Flag::switch(
+                    &["-A"],
+                    "ASCII dump after the link header (-AA: including it)",
+                    |d: &mut S, _| {
+                        let p = &mut o(d).print;
+                        p.dump = match p.dump {
+                            Dump::Ascii | Dump::AsciiLink => Dump::AsciiLink,
+                            _ => Dump::Ascii,
+                        };
+                        Ok(())
+                    },
+                )
+                .repeats(),
                 Flag::switch(
                     &["-S"],
                     "absolute TCP sequence numbers instead of relative ones",
@@ -562,6 +571,8 @@ mod tests {
         let o = p(&["-xx", "-ddd", "-#", "-S", "-y", "LINUX_SLL2"]).unwrap();
         assert!(o.print.absolute_seq);
         assert_eq!(o.print.dump, Dump::HexLink);
+        assert_eq!(p(&["-AA"]).unwrap().print.dump, Dump::AsciiLink);
+        assert_eq!(p(&["-A"]).unwrap().print.dump, Dump::Ascii);
         assert_eq!(
             o.mode,
             Mode::DumpProgram {
