@@ -17,7 +17,11 @@ pub mod arphrd {
     pub const NONE: u16 = 0xfffe;
 }
 
-/// The link types podcap captures, writes and compiles filters for.
+/// A link type: the ones podcap captures, writes and compiles filters
+/// for ([`LinkType::ALL`]), the ones it only prints from files (NULL,
+/// LOOP, IPV4, IPV6, NFLOG), and any other LINKTYPE_ value a file has,
+/// kept as it is so that `-r` prints it as unsupported and `-w` copies it
+/// under its own number, never as Ethernet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LinkType {
     /// Ethernet (DLT_EN10MB), also loopback and veth on Linux.
@@ -28,14 +32,40 @@ pub enum LinkType {
     LinuxSll,
     /// Linux cooked capture v2, 20-byte header with the ifindex.
     LinuxSll2,
+    /// BSD loopback: a 4-byte address family in the writer's byte order.
+    Null,
+    /// OpenBSD loopback: the family in network byte order.
+    Loop,
+    /// Raw IPv4 (LINKTYPE_IPV4, 228).
+    Ipv4,
+    /// Raw IPv6 (LINKTYPE_IPV6, 229).
+    Ipv6,
+    /// Linux netfilter log messages (`-i nflog:N`, iptables' NFLOG).
+    Nflog,
+    /// A LINKTYPE_ value podcap has no printer for.
+    Other(u32),
 }
 
 impl LinkType {
+    /// The link types podcap captures and compiles filters for.
     pub const ALL: [LinkType; 4] = [
         LinkType::En10mb,
         LinkType::Raw,
         LinkType::LinuxSll,
         LinkType::LinuxSll2,
+    ];
+
+    /// Every link type the printer has a decoder for.
+    pub const PRINTED: [LinkType; 9] = [
+        LinkType::En10mb,
+        LinkType::Raw,
+        LinkType::LinuxSll,
+        LinkType::LinuxSll2,
+        LinkType::Null,
+        LinkType::Loop,
+        LinkType::Ipv4,
+        LinkType::Ipv6,
+        LinkType::Nflog,
     ];
 
     /// The name tcpdump's `-y` and `-L` use.
@@ -45,6 +75,12 @@ impl LinkType {
             LinkType::Raw => "RAW",
             LinkType::LinuxSll => "LINUX_SLL",
             LinkType::LinuxSll2 => "LINUX_SLL2",
+            LinkType::Null => "NULL",
+            LinkType::Loop => "LOOP",
+            LinkType::Ipv4 => "IPV4",
+            LinkType::Ipv6 => "IPV6",
+            LinkType::Nflog => "NFLOG",
+            LinkType::Other(_) => "unknown",
         }
     }
 
@@ -55,6 +91,12 @@ impl LinkType {
             LinkType::Raw => "Raw IP",
             LinkType::LinuxSll => "Linux cooked v1",
             LinkType::LinuxSll2 => "Linux cooked v2",
+            LinkType::Null => "BSD loopback",
+            LinkType::Loop => "OpenBSD loopback",
+            LinkType::Ipv4 => "Raw IPv4",
+            LinkType::Ipv6 => "Raw IPv6",
+            LinkType::Nflog => "Linux netfilter log messages",
+            LinkType::Other(_) => "unknown",
         }
     }
 
@@ -65,6 +107,12 @@ impl LinkType {
             LinkType::Raw => 101,
             LinkType::LinuxSll => 113,
             LinkType::LinuxSll2 => 276,
+            LinkType::Null => 0,
+            LinkType::Loop => 108,
+            LinkType::Ipv4 => 228,
+            LinkType::Ipv6 => 229,
+            LinkType::Nflog => 239,
+            LinkType::Other(v) => v,
         }
     }
 
@@ -76,15 +124,32 @@ impl LinkType {
         }
     }
 
-    /// From a pcap/pcapng LINKTYPE_ value (also accepts DLT_RAW's 12 and 14).
+    /// From a pcap/pcapng LINKTYPE_ value podcap captures and filters
+    /// (also accepts DLT_RAW's 12 and 14).
     pub fn from_linktype(v: u32) -> Option<Self> {
+        Some(LinkType::from_file(v)).filter(|l| l.filterable())
+    }
+
+    /// A file's LINKTYPE_ value as the printer and the writers take it:
+    /// every value is kept, those podcap has no printer for as `Other`.
+    pub fn from_file(v: u32) -> Self {
         match v {
-            1 => Some(LinkType::En10mb),
-            101 | 12 | 14 => Some(LinkType::Raw),
-            113 => Some(LinkType::LinuxSll),
-            276 => Some(LinkType::LinuxSll2),
-            _ => None,
+            1 => LinkType::En10mb,
+            101 | 12 | 14 => LinkType::Raw,
+            113 => LinkType::LinuxSll,
+            276 => LinkType::LinuxSll2,
+            0 => LinkType::Null,
+            108 => LinkType::Loop,
+            228 => LinkType::Ipv4,
+            229 => LinkType::Ipv6,
+            239 => LinkType::Nflog,
+            v => LinkType::Other(v),
         }
+    }
+
+    /// Whether podcap compiles filters for (and captures on) it.
+    pub fn filterable(self) -> bool {
+        LinkType::ALL.contains(&self)
     }
 
     /// The link type a raw (SOCK_RAW) packet socket delivers on an
@@ -127,6 +192,8 @@ impl LinkType {
             LinkType::Raw => 0,
             LinkType::LinuxSll => 16,
             LinkType::LinuxSll2 => 20,
+            LinkType::Null | LinkType::Loop => 4,
+            LinkType::Ipv4 | LinkType::Ipv6 | LinkType::Nflog | LinkType::Other(_) => 0,
         }
     }
 }
@@ -146,6 +213,12 @@ mod tests {
             Some(LinkType::LinuxSll)
         );
         assert!(LinkType::from_name("IEEE802_11").is_err());
+        for l in LinkType::PRINTED {
+            assert_eq!(LinkType::from_file(l.linktype()), l);
+        }
+        assert_eq!(LinkType::from_file(147), LinkType::Other(147));
+        assert_eq!(LinkType::from_file(147).linktype(), 147);
+        assert_eq!(LinkType::from_linktype(239), None);
     }
 
     #[test]

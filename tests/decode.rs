@@ -7,7 +7,7 @@
 mod kit;
 
 use pcap_parser::PcapCapture;
-use podcap::decode::{Direction, Dump, Meta, PrintOptions, Printer, TimeFormat};
+use podcap::decode::{Direction, Dump, ForcedType, Meta, PrintOptions, Printer, TimeFormat};
 use podcap::linktype::LinkType;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,8 +32,7 @@ fn read_pcap(path: &Path) -> Pcap {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let cap = PcapCapture::from_file(&bytes)
         .unwrap_or_else(|e| panic!("{} is not a pcap: {e:?}", path.display()));
-    let linktype = LinkType::from_linktype(cap.header.network.0 as u32)
-        .unwrap_or_else(|| panic!("{}: link type {}", path.display(), cap.header.network.0));
+    let linktype = LinkType::from_file(cap.header.network.0 as u32);
     Pcap {
         linktype,
         nano: cap.header.is_nanosecond_precision(),
@@ -79,6 +78,7 @@ fn options(args: &[&str]) -> PrintOptions {
             "-X" => o.dump = Dump::HexAscii,
             "-XX" => o.dump = Dump::HexAsciiLink,
             "-A" => o.dump = Dump::Ascii,
+            "-AA" => o.dump = Dump::AsciiLink,
             "--nano" => o.nanos = true,
             s if s.starts_with("-v") => o.verbose = (s.len() - 1) as u8,
             s if s.starts_with("-t") => o.time = TimeFormat::from_count((s.len() - 1) as u8),
@@ -190,6 +190,7 @@ const MATRIX: &[&[&str]] = &[
     &["-X"],
     &["-XX"],
     &["-A"],
+    &["-AA"],
     &["-t"],
     &["-tt"],
     &["-ttt"],
@@ -246,6 +247,10 @@ fn flannel_vxlan_port_matches_tcpdump_t_vxlan() {
         let mut o = options(args);
         o.vxlan_ports = vec![8472];
         assert_same(&format!("8472 {args:?}"), &want, &podcap_text(&p, o));
+        // podcap's own -T vxlan prints what tcpdump's does.
+        let mut o = options(args);
+        o.packet_type = Some(ForcedType::from_name("vxlan").expect("-T vxlan"));
+        assert_same(&format!("-T vxlan {args:?}"), &want, &podcap_text(&p, o));
         // And without the port configured, OTV as tcpdump prints it.
         let want = tcpdump_text(&path, args, &["udp port 8472"]);
         assert_same(
@@ -413,6 +418,218 @@ fn raw_ip_link_type_matches_tcpdump() {
     }
 }
 
+/// The link types podcap reads from files only (BSD and OpenBSD loopback,
+/// raw IPv4/IPv6 by number, Linux NFLOG) and one it has no printer for,
+/// made from the captured traffic: tcpdump's lines, never an Ethernet
+/// decode.
+#[test]
+fn file_link_types_match_tcpdump() {
+    let p = read_pcap(&world().join("eth.pcap"));
+    let ip: Vec<(bool, Rec)> = p
+        .recs
+        .iter()
+        .filter(|r| r.data.len() > 14 && matches!(r.data[12..14], [0x08, 0x00] | [0x86, 0xdd]))
+        .map(|r| {
+            let v6 = r.data[12] == 0x86;
+            let rec = Rec {
+                orig: r.orig - 14,
+                data: r.data[14..].to_vec(),
+                ..r.clone()
+            };
+            (v6, rec)
+        })
+        .collect();
+    assert!(ip.iter().any(|(v6, _)| *v6) && ip.iter().any(|(v6, _)| !*v6));
+    let framed = |hdr: &dyn Fn(bool, &Rec) -> Vec<u8>, only: Option<bool>| -> Vec<Rec> {
+        ip.iter()
+            .filter(|(v6, _)| only.is_none_or(|o| o == *v6))
+            .map(|(v6, r)| {
+                let mut data = hdr(*v6, r);
+                let n = data.len() as u32;
+                data.extend_from_slice(&r.data);
+                Rec {
+                    orig: r.orig + n,
+                    data,
+                    ..r.clone()
+                }
+            })
+            .collect()
+    };
+    // NFLOG: family, version 0, resource ID, a prefix TLV, the packet's TLV
+    // (lengths and types in the logging host's order, little-endian here).
+    let nflog = |v6: bool, r: &Rec| {
+        let mut h = vec![if v6 { 10 } else { 2 }, 0, 0, 7];
+        h.extend_from_slice(&9u16.to_le_bytes());
+        h.extend_from_slice(&10u16.to_le_bytes());
+        h.extend_from_slice(b"pod\0\0\0\0\0");
+        h.extend_from_slice(&((r.data.len() + 4) as u16).to_le_bytes());
+        h.extend_from_slice(&9u16.to_le_bytes());
+        h
+    };
+    let cases: Vec<(&str, LinkType, Vec<Rec>)> = vec![
+        (
+            "null",
+            LinkType::Null,
+            framed(
+                &|v6, _| (if v6 { 24u32 } else { 2 }).to_le_bytes().to_vec(),
+                None,
+            ),
+        ),
+        (
+            "loop",
+            LinkType::Loop,
+            framed(
+                &|v6, _| (if v6 { 24u32 } else { 2 }).to_be_bytes().to_vec(),
+                None,
+            ),
+        ),
+        ("ipv4", LinkType::Ipv4, framed(&|_, _| vec![], Some(false))),
+        ("ipv6", LinkType::Ipv6, framed(&|_, _| vec![], Some(true))),
+        (
+            "nflog",
+            LinkType::Nflog,
+            // Netlink pads the packet's attribute to 4 bytes too.
+            framed(&nflog, None)
+                .into_iter()
+                .map(|mut r| {
+                    let pad = (4 - r.data.len() % 4) % 4;
+                    r.data.resize(r.data.len() + pad, 0);
+                    r.orig += pad as u32;
+                    r
+                })
+                .collect(),
+        ),
+        // LINKTYPE_USER0: tcpdump knows it and has no printer.
+        ("user0", LinkType::Other(147), framed(&|_, _| vec![], None)),
+    ];
+    for (name, lt, recs) in cases {
+        let path = world().join(format!("{name}.pcap"));
+        write_pcap(&path, lt, &recs);
+        let pr = read_pcap(&path);
+        assert_eq!(pr.linktype, lt);
+        for args in [&[][..], &["-e"], &["-q"], &["-e", "-q"], &["-v"], &["-x"]] {
+            let want = tcpdump_text(&path, args, &[]);
+            assert_same(
+                &format!("{name} {args:?}"),
+                &want,
+                &podcap_text(&pr, options(args)),
+            );
+        }
+    }
+}
+
+/// `-r` and `-w` through the real binary: a link type podcap has no
+/// printer for is copied under its own number; a pcapng whose second
+/// section is RAW prints and filters each packet with its own link type,
+/// and is refused, not relabelled, when copied into one pcap.
+#[test]
+fn files_keep_each_packets_link_type() {
+    let podcap = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_podcap"))
+            .env("TZ", "UTC")
+            .arg("tcpdump")
+            .args(args)
+            .output()
+            .expect("run podcap");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ip = [
+        &[
+            0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0xf7, 0xcf, 10, 0, 0, 1, 10, 0, 0, 2,
+        ][..],
+        &[8, 0, 0xf7, 0xff, 0, 0, 0, 0],
+    ]
+    .concat();
+    let dir = world();
+    let user0 = dir.join("keep-user0.pcap");
+    let rec = Rec {
+        sec: 1,
+        frac: 0,
+        orig: ip.len() as u32,
+        data: ip.clone(),
+    };
+    write_pcap(&user0, LinkType::Other(147), std::slice::from_ref(&rec));
+    let copy = dir.join("keep-user0-copy.pcap");
+    let (ok, _, err) = podcap(&["-r", path_str(&user0), "-w", path_str(&copy)]);
+    assert!(ok, "{err}");
+    let bytes = std::fs::read(&copy).expect("copy written");
+    assert_eq!(bytes[20..24], 147u32.to_le_bytes(), "link type relabelled");
+    // Two sections, Ethernet then RAW, the same ICMP packet in each.
+    let block = |kind: u32, body: &[u8]| {
+        let mut body = body.to_vec();
+        body.resize(body.len().next_multiple_of(4), 0);
+        let n = (body.len() + 12) as u32;
+        [
+            &kind.to_le_bytes()[..],
+            &n.to_le_bytes(),
+            &body,
+            &n.to_le_bytes(),
+        ]
+        .concat()
+    };
+    let shb = block(
+        0x0a0d_0d0a,
+        &[&0x1a2b_3c4du32.to_le_bytes()[..], &[1, 0, 0, 0], &[0xff; 8]].concat(),
+    );
+    let idb = |lt: u16| {
+        block(
+            1,
+            &[&lt.to_le_bytes()[..], &[0, 0], &65535u32.to_le_bytes()].concat(),
+        )
+    };
+    let epb = |sec: u32, d: &[u8]| {
+        let ts = u64::from(sec) * 1_000_000;
+        let n = (d.len() as u32).to_le_bytes();
+        block(
+            6,
+            &[
+                &0u32.to_le_bytes()[..],
+                &((ts >> 32) as u32).to_le_bytes(),
+                &(ts as u32).to_le_bytes(),
+                &n,
+                &n,
+                d,
+            ]
+            .concat(),
+        )
+    };
+    let eth = [&[2u8; 6][..], &[4; 6], &[8, 0], &ip].concat();
+    let two = dir.join("two-sections.pcapng");
+    let file = [
+        shb.clone(),
+        idb(1),
+        epb(1, &eth),
+        shb,
+        idb(101),
+        epb(2, &ip),
+    ]
+    .concat();
+    std::fs::write(&two, file).expect("write pcapng");
+    let line = "IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 0, seq 0, length 8";
+    for filter in [&[][..], &["icmp"]] {
+        let (ok, out, err) = podcap(&[&["-n", "-r", path_str(&two)][..], filter].concat());
+        assert!(ok, "{err}");
+        assert_eq!(
+            out,
+            format!("00:00:01.000000 {line}\n00:00:02.000000 {line}\n"),
+            "{filter:?}"
+        );
+    }
+    let (ok, _, err) = podcap(&["-r", path_str(&two), "-w", path_str(&dir.join("two.pcap"))]);
+    assert!(
+        !ok && err.contains("link type RAW (101), the output's is EN10MB (1)"),
+        "{err}"
+    );
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("temp paths are UTF-8")
+}
+
 /// A nanosecond-resolution file, printed with and without nanoseconds.
 #[test]
 fn nanosecond_file_matches_tcpdump() {
@@ -507,6 +724,7 @@ fn all_options() -> Vec<PrintOptions> {
                         dump,
                         vxlan_ports: vec![8472],
                         absolute_seq: quiet,
+                        packet_type: None,
                     });
                 }
             }

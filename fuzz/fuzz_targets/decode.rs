@@ -28,8 +28,9 @@ fuzz_target!(|data: &[u8]| {
         dump: dumps[usize::from(sel >> 4) % dumps.len()],
         vxlan_ports: vec![8472],
         absolute_seq: sel & 0x80 != 0,
+        packet_type: None,
     };
-    for lt in LinkType::ALL {
+    for lt in LinkType::PRINTED.into_iter().chain([LinkType::Other(147)]) {
         let mut p = Printer::new(opts.clone());
         let meta = Meta {
             ts_sec: 1,

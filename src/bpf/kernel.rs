@@ -89,7 +89,7 @@ pub fn cooked_to_kernel(prog: &[Insn], linktype: LinkType) -> Option<Vec<Insn>> 
     let (hdr, fields): (u32, &[Field]) = match linktype {
         LinkType::LinuxSll => (SLL_LEN, &SLL_FIELDS),
         LinkType::LinuxSll2 => (SLL2_LEN, &SLL2_FIELDS),
-        LinkType::En10mb | LinkType::Raw => return Some(prog.to_vec()),
+        _ => return Some(prog.to_vec()),
     };
     // Each old instruction becomes one or two new ones; `start[i]` is where
     // old instruction `i` begins, so jumps can be re-aimed.

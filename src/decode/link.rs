@@ -2,7 +2,7 @@
 //! raw IP; and the ethertype demultiplexer (print-ether.c, print-sll.c).
 
 use super::put::mac;
-use super::{Ctx, Meta, R, Truncated, arp, dump, ip, ip6, names, w};
+use super::{Ctx, Meta, R, Truncated, arp, dump, filelink, ip, ip6, names, w};
 use crate::linktype::LinkType;
 use crate::wire::bytes::{from, u8_at};
 use crate::wire::cooked::{self, Sll, Sll2};
@@ -46,17 +46,16 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, meta: &Meta<'_>, data: &[u8], wirelen: us
             ctx.proto = "ether";
             ether(ctx, data, wirelen)
         }
-        LinkType::Raw => {
+        LinkType::Raw | LinkType::Ipv4 | LinkType::Ipv6 => {
             if_prefix(ctx, meta, None);
-            ctx.proto = "raw";
-            if ctx.o.link_header {
-                ctx.put("ip: ");
-            }
-            ip_n(ctx, data, wirelen)?;
-            Ok(0)
+            filelink::raw(ctx, data, wirelen)
         }
         LinkType::LinuxSll => sll(ctx, meta, data, wirelen),
         LinkType::LinuxSll2 => sll2(ctx, meta, data, wirelen),
+        LinkType::Null => filelink::loopback(ctx, data, wirelen, false),
+        LinkType::Loop => filelink::loopback(ctx, data, wirelen, true),
+        LinkType::Nflog => filelink::nflog(ctx, data, wirelen),
+        LinkType::Other(_) => filelink::unsupported(ctx, data),
     }
 }
 

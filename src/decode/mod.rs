@@ -10,6 +10,7 @@
 mod arp;
 mod dns;
 mod dump;
+mod filelink;
 mod gre;
 mod icmp;
 mod icmp6;
@@ -18,6 +19,7 @@ mod ip;
 mod ip6;
 mod link;
 mod names;
+mod ports;
 mod put;
 mod tcp;
 mod text;
@@ -139,6 +141,54 @@ pub struct PrintOptions {
     pub vxlan_ports: Vec<u16>,
     /// `-S`: absolute TCP sequence numbers.
     pub absolute_seq: bool,
+    /// `-T TYPE`: every UDP/TCP payload printed as this type.
+    pub packet_type: Option<ForcedType>,
+}
+
+/// A `-T` type: the printer forced on every UDP and TCP payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForcedType(u8);
+
+/// Why a `-T` name was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedTypeError {
+    /// tcpdump knows the type; podcap has no printer for it.
+    NotDecoded,
+    /// No tcpdump knows it.
+    Unknown,
+}
+
+impl ForcedType {
+    /// From `-T`'s argument (tcpdump's names).
+    pub fn from_name(name: &str) -> Result<Self, ForcedTypeError> {
+        if let Some(i) = ports::FORCED.iter().position(|f| f.name == name) {
+            return Ok(ForcedType(u8::try_from(i).unwrap_or(u8::MAX)));
+        }
+        if ports::FORCED_UNDECODED.contains(&name) {
+            Err(ForcedTypeError::NotDecoded)
+        } else {
+            Err(ForcedTypeError::Unknown)
+        }
+    }
+
+    /// The types podcap prints, for messages and `-h`.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        ports::FORCED.iter().map(|f| f.name)
+    }
+
+    pub fn name(self) -> &'static str {
+        self.entry().name
+    }
+
+    /// A type tcpdump 4.99 does not have (podcap's own).
+    pub fn podcap_only(self) -> bool {
+        self.entry().podcap_only
+    }
+
+    fn entry(self) -> &'static ports::ForcedEntry {
+        // Only from_name makes one, with an index into FORCED.
+        &ports::FORCED[usize::from(self.0).min(ports::FORCED.len() - 1)]
+    }
 }
 
 /// What the capture knows about one packet besides its bytes.

@@ -1,12 +1,13 @@
 //! TCP (print-tcp.c): flags, relative sequence numbers per connection,
-//! window, options, length; DNS over TCP and HTTP first lines.
+//! window, options, length; the payload's printer from [`super::ports`].
 
 use super::ip::Net;
-use super::{Ctx, R, Truncated, dns, text, w};
+use super::ports::{self, Forced, Payload};
+use super::{Ctx, R, Truncated, text, w};
 use crate::wire::bytes::{be16, be32, from, has, slice, u8_at};
 use crate::wire::tcp as wire_tcp;
 use crate::wire::tcp::flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
-use crate::wire::{IpProto, checksum, ports};
+use crate::wire::{IpProto, checksum};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -258,16 +259,22 @@ pub(crate) fn print(
         rst_data(ctx, payload, length);
         return Ok(());
     }
-    let port = |p: u16| sport == p || dport == p;
-    if port(ports::SSH) {
-        text::ssh(ctx, payload, length)?;
-    } else if port(ports::HTTP) || port(ports::HTTP_ALT) {
-        ctx.put(": ");
-        text::http(ctx, payload, length)?;
-    } else if port(ports::DNS) {
-        dns::print(ctx, payload, length, true, false)?;
+    let p = Payload {
+        bp: payload,
+        length,
+        sport,
+        dport,
+        net,
+        fragmented,
+        ulen: length,
+    };
+    if let Some(t) = ctx.o.packet_type {
+        return match t.entry().tcp {
+            Forced::Nothing => Ok(()),
+            Forced::After(f) | Forced::Own(f) => f(ctx, &p),
+        };
     }
-    Ok(())
+    ports::tcp(ctx, &p)
 }
 
 /// How option parsing stopped early.

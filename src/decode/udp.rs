@@ -1,11 +1,12 @@
-//! UDP (print-udp.c) and the port demultiplexer: DNS, mDNS, VXLAN
-//! (4789 and configured ports such as flannel's 8472), OTV, Geneve.
+//! UDP (print-udp.c): the header, the checksum with `-v`, then the
+//! payload's printer from [`super::ports`] (or `-T`'s).
 
 use super::ip::Net;
-use super::{Ctx, R, dns, vxlan, w};
+use super::ports::{self, Forced, Payload};
+use super::{Ctx, R, w};
 use crate::wire::bytes::{be16, has};
 use crate::wire::udp as wire_udp;
-use crate::wire::{IpProto, checksum, ports as port};
+use crate::wire::{IpProto, checksum};
 
 fn addrs(ctx: &mut Ctx<'_>, net: Net<'_>, ports: Option<(u16, u16)>) {
     if net.proto() == IpProto::Udp {
@@ -71,7 +72,32 @@ pub(crate) fn print(
         return ctx.local_trunc();
     };
     let cp = uh.payload();
+    let p = Payload {
+        bp: cp,
+        length,
+        sport,
+        dport,
+        net,
+        fragmented,
+        ulen,
+    };
+    if let Some(t) = ctx.o.packet_type {
+        // tcpdump prints neither the checksum nor anything else a type
+        // has no UDP case for.
+        match t.entry().udp {
+            Forced::Nothing => {}
+            Forced::After(f) => {
+                addrs(ctx, net, Some((sport, dport)));
+                f(ctx, &p)?;
+            }
+            Forced::Own(f) => f(ctx, &p)?,
+        }
+        return Ok(());
+    }
     addrs(ctx, net, Some((sport, dport)));
+    if !ctx.o.quiet && ports::udp_before_checksum(ctx, &p)? {
+        return Ok(());
+    }
     if ctx.v() > 0 && !fragmented {
         let field = uh.checksum();
         let check = |ctx: &mut Ctx<'_>| {
@@ -96,27 +122,8 @@ pub(crate) fn print(
             check(ctx);
         }
     }
-    let is = |p: u16| sport == p || dport == p;
-    if !ctx.o.quiet {
-        if is(port::DNS) {
-            return dns::print(ctx, cp, length, false, false);
-        } else if is(port::MDNS) {
-            return dns::print(ctx, cp, length, false, true);
-        } else if ctx.o.vxlan_ports.iter().any(|&p| is(p)) {
-            return vxlan::vxlan(ctx, cp, length);
-        } else if is(port::VXLAN_LINUX) {
-            return vxlan::otv(ctx, cp, length);
-        } else if is(port::VXLAN) {
-            return vxlan::vxlan(ctx, cp, length);
-        } else if is(port::GENEVE) {
-            return vxlan::geneve(ctx, cp, length);
-        }
+    if ctx.o.quiet {
+        return ports::undecoded(ctx, &p);
     }
-    if ulen > length && !fragmented {
-        w!(ctx, "UDP, bad length {ulen} > {length}");
-    } else {
-        ctx.put("UDP, length ");
-        ctx.num(ulen);
-    }
-    Ok(())
+    ports::udp(ctx, &p)
 }

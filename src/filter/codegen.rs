@@ -87,7 +87,8 @@ impl Gen {
             LinkType::En10mb => (Some(12), 14, 3),
             LinkType::LinuxSll => (Some(14), 16, 0),
             LinkType::LinuxSll2 => (Some(0), 20, 0),
-            LinkType::Raw => (None, 0, 0),
+            // compile() refuses the link types podcap does not filter.
+            _ => (None, 0, 0),
         };
         Gen {
             g: Graph::default(),

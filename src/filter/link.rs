@@ -174,7 +174,8 @@ impl Gen {
             // libpcap 1.10 compares the cooked v2 protocol field with the
             // value as given, LLC SAPs included.
             LinkType::LinuxSll2 => self.cmp(OffRel::LinkType, 0, op::H, ll_proto),
-            LinkType::Raw => match ll_proto {
+            // compile() refuses the others before they get here.
+            _ => match ll_proto {
                 et::IP => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x40, 0xf0),
                 et::IPV6 => self.mcmp(OffRel::LinkHdr, 0, op::B, 0x60, 0xf0),
                 _ => Ok(self.gen_false()),

@@ -173,6 +173,17 @@ pub fn compile(expr: &str, opts: &Options) -> Result<Vec<Insn>> {
     if opts.snaplen == 0 {
         return Err(Error::filter(expr, 0, "snaplen of 0 rejects all packets"));
     }
+    if !opts.linktype.filterable() {
+        return Err(Error::filter(
+            expr,
+            0,
+            format!(
+                "podcap compiles filters for EN10MB, RAW, LINUX_SLL and LINUX_SLL2, not {} ({})",
+                opts.linktype.name(),
+                opts.linktype.linktype()
+            ),
+        ));
+    }
     let u = generate(expr, opts)?;
     let invalid = |e: Error| Error::filter(expr, 0, format!("compiled program is invalid: {e}"));
     if !opts.optimize {

@@ -54,11 +54,23 @@ pub struct Reader<'r> {
     inner: Box<dyn PcapReaderIterator + Send + 'r>,
     name: String,
     interfaces: Vec<FileIface>,
+    framing: Framing,
+    pub is_pcapng: bool,
+    records: u64,
+}
+
+/// How the file's records are laid out, as its headers said.
+#[derive(Default)]
+struct Framing {
     /// Legacy pcap: the one pseudo-interface comes from the file header.
     legacy: bool,
     nanos: bool,
-    pub is_pcapng: bool,
-    records: u64,
+    /// pcapng: index in `interfaces` of the current section's first
+    /// interface. Sections do not share interface numbers, and each
+    /// packet keeps its own section's link type.
+    section: usize,
+    /// pcapng: the current section's byte order.
+    big_endian: bool,
 }
 
 pub(crate) fn bad(name: &str, why: impl Into<String>) -> Error {
@@ -104,6 +116,9 @@ pub(crate) fn open_blocks<'r, R: Read + Send + 'r>(
     if got == 0 {
         return Err(bad(name, "empty file (no pcap header)"));
     }
+    if let Some(why) = truncated_header(&head) {
+        return Err(bad(name, why));
+    }
     let src = Cursor::new(head).chain(r);
     pcap_parser::create_reader((MAX_RECORD as usize + 64) * 2, src)
         .map_err(|e| bad(name, describe(&e)))
@@ -117,8 +132,7 @@ impl<'r> Reader<'r> {
             inner,
             name: name.to_string(),
             interfaces: Vec::new(),
-            legacy: false,
-            nanos: false,
+            framing: Framing::default(),
             is_pcapng: false,
             records: 0,
         })
@@ -131,7 +145,7 @@ impl<'r> Reader<'r> {
 
     /// Whether a pcap file has nanosecond time stamps.
     pub fn nanos(&self) -> bool {
-        self.nanos
+        self.framing.nanos
     }
 
     /// Reads up to the first packet's header so that [`Reader::interfaces`]
@@ -144,8 +158,7 @@ impl<'r> Reader<'r> {
                     let r = Self::handle(
                         &self.name,
                         &mut self.interfaces,
-                        &mut self.legacy,
-                        &mut self.nanos,
+                        &mut self.framing,
                         &mut self.is_pcapng,
                         block,
                         buf,
@@ -178,8 +191,7 @@ impl<'r> Reader<'r> {
     fn handle(
         name: &str,
         ifaces: &mut Vec<FileIface>,
-        legacy: &mut bool,
-        nanos: &mut bool,
+        f: &mut Framing,
         is_ng: &mut bool,
         block: PcapBlockOwned<'_>,
         buf: &mut Vec<u8>,
@@ -202,21 +214,21 @@ impl<'r> Reader<'r> {
                         format!("link type field 0x{lt:08x} has non-zero reserved bits"),
                     ));
                 }
-                *legacy = true;
-                *nanos = h.is_nanosecond_precision();
+                f.legacy = true;
+                f.nanos = h.is_nanosecond_precision();
                 ifaces.clear();
                 ifaces.push(FileIface {
                     linktype: lt & 0xffff,
                     snaplen: h.snaplen,
                     name: None,
                     description: None,
-                    resolution: if *nanos { 1_000_000_000 } else { 1_000_000 },
+                    resolution: if f.nanos { 1_000_000_000 } else { 1_000_000 },
                     offset: 0,
                 });
                 Ok(None)
             }
             PcapBlockOwned::Legacy(b) => {
-                if !*legacy || ifaces.is_empty() {
+                if !f.legacy || ifaces.is_empty() {
                     return Err(bad(name, "packet record before the file header"));
                 }
                 if b.caplen > MAX_RECORD {
@@ -228,18 +240,14 @@ impl<'r> Reader<'r> {
                 let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
                 buf.clear();
                 buf.extend_from_slice(data);
+                // An out-of-range fraction (a second or more) is kept
+                // as it is: tcpdump prints it as it is and reads on.
                 let frac = b.ts_usec;
-                let ts_nsec = if *nanos {
+                let ts_nsec = if f.nanos {
                     frac
                 } else {
                     frac.saturating_mul(1000)
                 };
-                if ts_nsec >= 1_000_000_000 {
-                    return Err(bad(
-                        name,
-                        format!("time stamp fraction {frac} out of range"),
-                    ));
-                }
                 Ok(Some(RecordMeta {
                     ts_sec: b.ts_sec as i64,
                     ts_nsec,
@@ -264,7 +272,8 @@ impl<'r> Reader<'r> {
                                 ),
                             ));
                         }
-                        ifaces.clear();
+                        f.section = ifaces.len();
+                        f.big_endian = shb.big_endian();
                         Ok(None)
                     }
                     Block::InterfaceDescription(idb) => {
@@ -287,46 +296,32 @@ impl<'r> Reader<'r> {
                         Ok(None)
                     }
                     Block::EnhancedPacket(epb) => {
-                        let Some(i) = ifaces.get(epb.if_id as usize) else {
-                            return Err(bad(
-                                name,
-                                format!(
-                                    "packet for interface {} but only {} described",
-                                    epb.if_id,
-                                    ifaces.len()
-                                ),
-                            ));
-                        };
-                        if epb.caplen > MAX_RECORD {
-                            return Err(bad(
-                                name,
-                                format!("packet of {} bytes exceeds {MAX_RECORD}", epb.caplen),
-                            ));
-                        }
-                        let data = epb.data.get(..epb.caplen as usize).unwrap_or(epb.data);
-                        buf.clear();
-                        buf.extend_from_slice(data);
-                        let ts = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
-                        let sec = (ts / i.resolution) as i64;
-                        let frac = ts % i.resolution;
-                        let ts_nsec = (frac as u128 * 1_000_000_000 / i.resolution as u128) as u32;
                         let direction = epb.options.iter().find_map(|o| {
                             (o.code.0 == 2 && o.value.len() >= 4).then(|| {
                                 let v = [o.value[0], o.value[1], o.value[2], o.value[3]];
                                 (u32::from_ne_bytes(v) & 3) as u8
                             })
                         });
-                        Ok(Some(RecordMeta {
-                            ts_sec: sec.saturating_add(i.offset),
-                            ts_nsec,
-                            caplen: data.len() as u32,
-                            wirelen: epb.origlen.max(data.len() as u32),
-                            iface: epb.if_id,
+                        let rec = NgPacket {
+                            if_id: epb.if_id,
+                            ts: ((epb.ts_high as u64) << 32) | epb.ts_low as u64,
+                            caplen: epb.caplen,
+                            origlen: epb.origlen,
+                            data: epb.data,
                             direction: direction.filter(|&d| d != 0),
-                        }))
+                        };
+                        rec.read(name, ifaces, f.section, buf).map(Some)
+                    }
+                    // The obsolete Packet Block (pcapng's draft before the
+                    // EPB; old Wireshark and tcpdump still write it).
+                    Block::Unknown(ub) if ub.block_type == OBSOLETE_PACKET_BLOCK => {
+                        let Some(rec) = NgPacket::obsolete(ub.data, f.big_endian) else {
+                            return Err(bad(name, "truncated packet block"));
+                        };
+                        rec.read(name, ifaces, f.section, buf).map(Some)
                     }
                     Block::SimplePacket(spb) => {
-                        let Some(i) = ifaces.first() else {
+                        let Some(i) = ifaces.get(f.section) else {
                             return Err(bad(name, "simple packet block before any interface"));
                         };
                         let n = (spb.origlen.min(i.snaplen.max(1)) as usize).min(spb.data.len());
@@ -337,7 +332,7 @@ impl<'r> Reader<'r> {
                             ts_nsec: 0,
                             caplen: n as u32,
                             wirelen: spb.origlen.max(n as u32),
-                            iface: 0,
+                            iface: f.section as u32,
                             direction: None,
                         }))
                     }
@@ -345,6 +340,127 @@ impl<'r> Reader<'r> {
                 }
             }
         }
+    }
+}
+
+/// A file that starts like pcap or pcapng but ends inside its first
+/// header: said as that, as tcpdump does, not as an unknown format.
+fn truncated_header(head: &[u8]) -> Option<String> {
+    const PCAP_MAGICS: [u32; 4] = [0xa1b2_c3d4, 0xd4c3_b2a1, 0xa1b2_3c4d, 0x4d3c_b2a1];
+    let magic = u32::from_be_bytes(head.get(..4)?.try_into().ok()?);
+    if PCAP_MAGICS.contains(&magic) && head.len() < 24 {
+        return Some(format!(
+            "truncated pcap file header ({} of 24 bytes)",
+            head.len()
+        ));
+    }
+    if magic == 0x0a0d_0d0a {
+        // Block type, length, byte-order magic, version: 16 bytes, then
+        // the block's own length.
+        if head.len() < 16 {
+            return Some(format!(
+                "truncated pcapng section header ({} of at least 28 bytes)",
+                head.len()
+            ));
+        }
+        let bom = u32::from_le_bytes(head[8..12].try_into().ok()?);
+        let len = match bom {
+            0x1a2b_3c4d => u32::from_le_bytes(head[4..8].try_into().ok()?),
+            0x4d3c_2b1a => u32::from_be_bytes(head[4..8].try_into().ok()?),
+            _ => return None,
+        };
+        if (head.len() as u64) < u64::from(len.max(28)) && head.len() < 4096 {
+            return Some(format!(
+                "truncated pcapng section header ({} of {} bytes)",
+                head.len(),
+                len.max(28)
+            ));
+        }
+    }
+    None
+}
+
+/// pcapng's obsolete Packet Block type.
+const OBSOLETE_PACKET_BLOCK: u32 = 2;
+
+/// A pcapng packet (EPB or obsolete PB) before it is checked against its
+/// section's interfaces.
+struct NgPacket<'a> {
+    if_id: u32,
+    ts: u64,
+    caplen: u32,
+    origlen: u32,
+    data: &'a [u8],
+    direction: Option<u8>,
+}
+
+impl<'a> NgPacket<'a> {
+    /// A Packet Block's body: interface (16 bits), drops (16 bits), time
+    /// stamp high and low, captured and original length, the data.
+    fn obsolete(b: &'a [u8], big_endian: bool) -> Option<Self> {
+        let u32_at = |at: usize| {
+            let v: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+            Some(if big_endian {
+                u32::from_be_bytes(v)
+            } else {
+                u32::from_le_bytes(v)
+            })
+        };
+        let id: [u8; 2] = b.get(..2)?.try_into().ok()?;
+        let if_id = if big_endian {
+            u16::from_be_bytes(id)
+        } else {
+            u16::from_le_bytes(id)
+        };
+        let caplen = u32_at(12)?;
+        Some(NgPacket {
+            if_id: u32::from(if_id),
+            ts: (u64::from(u32_at(4)?) << 32) | u64::from(u32_at(8)?),
+            caplen,
+            origlen: u32_at(16)?,
+            data: b.get(20..)?,
+            direction: None,
+        })
+    }
+
+    fn read(
+        &self,
+        name: &str,
+        ifaces: &[FileIface],
+        section: usize,
+        buf: &mut Vec<u8>,
+    ) -> Result<RecordMeta> {
+        let iface = section + self.if_id as usize;
+        let Some(i) = ifaces.get(iface) else {
+            return Err(bad(
+                name,
+                format!(
+                    "packet for interface {} but only {} described",
+                    self.if_id,
+                    ifaces.len().saturating_sub(section)
+                ),
+            ));
+        };
+        if self.caplen > MAX_RECORD {
+            return Err(bad(
+                name,
+                format!("packet of {} bytes exceeds {MAX_RECORD}", self.caplen),
+            ));
+        }
+        let data = self.data.get(..self.caplen as usize).unwrap_or(self.data);
+        buf.clear();
+        buf.extend_from_slice(data);
+        let sec = (self.ts / i.resolution) as i64;
+        let frac = self.ts % i.resolution;
+        let ts_nsec = (frac as u128 * 1_000_000_000 / i.resolution as u128) as u32;
+        Ok(RecordMeta {
+            ts_sec: sec.saturating_add(i.offset),
+            ts_nsec,
+            caplen: data.len() as u32,
+            wirelen: self.origlen.max(data.len() as u32),
+            iface: iface as u32,
+            direction: self.direction,
+        })
     }
 }
 
@@ -484,6 +600,104 @@ mod tests {
             }
             let _ = read_all(&f);
         }
+    }
+
+    /// A pcapng block in little-endian order, padded.
+    fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        body.resize(body.len().next_multiple_of(4), 0);
+        let n = (body.len() + 12) as u32;
+        let mut b = kind.to_le_bytes().to_vec();
+        b.extend_from_slice(&n.to_le_bytes());
+        b.extend_from_slice(&body);
+        b.extend_from_slice(&n.to_le_bytes());
+        b
+    }
+
+    fn shb() -> Vec<u8> {
+        let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+        body.extend_from_slice(&[1, 0, 0, 0]);
+        body.extend_from_slice(&(-1i64).to_le_bytes());
+        block(0x0a0d_0d0a, &body)
+    }
+
+    fn idb(linktype: u16) -> Vec<u8> {
+        let mut body = linktype.to_le_bytes().to_vec();
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(&65535u32.to_le_bytes());
+        block(1, &body)
+    }
+
+    /// An EPB (type 6) or an obsolete Packet Block (type 2, a 16-bit
+    /// interface and drop count) at `sec` seconds.
+    fn packet(kind: u32, iface: u16, sec: u32, data: &[u8]) -> Vec<u8> {
+        let mut body = if kind == 2 {
+            [iface.to_le_bytes(), [0, 0]].concat()
+        } else {
+            u32::from(iface).to_le_bytes().to_vec()
+        };
+        let ts = u64::from(sec) * 1_000_000;
+        body.extend_from_slice(&((ts >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ts as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(data);
+        block(kind, &body)
+    }
+
+    #[test]
+    fn each_section_keeps_its_interfaces_and_packet_blocks_are_read() {
+        let f = [
+            shb(),
+            idb(1),
+            packet(6, 0, 1, &[1; 20]),
+            packet(2, 0, 2, &[2; 20]),
+            shb(),
+            idb(101),
+            packet(6, 0, 3, &[0x45; 20]),
+            packet(2, 0, 4, &[0x45; 20]),
+        ]
+        .concat();
+        let v = read_all(&f).unwrap();
+        let got: Vec<(i64, u32, u32)> = v.iter().map(|r| (r.ts_sec, r.iface, r.linktype)).collect();
+        assert_eq!(got, [(1, 0, 1), (2, 0, 1), (3, 1, 101), (4, 1, 101)]);
+        // An interface number from the first section is not the second's.
+        let f = [shb(), idb(1), shb(), packet(6, 0, 1, &[1; 20])].concat();
+        assert!(
+            read_all(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("interface 0")
+        );
+        // A packet block cut short is an error, not a panic.
+        let f = [shb(), idb(1), block(2, &[0; 10])].concat();
+        assert!(read_all(&f).is_err());
+    }
+
+    #[test]
+    fn an_out_of_range_fraction_is_kept_and_the_read_goes_on() {
+        let mut s = sample(Precision::Micro);
+        // The second record's microseconds.
+        let at = 24 + 16 + 10 + 4;
+        s[at..at + 4].copy_from_slice(&1_500_000u32.to_le_bytes());
+        let v = read_all(&s).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[1].ts_nsec, 1_500_000_000);
+    }
+
+    #[test]
+    fn a_truncated_first_header_says_so() {
+        let s = shb();
+        for cut in [6, 20] {
+            let e = read_all(&s[..cut]).unwrap_err().to_string();
+            assert!(e.contains("truncated pcapng section header"), "{cut}: {e}");
+        }
+        let e = read_all(&sample(Precision::Micro)[..10])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("truncated pcap file header"), "{e}");
+        let e = read_all(b"GIF89a...").unwrap_err().to_string();
+        assert!(e.contains("unknown magic number"), "{e}");
     }
 
     #[test]

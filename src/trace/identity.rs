@@ -179,6 +179,8 @@ fn link(frame: &[u8], linktype: LinkType) -> Option<(u16, usize)> {
             let h = Sll2::new_checked(frame).ok()?;
             skip_vlan(frame, h.protocol(), Sll2::<&[u8]>::LEN)
         }
+        // Never captured live.
+        _ => None,
     }
 }
 

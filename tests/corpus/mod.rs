@@ -262,19 +262,17 @@ pub fn samples(frames: &[Frame], lt: LinkType, linux_ext: bool) -> Vec<Sample> {
                     });
                 }
             }
-            LinkType::Raw => {
-                if (et == 0x0800 || et == 0x86dd) && b.len() > 14 {
-                    let s = b[14..].to_vec();
-                    made.push(Sample {
-                        name: f.name.clone(),
-                        wirelen: s.len() as u32,
-                        data: s,
-                        aux: Aux {
-                            protocol: et,
-                            ..aux
-                        },
-                    });
-                }
+            LinkType::Raw if (et == 0x0800 || et == 0x86dd) && b.len() > 14 => {
+                let s = b[14..].to_vec();
+                made.push(Sample {
+                    name: f.name.clone(),
+                    wirelen: s.len() as u32,
+                    data: s,
+                    aux: Aux {
+                        protocol: et,
+                        ..aux
+                    },
+                });
             }
             LinkType::LinuxSll | LinkType::LinuxSll2 => {
                 if b.len() < 14 {
@@ -302,6 +300,9 @@ pub fn samples(frames: &[Frame], lt: LinkType, linux_ext: bool) -> Vec<Sample> {
                     },
                 });
             }
+            // RAW has no other frames; filters are compiled for the
+            // capture link types only.
+            _ => {}
         }
         if f.trunc {
             trunc_src.extend(made.iter().cloned());

@@ -6,7 +6,7 @@ use super::settings::{Mode, Settings};
 use crate::bpf::print::Style;
 use crate::capture::{self, Direction, rotate};
 use crate::cli::flags::{Command, Flag, InUsage, Section, Syntax};
-use crate::decode::{Dump, TimeFormat};
+use crate::decode::{Dump, ForcedType, ForcedTypeError, TimeFormat};
 use crate::linktype::LinkType;
 use crate::{Error, Result};
 
@@ -411,10 +411,19 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     },
                 )
                 .repeats(),
-                Flag::switch(&["-A"], "ASCII dump", |d, _| {
-                    o(d).print.dump = Dump::Ascii;
-                    Ok(())
-                }),
+                Flag::switch(
+                    &["-A"],
+                    "ASCII dump after the link header (-AA: including it)",
+                    |d: &mut S, _| {
+                        let p = &mut o(d).print;
+                        p.dump = match p.dump {
+                            Dump::Ascii | Dump::AsciiLink => Dump::AsciiLink,
+                            _ => Dump::Ascii,
+                        };
+                        Ok(())
+                    },
+                )
+                .repeats(),
                 Flag::switch(
                     &["-S"],
                     "absolute TCP sequence numbers instead of relative ones",
@@ -427,6 +436,16 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                     o(d).number = true;
                     Ok(())
                 }),
+                Flag::value(
+                    &["-T"],
+                    "type",
+                    "print every UDP/TCP payload as this type: domain, vxlan, \
+                     geneve or otv (the last two: podcap)",
+                    |d, g| {
+                        o(d).print.packet_type = Some(forced_type(g.value)?);
+                        Ok(())
+                    },
+                ),
                 Flag::value(
                     &["--vxlan-port"],
                     "port[,port]",
@@ -512,11 +531,6 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
                 Flag::refused(&["-M"], Some("secret"), "TCP-MD5 secrets"),
                 Flag::refused(&["-P"], None, "--print-sampling"),
                 Flag::refused(&["--print-sampling"], Some("n"), "print sampling"),
-                Flag::refused(
-                    &["-T"],
-                    Some("type"),
-                    "forced packet interpretation (-T type)",
-                ),
                 Flag::refused(&["-u"], None, "undecoded NFS handles"),
                 Flag::refused(&["-V"], Some("file"), "reading a list of files"),
                 Flag::refused(&["-Y"], None, "filter debugging"),
@@ -526,6 +540,23 @@ pub fn sections<S: AsMut<Draft>>() -> Vec<Section<S>> {
             ],
         },
     ]
+}
+
+/// `-T`'s argument: a type podcap prints, else why not.
+fn forced_type(name: &str) -> Result<ForcedType> {
+    let known = ForcedType::names().collect::<Vec<_>>().join(", ");
+    ForcedType::from_name(name).map_err(|e| match e {
+        ForcedTypeError::NotDecoded => Error::unsupported(
+            format!("-T {name}"),
+            format!("podcap has no printer for {name}"),
+        )
+        .hint(format!(
+            "podcap prints -T {known}; without -T the payload is decoded by its port"
+        )),
+        ForcedTypeError::Unknown => {
+            Error::usage(format!("-T {name}: unknown packet type")).hint(format!("use {known}"))
+        }
+    })
 }
 
 /// tcpdump mode's command line.
@@ -589,6 +620,8 @@ mod tests {
         let o = p(&["-xx", "-ddd", "-#", "-S", "-y", "LINUX_SLL2"]).unwrap();
         assert!(o.print.absolute_seq);
         assert_eq!(o.print.dump, Dump::HexLink);
+        assert_eq!(p(&["-AA"]).unwrap().print.dump, Dump::AsciiLink);
+        assert_eq!(p(&["-A"]).unwrap().print.dump, Dump::Ascii);
         assert_eq!(
             o.mode,
             Mode::DumpProgram {

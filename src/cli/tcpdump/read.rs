@@ -43,14 +43,26 @@ impl File {
     }
 }
 
-/// The link type of a file's LINKTYPE_ value, if podcap handles it.
+/// The link type of a file's LINKTYPE_ value, if podcap filters it.
 pub(super) fn linktype_of(path: &str, v: u32) -> Result<LinkType> {
     LinkType::from_linktype(v).ok_or_else(|| {
+        let lt = LinkType::from_file(v);
         Error::unsupported(
-            format!("link type {v} in {path}"),
-            "podcap decodes and filters EN10MB, RAW, LINUX_SLL and LINUX_SLL2",
+            format!("a filter on link type {} ({v}) in {path}", lt.name()),
+            "podcap compiles filters for EN10MB, RAW, LINUX_SLL and LINUX_SLL2",
         )
+        .hint("read the file without a filter (podcap prints or copies it as it is)")
     })
+}
+
+/// An interface's link type as the printer and `-w` take it (any value,
+/// kept), refused only when a filter must be compiled for it.
+fn file_linktype(o: &Settings, path: &str, v: u32) -> Result<LinkType> {
+    if o.filter.trim().is_empty() {
+        Ok(LinkType::from_file(v))
+    } else {
+        linktype_of(path, v)
+    }
 }
 
 /// tcpdump compiles for the file's snap length; an invalid one (0, or
@@ -88,13 +100,14 @@ pub fn run(o: &Settings, path: &str) -> Result<i32> {
         interfaces: ifaces_in,
     } = File::open(path)?;
     if let Some(i) = ifaces_in.first() {
-        let lt = LinkType::from_linktype(i.linktype);
+        let lt = LinkType::from_file(i.linktype);
+        let kind = match lt {
+            LinkType::Other(v) => format!("{v}"),
+            l => format!("{} ({})", l.name(), l.description()),
+        };
         let _ = writeln!(
             std::io::stderr(),
-            "reading from file {path}, link-type {} ({}), snapshot length {}",
-            lt.map(|l| l.name().to_string())
-                .unwrap_or_else(|| format!("{}", i.linktype)),
-            lt.map(|l| l.description()).unwrap_or("unknown"),
+            "reading from file {path}, link-type {kind}, snapshot length {}",
             i.snaplen
         );
     }
@@ -102,12 +115,8 @@ pub fn run(o: &Settings, path: &str) -> Result<i32> {
     let mut progs: Vec<Option<Vec<crate::bpf::Insn>>> = Vec::new();
     for i in &ifaces_in {
         // Without a filter a link type podcap cannot filter is still
-        // copied or printed generically.
-        let lt = match linktype_of(path, i.linktype) {
-            Ok(l) => l,
-            Err(e) if !o.filter.trim().is_empty() => return Err(e),
-            Err(_) => LinkType::En10mb,
-        };
+        // copied under its own number or printed as tcpdump prints it.
+        let lt = file_linktype(o, path, i.linktype)?;
         progs.push(program(o, lt, i)?);
         ifaces.push(out_iface(path, i, lt));
     }
@@ -163,11 +172,27 @@ pub fn run(o: &Settings, path: &str) -> Result<i32> {
                         "packet for an undescribed interface",
                     ));
                 };
-                let lt = linktype_of(path, i.linktype)?;
+                let lt = file_linktype(o, path, i.linktype)?;
                 progs.push(program(o, lt, i)?);
                 ifaces.push(out_iface(path, i, lt));
             }
             let ifc = &ifaces[idx];
+            // A later section's interface is written as the output's last
+            // one: never a packet under another link type's header.
+            let written = ifaces[idx.min(out_ifaces as usize - 1)].linktype;
+            if write.is_some() && ifc.linktype != written {
+                return Err(Error::unsupported(
+                    format!("copy {path}"),
+                    format!(
+                        "its interface has link type {} ({}), the output's is {} ({})",
+                        ifc.linktype.name(),
+                        ifc.linktype.linktype(),
+                        written.name(),
+                        written.linktype()
+                    ),
+                )
+                .hint("split the file by section or interface first (editcap, tshark -w)"));
+            }
             if let Some(prog) = &progs[idx] {
                 let aux = crate::bpf::interp::Aux::default();
                 if crate::bpf::interp::run(prog, &buf, m.wirelen, &aux) == 0 {
