@@ -1,7 +1,6 @@
-//! `capture --path`, live: one capture per hop, all read at once by the
-//! capture loop ([`session::run`], with `PathSink` as its sink),
-//! every packet fed to the [`Correlator`], each packet printed once with
-//! its hops, the summary on every end.
+//! `capture --path`, live: one capture per hop, all read at once (smol,
+//! one task per ring), every packet fed to the [`Correlator`], each packet
+//! printed once with its hops, the summary on exit.
 //!
 //! Which hops a packet leaving the pod should cross is asked of the
 //! kernel's routing table ([`RouteExpect`]): to the node itself or to a pod
@@ -13,22 +12,22 @@ use super::correlate::{Config, Correlator, Dir, Expect, HopMask, Nanos, Record, 
 use super::identity::{Flow, IdentityConfig, Transport, identify};
 use super::report::{clock, path_line, write_summary};
 use super::{Hop, Role};
-use crate::capture::output::{
-    FileFormat, Halt, OutIface, OutPacket, Output, OutputConfig, StopAware, halt,
-};
-use crate::capture::session::{self, End, Report, Sink, SourceState};
-use crate::capture::{self, Batch, Source, SourceConfig, Stats, signals};
+use crate::capture::output::{FileFormat, OutIface, OutPacket, Output, OutputConfig};
+use crate::capture::{self, Source, SourceConfig, Stats, signals};
 use crate::decode::{Meta, PrintOptions, Printer};
 use crate::netlink::route::RouteType;
 use crate::netlink::{RouteQuery, Socket};
 use crate::pcap::writer::Precision;
 use crate::{Error, Result};
+use smol::{Async, Timer, future};
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::IpAddr;
 use std::os::fd::AsFd;
+use std::rc::Rc;
 use std::time::{Duration, SystemTime};
 
 /// The smallest snap length `--path` captures with: the key hashes the
@@ -39,6 +38,9 @@ pub const MIN_SNAPLEN: u32 = 256;
 /// Ring size per hop when `-B` is not given: twice tcpdump-mode's, since
 /// one busy flow crosses every ring at once.
 pub const DEFAULT_BUFFER: usize = 8 << 20;
+
+/// How often idle rings are checked and timeouts decided.
+const TICK: Duration = Duration::from_millis(50);
 
 /// A ring with nothing to hand over has delivered every packet stamped
 /// this long ago (TPACKET_V3 retires a block within its 1 ms timeout).
@@ -233,6 +235,12 @@ fn now_ns() -> Nanos {
         .unwrap_or(0)
 }
 
+enum Event {
+    Count,
+    ReaderGone,
+    Failed(Error),
+}
+
 /// A decided packet waiting for every earlier one to be decided, so that
 /// packets print in time order whatever order the rings deliver them in.
 struct Held(Nanos, u64, Record);
@@ -254,15 +262,13 @@ impl Ord for Held {
     }
 }
 
-/// `--path`'s [`Sink`]: each hop's batches to the correlator, idle hops
-/// advanced on the loop's ticks, decided packets printed in time order,
-/// the summary at the end.
-struct PathSink {
+/// Everything the tasks share (one thread: `Rc<RefCell<_>>`).
+struct Shared {
     pod: IpAddr,
     corr: Correlator<PathExpect>,
     icfg: IdentityConfig,
     file: Option<Output>,
-    text: BufWriter<StopAware>,
+    text: BufWriter<File>,
     printer: Printer,
     labels: Vec<String>,
     records: Vec<Record>,
@@ -271,15 +277,13 @@ struct PathSink {
     followed: u64,
     limit: Option<u64>,
     buf: Vec<u8>,
-    /// Set by [`Sink::finish`].
-    outcome: Option<Result<PathOutcome>>,
 }
 
-impl PathSink {
+impl Shared {
     /// Prints the decided packets stamped before the correlator's horizon
-    /// (all of them with `all`), in time order; stops with `End::Count`
-    /// once `-c` is reached.
-    fn emit(&mut self, all: bool) -> std::result::Result<(), End> {
+    /// (all of them with `all`), in time order; `Err(Count)` once `-c` is
+    /// reached.
+    fn emit(&mut self, all: bool) -> std::result::Result<(), Event> {
         for r in self.records.drain(..) {
             self.held_seq += 1;
             self.held.push(Reverse(Held(r.ts, self.held_seq, r)));
@@ -296,12 +300,11 @@ impl PathSink {
                 continue;
             }
             self.followed += 1;
-            let w = self.print_record(&r);
-            end_of(w, "standard output")?;
+            write_io(self.print_record(&r))?;
         }
-        end_of(self.text.flush(), "standard output")?;
+        write_io(self.text.flush())?;
         if self.limit.is_some_and(|l| self.followed >= l) {
-            return Err(End::Count);
+            return Err(Event::Count);
         }
         Ok(())
     }
@@ -326,170 +329,65 @@ impl PathSink {
         writeln!(self.text, "{}", path_line(r, &self.labels))
     }
 
-    /// Feeds one ring block of hop `hop` to the correlator (and the file).
-    fn feed(&mut self, hop: usize, batch: &mut Batch<'_>) -> std::result::Result<(), End> {
-        while let Some(p) = batch.next() {
-            let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
-            let data = p.bytes(&mut self.buf);
-            match identify(data, p.linktype, &self.icfg) {
-                // The kernel filter keeps the pod's packets; this also
-                // holds where it cannot look (inside other tunnels).
-                Some(id) if id.flow.src == self.pod || id.flow.dst == self.pod => {
-                    self.corr.observe(
-                        hop,
-                        ts,
-                        &id,
-                        (data, p.linktype, p.wirelen),
-                        &mut self.records,
-                    );
+    /// Feeds one ring's ready blocks to the correlator.
+    fn pump(&mut self, hop: usize, src: &mut Source) -> std::result::Result<(), Event> {
+        while let Some(mut batch) = src.next_batch() {
+            while let Some(p) = batch.next() {
+                let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
+                let data = p.bytes(&mut self.buf);
+                match identify(data, p.linktype, &self.icfg) {
+                    // The kernel filter keeps the pod's packets; this also
+                    // holds where it cannot look (inside other tunnels).
+                    Some(id) if id.flow.src == self.pod || id.flow.dst == self.pod => {
+                        self.corr.observe(
+                            hop,
+                            ts,
+                            &id,
+                            (data, p.linktype, p.wirelen),
+                            &mut self.records,
+                        );
+                    }
+                    _ => self.corr.untracked(hop, ts),
                 }
-                _ => self.corr.untracked(hop, ts),
-            }
-            if let Some(out) = &mut self.file {
-                let r = out.packet(&OutPacket {
-                    ts_sec: p.ts_sec,
-                    ts_nsec: p.ts_nsec,
-                    wirelen: p.wirelen,
-                    parts: p.parts(),
-                    linktype: p.linktype,
-                    iface: hop as u32,
-                    ifname: None,
-                    pkttype: Some(p.pkttype),
-                });
-                let name = out.file_name().to_string();
-                end_of(r, &name)?;
+                if let Some(out) = &mut self.file {
+                    let r = out.packet(&OutPacket {
+                        ts_sec: p.ts_sec,
+                        ts_nsec: p.ts_nsec,
+                        wirelen: p.wirelen,
+                        parts: p.parts(),
+                        linktype: p.linktype,
+                        iface: hop as u32,
+                        ifname: None,
+                        pkttype: Some(p.pkttype),
+                    });
+                    write_io(r)?;
+                }
             }
         }
         if let Some(out) = &mut self.file {
-            let r = out.batch_done();
-            let name = out.file_name().to_string();
-            end_of(r, &name)?;
+            write_io(out.batch_done())?;
         }
         self.emit(false)
     }
 
-    /// The end of the capture: the rest decided and printed, the file
-    /// finished, the summary on stderr (unless its reader went away).
-    fn conclude(&mut self, report: &Report) -> Result<PathOutcome> {
-        let mut reader_gone = report.end == End::ReaderGone;
-        let mut failed = match &report.end {
-            End::Failed(e) => Some(e.clone()),
-            _ => None,
-        };
-        let counted = self.limit.is_some_and(|l| self.followed >= l);
-        if failed.is_none() && !reader_gone && !counted {
-            // The loop has handed over what the rings held at the stop:
-            // decide everything still open.
-            let mut recs = std::mem::take(&mut self.records);
-            self.corr.finish(now_ns(), &mut recs);
-            self.records = recs;
-            match self.emit(true) {
-                Err(End::ReaderGone) => reader_gone = true,
-                Err(End::Failed(e)) => failed = Some(e),
-                _ => {}
-            }
-        }
-        // Decided but never printed (-c was reached first): out of the
-        // summary.
-        while let Some(Reverse(Held(_, _, r))) = self.held.pop() {
-            self.corr.discount(&r);
-        }
-        for r in std::mem::take(&mut self.records) {
-            self.corr.discount(&r);
-        }
-        if let Some(f) = &mut self.file {
-            match f.finish() {
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => reader_gone = true,
-                Err(e) if halt(&e).is_some() => {}
-                Err(e) => {
-                    failed.get_or_insert(Error::os(format!("write {}", f.file_name()), e, None));
-                }
-                Ok(()) => {}
-            }
-        }
-        let _ = self.text.flush();
-        let stats = report.stats.clone();
-        let summary = self.corr.summary().clone();
-        if !reader_gone {
-            // Also after a failure: what was followed until then counts.
-            let mut text = Vec::new();
-            let _ = write_summary(&mut text, &summary, &self.labels);
-            let drops: Vec<String> = self
-                .labels
-                .iter()
-                .zip(&stats)
-                .map(|(l, s)| format!("{l} {}", s.dropped))
-                .collect();
-            let _ = writeln!(text, "  packets dropped by kernel: {}", drops.join(", "));
-            if stats.iter().any(|s| s.dropped > 0) {
-                let _ = writeln!(
-                    text,
-                    "  warning: capture rings overflowed, so some misses and losses above are \
-                     podcap's, not the network's; give each ring more room with -B KiB"
-                );
-            }
-            let _ = io::stderr().write_all(&text);
-        }
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        Ok(PathOutcome {
-            summary,
-            stats,
-            reader_gone,
-        })
-    }
-}
-
-/// An output error as the end it causes: the reader gone, a stop while
-/// the output was blocked, or a failure writing `what`.
-fn end_of(r: io::Result<()>, what: &str) -> std::result::Result<(), End> {
-    match r {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(End::ReaderGone),
-        Err(e) if matches!(halt(&e), Some(Halt::Stopped)) => {
-            Err(End::Signal(signals::stop_signal().unwrap_or(libc::SIGTERM)))
-        }
-        Err(e) => Err(End::Failed(Error::os(format!("write {what}"), e, None))),
-    }
-}
-
-fn flow(r: std::result::Result<(), End>) -> session::Flow {
-    match r {
-        Ok(()) => session::Flow::Go,
-        Err(e) => session::Flow::Stop(e),
-    }
-}
-
-impl Sink for PathSink {
-    fn batch(&mut self, hop: usize, batch: &mut Batch<'_>) -> session::Flow {
-        flow(self.feed(hop, batch))
-    }
-
-    fn tick(&mut self, _now: SystemTime, sources: &[SourceState]) -> session::Flow {
+    fn tick(&mut self, sources: &[Rc<RefCell<Source>>]) -> std::result::Result<(), Event> {
         let now = now_ns();
         for (h, s) in sources.iter().enumerate() {
-            // A hop with no block waiting (or whose interface is gone) has
-            // delivered everything stamped before the slack.
-            if !s.ready {
+            let idle = s.try_borrow().map(|s| !s.ready()).unwrap_or(false);
+            if idle {
                 self.corr.advance(h, now.saturating_sub(DELIVERY_SLACK));
             }
         }
         self.corr.poll(now, &mut self.records);
-        flow(self.emit(false))
+        self.emit(false)
     }
+}
 
-    fn source_ended(&mut self, hop: usize, why: &str) -> session::Flow {
-        let label = self.labels.get(hop).map(String::as_str).unwrap_or("?");
-        let _ = writeln!(
-            io::stderr(),
-            "podcap: hop {label}: the interface disappeared ({why}); following on the others"
-        );
-        session::Flow::Go
-    }
-
-    fn finish(&mut self, report: &Report) {
-        self.outcome = Some(self.conclude(report));
+fn write_io(r: io::Result<()>) -> std::result::Result<(), Event> {
+    match r {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Event::ReaderGone),
+        Err(e) => Err(Event::Failed(Error::os("write output", e, None))),
     }
 }
 
@@ -505,10 +403,9 @@ fn netns_description(hop: &Hop) -> String {
     }
 }
 
-/// Opens one capture per hop and follows packets until `-c`, a stop
-/// signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) or every hop gone. Prints
-/// each packet once (stdout, or stderr when the pcapng goes to stdout)
-/// and the summary on stderr, whatever ended it.
+/// Opens one capture per hop and follows packets until `-c`, SIGINT or
+/// SIGTERM. Prints each packet once (stdout, or stderr when the pcapng goes
+/// to stdout) and the summary on stderr.
 pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     let n = pc.hops.len();
     if n == 0 || pc.filters.len() != n {
@@ -639,12 +536,12 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         },
         ..IdentityConfig::default()
     };
-    let mut sink = PathSink {
+    let shared = Rc::new(RefCell::new(Shared {
         pod: pc.pod_ip,
         corr: Correlator::new(n, cfg, expect)?,
         icfg,
         file,
-        text: BufWriter::new(StopAware(File::from(text_fd))),
+        text: BufWriter::new(File::from(text_fd)),
         printer: Printer::new(print),
         labels: pc.hops.iter().map(|h| h.label.clone()).collect(),
         records: Vec::new(),
@@ -653,12 +550,137 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
         followed: 0,
         limit: pc.count,
         buf: Vec::new(),
-        outcome: None,
-    };
-    session::run(&mut sources, &mut sink)?;
-    sink.outcome.unwrap_or_else(|| {
-        Err(Error::usage(
-            "the capture loop ended without a report (a bug: please report it)",
-        ))
+    }));
+
+    let wake = signals::install().map_err(|e| Error::os("install signal handlers", e, None))?;
+    let sources: Vec<Rc<RefCell<Source>>> = sources
+        .into_iter()
+        .map(|s| Rc::new(RefCell::new(s)))
+        .collect();
+    let (tx, rx) = smol::channel::unbounded::<Event>();
+    let ex = smol::LocalExecutor::new();
+    for (hop, src) in sources.iter().enumerate() {
+        let readable = capture::Readiness::new(&src.borrow())?;
+        let (src, shared, tx) = (src.clone(), shared.clone(), tx.clone());
+        ex.spawn(async move {
+            loop {
+                let step = {
+                    let mut s = src.borrow_mut();
+                    shared.borrow_mut().pump(hop, &mut s)
+                };
+                if let Err(ev) = step {
+                    let _ = tx.send(ev).await;
+                    return;
+                }
+                if let Err(e) = readable.wait(&src).await {
+                    let _ = tx.send(Event::Failed(e)).await;
+                    return;
+                }
+            }
+        })
+        .detach();
+    }
+    {
+        let (sources, shared, tx) = (sources.clone(), shared.clone(), tx.clone());
+        ex.spawn(async move {
+            loop {
+                Timer::after(TICK).await;
+                let step = shared.borrow_mut().tick(&sources);
+                if let Err(ev) = step {
+                    let _ = tx.send(ev).await;
+                    return;
+                }
+            }
+        })
+        .detach();
+    }
+    drop(tx);
+
+    let wake = Async::new(wake).map_err(|e| Error::os("register the signal pipe", e, None))?;
+    let ended = smol::block_on(ex.run(future::or(
+        async {
+            match rx.recv().await {
+                Ok(Event::Count) | Err(_) => Ok(false),
+                Ok(Event::ReaderGone) => Ok(true),
+                Ok(Event::Failed(e)) => Err(e),
+            }
+        },
+        async {
+            loop {
+                if signals::stop_requested() {
+                    return Ok(false);
+                }
+                let _ = wake.readable().await;
+                signals::drain(wake.get_ref());
+            }
+        },
+    )));
+    drop(ex);
+
+    let mut sh = shared.borrow_mut();
+    let mut reader_gone = matches!(ended, Ok(true));
+    let mut stats = Vec::with_capacity(n);
+    if ended.is_ok() && !reader_gone {
+        // What the rings still hold was captured before the stop: follow
+        // it too, then decide everything.
+        let counted = sh.limit.is_some_and(|l| sh.followed >= l);
+        if !counted {
+            for (hop, s) in sources.iter().enumerate() {
+                let mut s = s.borrow_mut();
+                if let Err(Event::ReaderGone) = sh.pump(hop, &mut s) {
+                    reader_gone = true;
+                }
+            }
+            let mut recs = std::mem::take(&mut sh.records);
+            sh.corr.finish(now_ns(), &mut recs);
+            sh.records = recs;
+            if let Err(Event::ReaderGone) = sh.emit(true) {
+                reader_gone = true;
+            }
+        }
+    }
+    // Decided but never printed (-c was reached first): out of the summary.
+    while let Some(Reverse(Held(_, _, r))) = sh.held.pop() {
+        sh.corr.discount(&r);
+    }
+    for r in std::mem::take(&mut sh.records) {
+        sh.corr.discount(&r);
+    }
+    if let Some(f) = &mut sh.file {
+        match f.finish() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => reader_gone = true,
+            Err(e) => return Err(Error::os(format!("write {}", f.file_name()), e, None)),
+            Ok(()) => {}
+        }
+    }
+    let _ = sh.text.flush();
+    for s in &sources {
+        stats.push(s.borrow_mut().stats().unwrap_or_default());
+    }
+    ended?;
+    let summary = sh.corr.summary().clone();
+    if !reader_gone {
+        let mut text = Vec::new();
+        let _ = write_summary(&mut text, &summary, &sh.labels);
+        let drops: Vec<String> = sh
+            .labels
+            .iter()
+            .zip(&stats)
+            .map(|(l, s)| format!("{l} {}", s.dropped))
+            .collect();
+        let _ = writeln!(text, "  packets dropped by kernel: {}", drops.join(", "));
+        if stats.iter().any(|s| s.dropped > 0) {
+            let _ = writeln!(
+                text,
+                "  warning: capture rings overflowed, so some misses and losses above are \
+                 podcap's, not the network's; give each ring more room with -B KiB"
+            );
+        }
+        let _ = err.write_all(&text);
+    }
+    Ok(PathOutcome {
+        summary,
+        stats,
+        reader_gone,
     })
 }
