@@ -15,8 +15,9 @@ if [ -z "${PODCAP:-}" ]; then
 fi
 A=pcsoakA-$$ B=pcsoakB-$$ D=$(mktemp -d /dev/shm/podcap-soak.XXXX)
 PC=
+# Every step may fail (podcap already gone): none may stop the rest under -e.
 cleanup() {
-  if [ -n "$PC" ]; then kill -INT "$PC" 2>/dev/null; wait "$PC" 2>/dev/null || true; fi
+  if [ -n "$PC" ]; then kill -INT "$PC" 2>/dev/null || true; wait "$PC" 2>/dev/null || true; fi
   if [ -n "${PING:-}" ]; then kill "$PING" 2>/dev/null || true; fi
   ip netns del "$A" 2>/dev/null || true; ip netns del "$B" 2>/dev/null || true; rm -rf "$D"
 }

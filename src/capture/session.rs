@@ -1,5 +1,5 @@
-//! The capture loop, shared by plain capture (tcpdump mode, `podcap
-//! capture`) and `capture --path`: every [`Source`] polled at once on one
+//! The capture loop of plain capture (tcpdump mode, `podcap capture`),
+//! meant for `capture --path` too: every [`Source`] polled at once on one
 //! thread, each ready ring block handed to a [`Sink`] tagged with its
 //! source's index, a tick about every 50 ms (or as often as the sink
 //! asks) with each source's state, and one end, always reported.
@@ -123,8 +123,8 @@ fn sum(s: &[Stats]) -> Stats {
     })
 }
 
-/// What consumes a capture: plain output ([`PlainSink`]), the path
-/// correlator of `capture --path`, a library caller.
+/// What consumes a capture: plain output ([`PlainSink`]), a library
+/// caller (and, once it moves here, the path correlator of `--path`).
 pub trait Sink {
     /// The packets of one ring block of source `src` (an index into the
     /// sources given to [`run`]).
