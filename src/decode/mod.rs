@@ -8,6 +8,8 @@
 //! decoded.
 
 mod arp;
+mod bfd;
+mod cdp;
 mod dns;
 mod dump;
 mod gre;
@@ -17,12 +19,16 @@ mod igmp;
 mod ip;
 mod ip6;
 mod link;
+mod llc;
 mod names;
 mod put;
+mod stp;
 mod tcp;
 mod text;
 mod time;
+mod tok;
 mod udp;
+mod vrrp;
 mod vxlan;
 
 use crate::linktype::LinkType;
