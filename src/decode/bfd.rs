@@ -162,9 +162,7 @@ fn auth(ctx: &mut Ctx<'_>, p: &[u8]) -> R {
                 return Ok(());
             }
             ctx.put(", Password: ");
-            for i in 0..usize::from(alen) - 3 {
-                ctx.chars(&[u8_at(p, a + 3 + i)?]);
-            }
+            ctx.printn(p, a + 3, usize::from(alen) - 3)?;
             return Ok(());
         }
         2 | 3 => (24, 16, "Digest"),

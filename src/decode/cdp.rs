@@ -63,13 +63,6 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn string(ctx: &mut Ctx<'_>, p: &[u8], off: usize, len: usize) -> R {
-    for i in 0..len {
-        ctx.chars(&[u8_at(p, off + i)?]);
-    }
-    Ok(())
-}
-
 pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     ctx.proto = "cdp";
     let mut at = 0usize;
@@ -173,7 +166,7 @@ fn value(ctx: &mut Ctx<'_>, p: &[u8], at: usize, len: usize, val: Val) -> R {
     match val {
         Val::Str => {
             ctx.put("'");
-            string(ctx, p, at, len)?;
+            ctx.printn(p, at, len)?;
             ctx.put("'");
         }
         Val::Addr => addr(ctx, p, at, len)?,
@@ -231,7 +224,7 @@ fn value(ctx: &mut Ctx<'_>, p: &[u8], at: usize, len: usize, val: Val) -> R {
             w!(ctx, "0x{:02x}", u8_at(p, at)?);
             if len > 1 {
                 ctx.put("/");
-                string(ctx, p, at + 1, len - 1)?;
+                ctx.printn(p, at + 1, len - 1)?;
             }
         }
     }

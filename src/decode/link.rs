@@ -2,7 +2,7 @@
 //! raw IP; and the ethertype demultiplexer (print-ether.c, print-sll.c).
 
 use super::put::mac;
-use super::{Ctx, Meta, R, Truncated, arp, dump, ip, ip6, llc, names, w};
+use super::{Ctx, Meta, R, Truncated, arp, dump, ip, ip6, llc, lldp, names, slow, w};
 use crate::linktype::LinkType;
 use crate::wire::bytes::{from, u8_at};
 use crate::wire::cooked::{self, Sll, Sll2};
@@ -254,6 +254,8 @@ pub(crate) fn ethertype_print(ctx: &mut Ctx<'_>, t: u16, p: &[u8], length: usize
         EtherType::Ipv4 => ip::print(ctx, p, length)?,
         EtherType::Ipv6 => ip6::print(ctx, p, length)?,
         EtherType::Arp | EtherType::Rarp => arp::print(ctx, p, length)?,
+        EtherType::Slow => slow::print(ctx, p, length)?,
+        EtherType::Lldp => lldp::print(ctx, p, length)?,
         _ => return Ok(false),
     }
     Ok(true)

@@ -322,10 +322,10 @@ fn snap(ctx: &mut Ctx<'_>, p: &[u8], length: usize, m: Macs<'_>) -> R<bool> {
     let body = from(p, 5);
     let blen = length - 5;
     match (oui, et) {
-        (0x000000 | 0x0000f8, _) | (0x080007, 0x809b) => {
-            if link::ethertype_print(ctx, et, body, blen)? {
-                return Ok(true);
-            }
+        (0x000000 | 0x0000f8, _) | (0x080007, 0x809b)
+            if link::ethertype_print(ctx, et, body, blen)? =>
+        {
+            return Ok(true);
         }
         (0x00000c, 0x2000) => {
             cdp::print(ctx, body, blen)?;

@@ -182,7 +182,7 @@ fn mstp(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     w!(ctx, "CIST port-id {:04x},", be16(p, 25)?);
     timers(ctx, p)?;
     w!(ctx, "\n\tv3len {}, MCID Name ", be16(p, VER3_LEN)?);
-    name32(ctx, p, 39)?;
+    ctx.printjnp(p, 39, 32)?;
     slice(p, 71, 18)?;
     w!(ctx, ", rev {},\n\t\tdigest ", be16(p, 71)?);
     digest(ctx, p, 73, 4)?;
@@ -224,17 +224,6 @@ fn mstp(ctx: &mut Ctx<'_>, p: &[u8], length: usize) -> R {
     Ok(())
 }
 
-/// A NUL-padded name of at most 32 bytes (nd_printjnp).
-fn name32(ctx: &mut Ctx<'_>, p: &[u8], off: usize) -> R {
-    for i in 0..32 {
-        match u8_at(p, off + i)? {
-            0 => break,
-            c => ctx.chars(&[c]),
-        }
-    }
-    Ok(())
-}
-
 /// `n` 32-bit words as `%08x` each.
 fn digest(ctx: &mut Ctx<'_>, p: &[u8], off: usize, n: usize) -> R {
     let words = (0..n)
@@ -251,7 +240,7 @@ fn spb(ctx: &mut Ctx<'_>, p: &[u8], off: usize) -> R {
         return Ok(());
     }
     w!(ctx, "\n\tv4len {}, AUXMCID Name ", be16(p, off)?);
-    name32(ctx, p, off + 3)?;
+    ctx.printjnp(p, off + 3, 32)?;
     let rev = be16(p, off + 35)?;
     let d = off + 37;
     slice(p, d, 16)?;

@@ -3,10 +3,33 @@
 //! bittok2str, print_unknown_data). One generic path per shape keeps each
 //! protocol a set of tables rather than code: the binary stays small.
 
-use super::{Ctx, dump, put, text};
+use super::{Ctx, R, dump, put, text};
+use crate::wire::bytes::u8_at;
 
 /// A tcpdump `struct tok` array: (value, name), searched in order.
 pub(crate) type Tok = &'static [(u32, &'static str)];
+
+/// tcpdump's af_values (one octet in LLDP, two in BGP).
+pub(crate) const AF: Tok = &[
+    (0, "Reserved"),
+    (1, "IPv4"),
+    (2, "IPv6"),
+    (3, "NSAP"),
+    (4, "HDLC"),
+    (5, "BBN 1822"),
+    (6, "802"),
+    (7, "E.163"),
+    (8, "E.164"),
+    (9, "F.69"),
+    (10, "X.121"),
+    (11, "Novell IPX"),
+    (12, "Appletalk"),
+    (13, "Decnet IV"),
+    (14, "Banyan Vines"),
+    (15, "E.164 with NSAP subaddress"),
+    (25, "VPLS"),
+    (196, "Layer-2 VPN"),
+];
 
 /// The name of `v`, if the table has one.
 pub(crate) fn name(t: Tok, v: u32) -> Option<&'static str> {
@@ -21,7 +44,7 @@ pub(crate) fn fmt1(s: &mut String, f: &str, v: u32) {
         return;
     };
     s.push_str(&f[..i]);
-    let rest = f[i + 1..].as_bytes();
+    let rest = &f.as_bytes()[i + 1..];
     let mut j = 0;
     let mut width = 0usize;
     while let Some(&c) = rest.get(j) {
@@ -78,12 +101,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// `0x` and `v` in hex, zero-padded: tcpdump's `0x%0Nx`.
-    pub fn hex(&mut self, v: u64, width: usize) {
-        self.put("0x");
-        hex(self.s, v, width);
-    }
-
     /// tcpdump's print_unknown_data: a hex dump of what of `len` bytes
     /// was captured, each line after `ident`.
     pub fn unknown_data(&mut self, p: &[u8], ident: &str, len: usize) {
@@ -95,6 +112,26 @@ impl Ctx<'_> {
         for &c in p {
             text::print_char(self.s, c);
         }
+    }
+
+    /// tcpdump's nd_printn: `n` bytes at `off` as characters, as many
+    /// as were captured before the capture ends.
+    pub fn printn(&mut self, p: &[u8], off: usize, n: usize) -> R {
+        for i in 0..n {
+            text::print_char(self.s, u8_at(p, off.saturating_add(i))?);
+        }
+        Ok(())
+    }
+
+    /// tcpdump's nd_printjnp: like [`Ctx::printn`], stopping at a NUL.
+    pub fn printjnp(&mut self, p: &[u8], off: usize, n: usize) -> R {
+        for i in 0..n {
+            match u8_at(p, off.saturating_add(i))? {
+                0 => break,
+                c => text::print_char(self.s, c),
+            }
+        }
+        Ok(())
     }
 }
 

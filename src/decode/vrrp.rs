@@ -78,12 +78,7 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], len: usize, net: Net<'_>) -> R
     }
     if version == 2 && auth == 1 {
         ctx.put(" auth \"");
-        for i in 0..8 {
-            match u8_at(bp, off + i)? {
-                0 => break,
-                c => ctx.chars(&[c]),
-            }
-        }
+        ctx.printjnp(bp, off, 8)?;
         ctx.put("\"");
     }
     Ok(())
