@@ -9,6 +9,7 @@
 
 mod arp;
 mod bfd;
+mod bgp;
 mod cdp;
 mod dns;
 mod dump;

@@ -2,7 +2,7 @@
 //! window, options, length; DNS over TCP and HTTP first lines.
 
 use super::ip::Net;
-use super::{Ctx, R, Truncated, dns, text, w};
+use super::{Ctx, R, Truncated, bgp, dns, text, w};
 use crate::wire::bytes::{be16, be32, from, has, slice, u8_at};
 use crate::wire::tcp as wire_tcp;
 use crate::wire::tcp::flags::{ACK, CWR, ECE, FIN, PSH, RST, SYN, URG};
@@ -266,6 +266,8 @@ pub(crate) fn print(
         text::http(ctx, payload, length)?;
     } else if port(ports::DNS) {
         dns::print(ctx, payload, length, true, false)?;
+    } else if port(bgp::PORT) {
+        bgp::print(ctx, payload, length)?;
     }
     Ok(())
 }
