@@ -194,7 +194,8 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, p: &[u8], _length: usize) -> R {
         }
         let hlen = usize::from(be16(p, at + 16)?);
         if hlen < HEADER {
-            w!(ctx, "\n[|BGP Bogus header length {hlen} < {HEADER}]");
+            w!(ctx, "\nmessage length {hlen} < {HEADER}");
+            ctx.invalid();
             break;
         }
         if has(p, at, hlen) {
@@ -711,12 +712,12 @@ fn update(ctx: &mut Ctx<'_>, m: &[u8], len: usize) -> R {
             ctx.put("]: ");
         }
         if alen < l {
-            ctx.put(" [path attr too short]");
+            ctx.put(" [path attrs too short]");
             at += alen;
             length -= alen;
             break;
         }
-        attr(ctx, ty, &m[at..at + l], l)?;
+        attr(ctx, ty, &m[at..at + l], &m[at..], l)?;
         at += l;
         alen -= l;
         length -= l;
@@ -727,15 +728,16 @@ fn update(ctx: &mut Ctx<'_>, m: &[u8], len: usize) -> R {
     Ok(())
 }
 
-/// One path attribute's value, `a` being exactly its `len` bytes.
-fn attr(ctx: &mut Ctx<'_>, ty: u8, a: &[u8], len: usize) -> R {
+/// One path attribute's value, `a` being exactly its `len` bytes and
+/// `rest` the message from there on (what tcpdump's AS path walk reads).
+fn attr(ctx: &mut Ctx<'_>, ty: u8, a: &[u8], rest: &[u8], len: usize) -> R {
     let invalid = |ctx: &mut Ctx<'_>| ctx.put("invalid len");
     match ty {
         1 if len != 1 => invalid(ctx),
         1 => ctx.tok(ORIGIN, u32::from(a[0]), "Unknown Origin Typecode"),
         2 | 17 if len % 2 != 0 => invalid(ctx),
         2 | 17 if len == 0 => ctx.put("empty"),
-        2 | 17 => as_path(ctx, a, ty == 17)?,
+        2 | 17 => as_path(ctx, rest, len, ty == 17)?,
         3 | 9 if len != 4 => invalid(ctx),
         3 | 9 => put::ipv4(ctx.s, a),
         4 | 5 if len != 4 => invalid(ctx),
@@ -833,24 +835,27 @@ fn attr(ctx: &mut Ctx<'_>, ty: u8, a: &[u8], len: usize) -> R {
 }
 
 /// AS_PATH with 2-byte ASes when the segments add up so, else 4-byte.
-fn as_path(ctx: &mut Ctx<'_>, a: &[u8], as4: bool) -> R {
+/// The segments are walked as tcpdump does, to the end of the message
+/// if a count says so.
+fn as_path(ctx: &mut Ctx<'_>, a: &[u8], len: usize, as4: bool) -> R {
     let size = if as4 {
         4
     } else {
         let mut o = 0;
         loop {
-            if o >= a.len() {
-                break if o == a.len() { 2 } else { 4 };
+            if o >= len {
+                break if o == len { 2 } else { 4 };
             }
-            if !(1..=4).contains(&a[o]) {
+            let seg = u8_at(a, o)?;
+            if !(1..=4).contains(&seg) {
                 break 4;
             }
             o += 2 + 2 * usize::from(u8_at(a, o + 1)?);
         }
     };
     let mut o = 0;
-    while o < a.len() {
-        let seg = a[o];
+    while o < len {
+        let seg = u8_at(a, o)?;
         let (open, close) = match seg {
             1 => ("{ ", "}"),
             2 => ("", ""),
