@@ -2,7 +2,7 @@
 //! (print-ip-demux.c) shared with IPv6.
 
 use super::put::{ipv4, ipv4_at, ipv6};
-use super::{Ctx, R, Truncated, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, w};
+use super::{Ctx, R, Truncated, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, vrrp, w};
 use crate::wire::bytes::{be16, be32, slice, u8_at};
 use crate::wire::ipv4::{self as wire4, flg};
 use crate::wire::{IpProto, checksum, ipv6 as wire6};
@@ -407,6 +407,7 @@ pub(crate) fn demux(
         IpProto::Icmp if !v6 => icmp::print(ctx, bp, length, fragmented),
         IpProto::Icmpv6 if v6 => icmp6::print(ctx, bp, length, net, fragmented),
         IpProto::Igmp if !v6 => igmp::print(ctx, bp, length),
+        IpProto::Vrrp => vrrp::print(ctx, bp, length, net),
         IpProto::Gre => nested(ctx, |ctx| gre::print(ctx, bp, length)),
         IpProto::Esp => {
             ctx.proto = "esp";

@@ -2,7 +2,7 @@
 //! raw IP; and the ethertype demultiplexer (print-ether.c, print-sll.c).
 
 use super::put::mac;
-use super::{Ctx, Meta, R, Truncated, arp, dump, filelink, ip, ip6, names, w};
+use super::{Ctx, Meta, R, Truncated, arp, dump, filelink, ip, ip6, llc, lldp, names, slow, w};
 use crate::linktype::LinkType;
 use crate::wire::bytes::{from, u8_at};
 use crate::wire::cooked::{self, Sll, Sll2};
@@ -205,12 +205,9 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
     let p = from(data, off);
     let raw_type = length_type;
     if raw_type <= MAX_LENGTH {
-        // 802.3 with an LLC header: podcap does not decode LLC (STP,
-        // CDP...), it names the frame and dumps it.
-        let mut len = length;
-        if usize::from(raw_type) < length {
-            len = usize::from(raw_type);
-        }
+        // 802.3: the field is the payload's length, and an LLC header
+        // follows; what was captured ends there too.
+        let len = length.min(usize::from(raw_type));
         let p = &p[..p.len().min(len)];
         if ctx.o.link_header {
             ctx.put("802.3");
@@ -219,28 +216,13 @@ pub(crate) fn ether(ctx: &mut Ctx<'_>, data: &[u8], length: usize) -> R<usize> {
                 ctx.num(len);
                 ctx.put(": ");
             }
-        } else {
-            addresses(ctx, &frame);
-            ctx.put("802.3, length ");
-            ctx.num(len);
-            ctx.put(": ");
         }
-        ctx.put("LLC");
-        default_print(ctx, p);
-        // The LLC header counts as link header for `-x`, as in tcpdump:
-        // 3 bytes (U format) or 4, plus 5 of SNAP.
-        let llc = match (p.first(), p.get(1), p.get(2)) {
-            (Some(&d), Some(&s), Some(&c)) => {
-                let base = if c & 3 == 3 { 3 } else { 4 };
-                if d == 0xaa && s == 0xaa && base == 3 {
-                    8
-                } else {
-                    base
-                }
-            }
-            _ => 0,
-        };
-        return Ok(off + llc.min(p.len()));
+        let (src, dst) = (frame.src_addr(), frame.dst_addr());
+        let r = llc::print(ctx, p, len, Some((&src[..], &dst[..])))?;
+        if r.unknown {
+            default_print(ctx, p);
+        }
+        return Ok(off + r.hdrlen);
     }
     if ctx.o.link_header {
         ether_type_print(ctx, EtherType::from(length_type));
@@ -271,6 +253,8 @@ pub(crate) fn ethertype_print(ctx: &mut Ctx<'_>, t: u16, p: &[u8], length: usize
         EtherType::Ipv4 => ip::print(ctx, p, length)?,
         EtherType::Ipv6 => ip6::print(ctx, p, length)?,
         EtherType::Arp | EtherType::Rarp => arp::print(ctx, p, length)?,
+        EtherType::Slow => slow::print(ctx, p, length)?,
+        EtherType::Lldp => lldp::print(ctx, p, length)?,
         _ => return Ok(false),
     }
     Ok(true)
@@ -392,9 +376,19 @@ fn cooked_payload(
 ) -> R<Cooked> {
     loop {
         let p = from(data, hdrlen);
+        if t == cooked::P_802_2 {
+            let r = llc::print(ctx, p, length, None)?;
+            if r.unknown {
+                default_print(ctx, p);
+            }
+            return Ok(Cooked {
+                hdrlen: hdrlen + if r.unknown { 0 } else { r.hdrlen },
+                unknown: false,
+            });
+        }
         if t <= MAX_LENGTH {
-            // 802.2 LLC / 802.3 IPX: not decoded; tcpdump dumps the bytes
-            // without repeating the header.
+            // 802.3 IPX: not decoded; tcpdump dumps the bytes without
+            // repeating the header.
             default_print(ctx, p);
             return Ok(Cooked {
                 hdrlen,

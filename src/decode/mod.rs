@@ -8,6 +8,9 @@
 //! decoded.
 
 mod arp;
+mod bfd;
+mod bgp;
+mod cdp;
 mod dns;
 mod dump;
 mod filelink;
@@ -18,13 +21,19 @@ mod igmp;
 mod ip;
 mod ip6;
 mod link;
+mod llc;
+mod lldp;
 mod names;
 mod ports;
 mod put;
+mod slow;
+mod stp;
 mod tcp;
 mod text;
 pub(crate) mod time;
+mod tok;
 mod udp;
+mod vrrp;
 mod vxlan;
 
 use crate::linktype::LinkType;

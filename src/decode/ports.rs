@@ -12,7 +12,7 @@
 //! where tcpdump's chain has it) with its printer.
 
 use super::ip::Net;
-use super::{Ctx, R, dns, text, vxlan, w};
+use super::{Ctx, R, bfd, bgp, dns, text, vxlan, w};
 use std::sync::OnceLock;
 
 /// What a port printer is handed: the transport's payload.
@@ -140,6 +140,14 @@ fn geneve(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
     vxlan::geneve(ctx, p.bp, p.length)
 }
 
+fn bfd_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    bfd::print(ctx, p.bp, p.length, p.dport)
+}
+
+fn bgp_tcp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    bgp::print(ctx, p.bp, p.length)
+}
+
 fn ssh(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
     text::ssh(ctx, p.bp, p.length)
 }
@@ -187,7 +195,7 @@ pub(crate) static UDP: &[Entry] = &[
     either("olsr", &[698], undecoded),
     either("lsp-ping", &[3503], undecoded),
     src("bcm-li", &[49152], undecoded),
-    dst("bfd", &[3784, 4784, 6784, 3785], undecoded),
+    dst("bfd", &[3784, 4784, 6784, 3785], bfd_udp),
     either("lmp", &[701], undecoded),
     either("vqp", &[1589], undecoded),
     either("sflow", &[6343], undecoded),
@@ -212,7 +220,7 @@ pub(crate) static TCP: &[Entry] = &[
     either("telnet", &[23], tcp_undecoded),
     either("smtp", &[25], tcp_undecoded),
     either("whois", &[43], tcp_undecoded),
-    either("bgp", &[179], tcp_undecoded),
+    either("bgp", &[179], bgp_tcp),
     either("pptp", &[1723], tcp_undecoded),
     either("resp", &[6379], tcp_undecoded),
     either("ssh", &[22], ssh),

@@ -24,7 +24,7 @@ pub(crate) fn cut(opts: &PrintOptions, lt: LinkType, full: &[u8], k: usize) -> S
     p.format(&meta, data).to_string()
 }
 
-fn hex(s: &str) -> Vec<u8> {
+pub(crate) fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
     (0..s.len())
         .step_by(2)

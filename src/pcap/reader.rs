@@ -237,7 +237,14 @@ impl<'r> Reader<'r> {
                         format!("packet record of {} bytes exceeds {MAX_RECORD}", b.caplen),
                     ));
                 }
-                let data = b.data.get(..b.caplen as usize).unwrap_or(b.data);
+                // libpcap keeps no more of a record than the file's snap
+                // length (a 0 or oversized one meaning 262144), and
+                // tcpdump prints what libpcap hands it.
+                let snap = match ifaces[0].snaplen {
+                    0 => 262_144,
+                    s => s.min(262_144),
+                };
+                let data = b.data.get(..b.caplen.min(snap) as usize).unwrap_or(b.data);
                 buf.clear();
                 buf.extend_from_slice(data);
                 // An out-of-range fraction (a second or more) is kept
