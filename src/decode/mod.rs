@@ -8,8 +8,11 @@
 //! decoded.
 
 mod arp;
+mod bootp;
+mod dhcp6;
 mod dns;
 mod dump;
+mod fields;
 mod gre;
 mod icmp;
 mod icmp6;
@@ -18,6 +21,7 @@ mod ip;
 mod ip6;
 mod link;
 mod names;
+mod ntp;
 mod put;
 mod tcp;
 mod text;

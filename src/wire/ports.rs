@@ -25,3 +25,11 @@ pub const SSH: u16 = 22;
 pub const HTTP: u16 = 80;
 /// The alternative HTTP port tcpdump also prints requests on.
 pub const HTTP_ALT: u16 = 8080;
+/// NTP (RFC 5905).
+pub const NTP: u16 = 123;
+/// BOOTP/DHCP server and client.
+pub const BOOTPS: u16 = 67;
+pub const BOOTPC: u16 = 68;
+/// DHCPv6 server and client (RFC 8415).
+pub const DHCP6_SERVER: u16 = 547;
+pub const DHCP6_CLIENT: u16 = 546;
