@@ -184,12 +184,14 @@ mod tests {
         let mut s = String::new();
         let mut tcp = Default::default();
         let mut ifn = Default::default();
+        let mut ike = Default::default();
         let mut ctx = Ctx {
             o: &o,
             s: &mut s,
             proto: "",
             tcp: &mut tcp,
             ifnames: &mut ifn,
+            ike: &mut ike,
             depth: 0,
         };
         f(&mut ctx);

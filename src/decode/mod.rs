@@ -12,11 +12,13 @@ mod bootp;
 mod dhcp6;
 mod dns;
 mod dump;
+mod esp;
 mod fields;
 mod gre;
 mod icmp;
 mod icmp6;
 mod igmp;
+mod ike;
 mod ip;
 mod ip6;
 mod link;
@@ -167,6 +169,7 @@ pub struct Printer {
     first: Option<(i64, u32)>,
     tcp: tcp::SeqTable,
     ifnames: link::IfNames,
+    ike: ike::Cookies,
     line: String,
 }
 
@@ -178,6 +181,7 @@ pub(crate) struct Ctx<'p> {
     pub proto: &'static str,
     pub tcp: &'p mut tcp::SeqTable,
     pub ifnames: &'p mut link::IfNames,
+    pub ike: &'p mut ike::Cookies,
     /// Depth of encapsulation (VXLAN, IP-in-IP); bounds recursion.
     pub depth: u8,
 }
@@ -270,6 +274,7 @@ impl Printer {
             first: None,
             tcp: tcp::SeqTable::default(),
             ifnames: link::IfNames::default(),
+            ike: ike::Cookies::default(),
             line: String::with_capacity(256),
         }
     }
@@ -302,6 +307,7 @@ impl Printer {
             proto: "",
             tcp: &mut self.tcp,
             ifnames: &mut self.ifnames,
+            ike: &mut self.ike,
             depth: 0,
         };
         // On truncation tcpdump dumps the whole packet (header length 0).

@@ -2,7 +2,7 @@
 //! (4789 and configured ports such as flannel's 8472), OTV, Geneve.
 
 use super::ip::Net;
-use super::{Ctx, R, bootp, dhcp6, dns, ntp, vxlan, w};
+use super::{Ctx, R, bootp, dhcp6, dns, esp, ike, ntp, vxlan, w};
 use crate::wire::bytes::{be16, has};
 use crate::wire::udp as wire_udp;
 use crate::wire::{IpProto, checksum, ports as port};
@@ -104,6 +104,12 @@ pub(crate) fn print(
             return dns::print(ctx, cp, length, false, true);
         } else if is(port::BOOTPC) || is(port::BOOTPS) {
             return bootp::print(ctx, cp, length);
+        } else if is(port::ISAKMP) {
+            return ike::print(ctx, cp, length, Some(net));
+        } else if is(port::ISAKMP_NATT) {
+            return esp::udp_encap(ctx, cp, length, net);
+        } else if is(port::ISAKMP_USER1) || is(port::ISAKMP_USER2) {
+            return ike::print(ctx, cp, length, Some(net));
         } else if is(port::NTP) {
             return ntp::print(ctx, cp, length);
         } else if is(port::DHCP6_SERVER) || is(port::DHCP6_CLIENT) {
