@@ -84,7 +84,6 @@ pub(crate) fn printn(ctx: &mut Ctx<'_>, b: &[u8], n: usize) -> bool {
 
 /// nd_printjn: `n` bytes as characters; the capture ending first is a
 /// truncation (tcpdump's longjmp).
-#[allow(dead_code)] // for the IKE and SNMP printers that follow
 pub(crate) fn printjn(ctx: &mut Ctx<'_>, b: &[u8], n: usize) -> R {
     for i in 0..n {
         print_char(ctx.s, u8_at(b, i)?);

@@ -25,6 +25,7 @@ mod link;
 mod names;
 mod ntp;
 mod put;
+mod syslog;
 mod tcp;
 mod text;
 mod time;

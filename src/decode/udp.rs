@@ -2,7 +2,7 @@
 //! (4789 and configured ports such as flannel's 8472), OTV, Geneve.
 
 use super::ip::Net;
-use super::{Ctx, R, bootp, dhcp6, dns, esp, ike, ntp, vxlan, w};
+use super::{Ctx, R, bootp, dhcp6, dns, esp, ike, ntp, syslog, vxlan, w};
 use crate::wire::bytes::{be16, has};
 use crate::wire::udp as wire_udp;
 use crate::wire::{IpProto, checksum, ports as port};
@@ -114,6 +114,8 @@ pub(crate) fn print(
             return ntp::print(ctx, cp, length);
         } else if is(port::DHCP6_SERVER) || is(port::DHCP6_CLIENT) {
             return dhcp6::print(ctx, cp, length);
+        } else if is(port::SYSLOG) {
+            return syslog::print(ctx, cp, length);
         } else if ctx.o.vxlan_ports.iter().any(|&p| is(p)) {
             return vxlan::vxlan(ctx, cp, length);
         } else if is(port::VXLAN_LINUX) {

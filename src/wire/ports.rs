@@ -39,3 +39,5 @@ pub const ISAKMP: u16 = 500;
 pub const ISAKMP_NATT: u16 = 4500;
 pub const ISAKMP_USER1: u16 = 7500;
 pub const ISAKMP_USER2: u16 = 8500;
+/// syslog over UDP (RFC 3164/5426).
+pub const SYSLOG: u16 = 514;
