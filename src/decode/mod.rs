@@ -14,6 +14,7 @@ mod dns;
 mod dump;
 mod esp;
 mod fields;
+mod gpe;
 mod gre;
 mod icmp;
 mod icmp6;

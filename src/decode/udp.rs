@@ -2,7 +2,7 @@
 //! (4789 and configured ports such as flannel's 8472), OTV, Geneve.
 
 use super::ip::Net;
-use super::{Ctx, R, bootp, dhcp6, dns, esp, ike, ntp, syslog, vxlan, w};
+use super::{Ctx, R, bootp, dhcp6, dns, esp, gpe, ike, ntp, syslog, vxlan, w};
 use crate::wire::bytes::{be16, has};
 use crate::wire::udp as wire_udp;
 use crate::wire::{IpProto, checksum, ports as port};
@@ -124,6 +124,8 @@ pub(crate) fn print(
             return vxlan::vxlan(ctx, cp, length);
         } else if is(port::GENEVE) {
             return vxlan::geneve(ctx, cp, length);
+        } else if is(port::VXLAN_GPE) {
+            return gpe::print(ctx, cp, length);
         }
     }
     if ulen > length && !fragmented {
