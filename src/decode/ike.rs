@@ -372,7 +372,7 @@ fn some_data(ctx: &mut Ctx<'_>, bp: &[u8], at: usize) -> R {
     let (mut end, mut elen) = (bp.len().saturating_sub(20), 20);
     if end < at + len {
         end = at + len;
-        elen = bp.len() - end;
+        elen = bp.len().saturating_sub(end);
     }
     ctx.put(" data=(");
     hex(ctx, slice(bp, at, len)?);
