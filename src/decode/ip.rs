@@ -2,8 +2,8 @@
 //! (print-ip-demux.c) shared with IPv6.
 
 use super::put::{ipv4, ipv4_at, ipv6};
-use super::{Ctx, R, Truncated, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, vrrp, w};
-use crate::wire::bytes::{be16, be32, slice, u8_at};
+use super::{Ctx, R, Truncated, esp, gre, icmp, icmp6, igmp, ip6, names, tcp, udp, vrrp, w};
+use crate::wire::bytes::{be16, slice, u8_at};
 use crate::wire::ipv4::{self as wire4, flg};
 use crate::wire::{IpProto, checksum, ipv6 as wire6};
 
@@ -409,19 +409,7 @@ pub(crate) fn demux(
         IpProto::Igmp if !v6 => igmp::print(ctx, bp, length),
         IpProto::Vrrp => vrrp::print(ctx, bp, length, net),
         IpProto::Gre => nested(ctx, |ctx| gre::print(ctx, bp, length)),
-        IpProto::Esp => {
-            ctx.proto = "esp";
-            if bp.len() <= 8 {
-                return ctx.local_trunc();
-            }
-            w!(
-                ctx,
-                "ESP(spi=0x{:08x},seq=0x{:x}), length {length}",
-                be32(bp, 0)?,
-                be32(bp, 4)?
-            );
-            Ok(())
-        }
+        IpProto::Esp => esp::print(ctx, bp, length),
         IpProto::Sctp | IpProto::Dccp => {
             // SCTP and DCCP: tcpdump decodes their chunks; podcap names
             // the protocol with the ports and the length.

@@ -10,24 +10,32 @@
 mod arp;
 mod bfd;
 mod bgp;
+mod bootp;
 mod cdp;
+mod dhcp6;
 mod dns;
 mod dump;
+mod esp;
+mod fields;
 mod filelink;
+mod gpe;
 mod gre;
 mod icmp;
 mod icmp6;
 mod igmp;
+mod ike;
 mod ip;
 mod ip6;
 mod link;
 mod llc;
 mod lldp;
 mod names;
+mod ntp;
 mod ports;
 mod put;
 mod slow;
 mod stp;
+mod syslog;
 mod tcp;
 mod text;
 pub(crate) mod time;
@@ -222,6 +230,7 @@ pub struct Printer {
     first: Option<(i64, u32)>,
     tcp: tcp::SeqTable,
     ifnames: link::IfNames,
+    ike: ike::Cookies,
     line: String,
 }
 
@@ -233,6 +242,7 @@ pub(crate) struct Ctx<'p> {
     pub proto: &'static str,
     pub tcp: &'p mut tcp::SeqTable,
     pub ifnames: &'p mut link::IfNames,
+    pub ike: &'p mut ike::Cookies,
     /// Depth of encapsulation (VXLAN, IP-in-IP); bounds recursion.
     pub depth: u8,
 }
@@ -325,6 +335,7 @@ impl Printer {
             first: None,
             tcp: tcp::SeqTable::default(),
             ifnames: link::IfNames::default(),
+            ike: ike::Cookies::default(),
             line: String::with_capacity(256),
         }
     }
@@ -357,6 +368,7 @@ impl Printer {
             proto: "",
             tcp: &mut self.tcp,
             ifnames: &mut self.ifnames,
+            ike: &mut self.ike,
             depth: 0,
         };
         // On truncation tcpdump dumps the whole packet (header length 0).

@@ -12,7 +12,7 @@
 //! where tcpdump's chain has it) with its printer.
 
 use super::ip::Net;
-use super::{Ctx, R, bfd, bgp, dns, text, vxlan, w};
+use super::{Ctx, R, bfd, bgp, bootp, dhcp6, dns, esp, gpe, ike, ntp, syslog, text, vxlan, w};
 use std::sync::OnceLock;
 
 /// What a port printer is handed: the transport's payload.
@@ -27,7 +27,6 @@ pub(crate) struct Payload<'a> {
     pub dport: u16,
     /// The IP header, for printers that need more than the ports (the
     /// address family, the TTL).
-    #[allow(dead_code)]
     pub net: Net<'a>,
     pub fragmented: bool,
     /// UDP: the length field less the header (may exceed `length`).
@@ -148,6 +147,34 @@ fn bgp_tcp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
     bgp::print(ctx, p.bp, p.length)
 }
 
+fn bootp_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    bootp::print(ctx, p.bp, p.length)
+}
+
+fn ike_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    ike::print(ctx, p.bp, p.length, Some(p.net))
+}
+
+fn nat_t(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    esp::udp_encap(ctx, p.bp, p.length, p.net)
+}
+
+fn ntp_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    ntp::print(ctx, p.bp, p.length)
+}
+
+fn dhcp6_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    dhcp6::print(ctx, p.bp, p.length)
+}
+
+fn syslog_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    syslog::print(ctx, p.bp, p.length)
+}
+
+fn gpe_udp(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
+    gpe::print(ctx, p.bp, p.length)
+}
+
 fn ssh(ctx: &mut Ctx<'_>, p: &Payload<'_>) -> R {
     text::ssh(ctx, p.bp, p.length)
 }
@@ -168,21 +195,21 @@ pub(crate) static UDP: &[Entry] = &[
     either("mdns", &[5353], mdns),
     either("timed", &[525], undecoded),
     either("tftp", &[69], undecoded),
-    either("bootp", &[68, 67], undecoded),
+    either("bootp", &[68, 67], bootp_udp),
     either("rip", &[520], undecoded),
     either("aodv", &[654], undecoded),
-    either("isakmp", &[500], undecoded),
-    either("isakmp-nat-t", &[4500], undecoded),
-    either("isakmp-user", &[7500, 8500], undecoded),
+    either("isakmp", &[500], ike_udp),
+    either("isakmp-nat-t", &[4500], nat_t),
+    either("isakmp-user", &[7500, 8500], ike_udp),
     either("snmp", &[161, 162], undecoded),
-    either("ntp", &[123], undecoded),
+    either("ntp", &[123], ntp_udp),
     either("kerberos", &[88, 750], undecoded),
     either("l2tp", &[1701], undecoded),
     dst("vat", &[3456], undecoded),
     either("zephyr", &[2103, 2104], undecoded),
     range("rx", 7000, 7009, undecoded),
     either("ripng", &[521], undecoded),
-    either("dhcp6", &[547, 546], undecoded),
+    either("dhcp6", &[547, 546], dhcp6_udp),
     either("ahcp", &[5359], undecoded),
     either("babel", &[6696, 6697], undecoded),
     either("hncp", &[8231], undecoded),
@@ -203,12 +230,12 @@ pub(crate) static UDP: &[Entry] = &[
     src("lwapp-control", &[12223], undecoded),
     either("lwapp-data", &[12222], undecoded),
     either("sip", &[5060], undecoded),
-    either("syslog", &[514], undecoded),
+    either("syslog", &[514], syslog_udp),
     either("otv", &[8472], otv),
     either("vxlan", &[4789], vxlan),
     either("geneve", &[6081], geneve),
     either("lisp", &[4342], undecoded),
-    either("vxlan-gpe", &[4790], undecoded),
+    either("vxlan-gpe", &[4790], gpe_udp),
     either("zep", &[17754], undecoded),
     either("mpls", &[6635], undecoded),
     either("ptp", &[319, 320], undecoded),

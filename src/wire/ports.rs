@@ -25,3 +25,19 @@ pub const SSH: u16 = 22;
 pub const HTTP: u16 = 80;
 /// The alternative HTTP port tcpdump also prints requests on.
 pub const HTTP_ALT: u16 = 8080;
+/// NTP (RFC 5905).
+pub const NTP: u16 = 123;
+/// BOOTP/DHCP server and client.
+pub const BOOTPS: u16 = 67;
+pub const BOOTPC: u16 = 68;
+/// DHCPv6 server and client (RFC 8415).
+pub const DHCP6_SERVER: u16 = 547;
+pub const DHCP6_CLIENT: u16 = 546;
+/// IKE/ISAKMP, its NAT traversal port (RFC 3948: ESP, IKE behind a zero
+/// marker, keep-alives) and the two extra ports tcpdump also reads as IKE.
+pub const ISAKMP: u16 = 500;
+pub const ISAKMP_NATT: u16 = 4500;
+pub const ISAKMP_USER1: u16 = 7500;
+pub const ISAKMP_USER2: u16 = 8500;
+/// syslog over UDP (RFC 3164/5426).
+pub const SYSLOG: u16 = 514;
