@@ -11,20 +11,13 @@
 //! how many packets the filter accepted (the same for every build, or the
 //! build is wrong).
 
+mod common;
 use podcap::bpf::interp::{Aux, run};
 use podcap::bpf::print::parse_ddd;
 
 /// This thread's CPU time in nanoseconds.
 fn thread_cpu_ns() -> u128 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_THREAD_CPUTIME_ID
-    // is always available on Linux.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed");
-    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
+    common::thread_cpu().as_nanos()
 }
 
 /// xorshift32: deterministic, no dependency.

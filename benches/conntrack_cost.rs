@@ -18,24 +18,13 @@
 //! Only addresses inside the namespace it made are used; it is deleted on
 //! every end.
 
+mod common;
+use common::thread_cpu;
 use podcap::netlink::Socket;
 use podcap::trace::nat::Nat;
 use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec, which `ts` is.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 /// The namespace, deleted when dropped (also on a panic or an early return).
 struct Netns(String);

@@ -10,24 +10,11 @@
 //! feature must sustain, the largest table size, and checks that every
 //! packet was decided once with the right verdict.
 
+mod common;
+use common::thread_cpu;
 use podcap::linktype::LinkType;
 use podcap::trace::{AllHops, Config, Correlator, IdentityConfig, Nanos, Record, identify};
 use std::time::{Duration, Instant};
-
-/// CPU time of this thread: the machine may be shared, and the figure that
-/// matters is how much of one core the correlation needs.
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec, which `ts` is.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 const HOPS: usize = 5;
 const WINDOW: usize = 256;
