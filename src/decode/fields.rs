@@ -5,19 +5,15 @@
 //!
 //! The decoders are tables of `(value, name)` pairs read by these few
 //! functions rather than a `match` per field: the tables are data in the
-//! binary, the code that walks them exists once.
+//! binary, the code that walks them exists once. The table type, its
+//! lookup and bittok2str are `decode::tok`'s (`Ctx::tok`, `Ctx::bits`);
+//! this file adds the forms the service decoders print.
 
 use super::text::print_char;
 use super::{Ctx, R};
 use crate::wire::bytes::{has, u8_at};
 
-/// A tcpdump `struct tok` table.
-pub(crate) type Tok = &'static [(u32, &'static str)];
-
-/// tok2str without its default: the name of `v`, if the table has one.
-pub(crate) fn name(t: Tok, v: u32) -> Option<&'static str> {
-    t.iter().find(|e| e.0 == v).map(|e| e.1)
-}
+pub(crate) use super::tok::{Tok, name};
 
 /// tok2str(t, "unknown", v) where the default carries no number.
 pub(crate) fn name_or(t: Tok, v: u32, default: &'static str) -> &'static str {
@@ -34,32 +30,6 @@ pub(crate) fn tok_dec(ctx: &mut Ctx<'_>, t: Tok, v: u32, prefix: &str, suffix: &
             ctx.num(v);
             ctx.put(suffix);
         }
-    }
-}
-
-/// bittok2str(t, fmt, v) with separator `sep`: the names of every entry
-/// whose bits are all set in `v`, in table order. Returns false (having
-/// printed nothing) when none is, so the caller prints `fmt`'s default.
-#[allow(dead_code)] // for the IKE and SNMP printers that follow
-pub(crate) fn bits(ctx: &mut Ctx<'_>, t: Tok, v: u32, sep: &str) -> bool {
-    let mut first = true;
-    for &(b, n) in t {
-        if b != 0 && v & b == b {
-            if !first {
-                ctx.put(sep);
-            }
-            ctx.put(n);
-            first = false;
-        }
-    }
-    !first
-}
-
-/// bittok2str with the `"none"` default most tables use.
-#[allow(dead_code)] // for the IKE and SNMP printers that follow
-pub(crate) fn bits_or_none(ctx: &mut Ctx<'_>, t: Tok, v: u32, sep: &str) {
-    if !bits(ctx, t, v, sep) {
-        ctx.put("none");
     }
 }
 
@@ -202,9 +172,9 @@ mod tests {
         assert_eq!(name(T, 2), Some("B"));
         assert_eq!(name_or(T, 9, "?"), "?");
         assert_eq!(with(|c| tok_dec(c, T, 9, "#", "")), "#9");
-        assert_eq!(with(|c| bits_or_none(c, T, 7, ", ")), "A, B, BC");
-        assert_eq!(with(|c| bits_or_none(c, T, 0, ", ")), "none");
-        assert_eq!(with(|c| bits_or_none(c, T, 4, ", ")), "none");
+        assert_eq!(with(|c| c.bits(T, 7, "none", ", ")), "A, B, BC");
+        assert_eq!(with(|c| c.bits(T, 0, "none", ", ")), "none");
+        assert_eq!(with(|c| c.bits(T, 4, "none", ", ")), "none");
     }
 
     #[test]
