@@ -206,6 +206,11 @@ pub fn format_stats_line(prog: &str, captured: u64, st: &Stats) -> String {
 pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
     let wake = signals::install().map_err(|e| Error::os("install signal handlers", e, None))?;
     let mut live = vec![true; sources.len()];
+    // Sources whose socket reported an error while their interface was
+    // still listed: deleting an interface takes it down first (the error)
+    // and unlists it after, so a check that ran in between is repeated on
+    // every tick.
+    let mut suspect = vec![false; sources.len()];
     let mut revents: Vec<Revents> = Vec::new();
     let mut states = vec![SourceState::default(); sources.len()];
     let mut totals = vec![Stats::default(); sources.len()];
@@ -229,6 +234,17 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
         let now = Instant::now();
         if now >= next_tick {
             next_tick = now + every;
+            for i in 0..sources.len() {
+                if !(live[i] && suspect[i]) {
+                    continue;
+                }
+                if let Health::Gone(why) = sources[i].health() {
+                    live[i] = false;
+                    if let Flow::Stop(e) = sink.source_ended(i, &why) {
+                        break 'outer e;
+                    }
+                }
+            }
             for (i, s) in sources.iter_mut().enumerate() {
                 let since = s.stats_since().unwrap_or_default();
                 totals[i] = sum(&[totals[i], since]);
@@ -269,11 +285,14 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
                 break 'outer e;
             }
             if r.failed() {
-                if let Health::Gone(why) = sources[i].health() {
-                    live[i] = false;
-                    if let Flow::Stop(e) = sink.source_ended(i, &why) {
-                        break 'outer e;
+                match sources[i].health() {
+                    Health::Gone(why) => {
+                        live[i] = false;
+                        if let Flow::Stop(e) = sink.source_ended(i, &why) {
+                            break 'outer e;
+                        }
                     }
+                    Health::Live => suspect[i] = true,
                 }
             }
         }
