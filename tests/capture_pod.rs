@@ -11,7 +11,7 @@
 mod common;
 mod kit;
 
-use common::capture::{PathLine, in_netns, path_lines, run_capture};
+use common::capture::{PathLine, in_netns, path_lines, run_capture, run_capture_until};
 use common::{World, stderr, stdout, text};
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -80,16 +80,22 @@ fn capture_cmd(cmd: Command, ready: usize, traffic: impl FnOnce()) -> Output {
 
 /// Runs `podcap ARGS` (no `-c`) in `node`; once it listens on `ready`
 /// captures, runs `traffic`; once it has printed `lines` path lines,
-/// interrupts it with SIGINT as a user's Ctrl-C would, and waits.
-fn capture_until_sigint(
+/// sends it `signal` (SIGINT as a user's Ctrl-C, SIGHUP as a dropped ssh
+/// session), and waits.
+fn capture_until_signal(
     w: &World,
     node: &str,
     args: &[&str],
     ready: usize,
-    lines: usize,
+    (lines, signal): (usize, i32),
     traffic: impl FnOnce(),
 ) -> Output {
-    run_capture(w.podcap_command(node, args), ready, Some(lines), traffic)
+    run_capture_until(
+        w.podcap_command(node, args),
+        ready,
+        Some((lines, signal)),
+        traffic,
+    )
 }
 
 /// One TCP handshake from pod `from` to pod `to` port 8080: a SYN and a
@@ -442,18 +448,18 @@ fn flannel_path_loss_in_forwarding_reported_between_cni0_and_flannel1() {
 }
 
 #[test]
-fn flannel_path_of_a_remote_pod_and_summary_on_sigint() {
+fn flannel_path_of_a_remote_pod_and_summary_on_sigint_sighup_and_sigquit() {
     let w = World::flannel(1, 1);
     let (p1, p2) = (w.pod("pod1"), w.pod("pod2"));
     let ip2 = p2.ip.to_string();
     // On node1, pod2's path is where its packets enter this node: the
     // underlay (VXLAN), then flannel.1. Stopped with Ctrl-C, not -c.
-    let out = capture_until_sigint(
+    let out = capture_until_signal(
         &w,
         "node1",
         &["capture", &ip2, "--path", "icmp"],
         2,
-        4,
+        (4, libc::SIGINT),
         || ping(&w, "pod1", &ip2, 2),
     );
     assert!(out.status.success(), "{}", text(&out));
@@ -489,6 +495,26 @@ fn flannel_path_of_a_remote_pod_and_summary_on_sigint() {
         err.contains("packets dropped by kernel: eth0 0, flannel.1 0"),
         "{err}"
     );
+    // A hang-up (the ssh or kubectl exec session dropped) and SIGQUIT end
+    // it the same way, as they end plain capture: every packet followed
+    // is printed, then the summary, exit 0.
+    for signal in [libc::SIGHUP, libc::SIGQUIT] {
+        let out = capture_until_signal(
+            &w,
+            "node1",
+            &["capture", &ip2, "--path", "icmp"],
+            2,
+            (2, signal),
+            || ping(&w, "pod1", &ip2, 1),
+        );
+        assert!(out.status.success(), "signal {signal}: {}", text(&out));
+        let (o, err) = (stdout(&out), stderr(&out));
+        assert_eq!(path_lines(&o).len(), 2, "signal {signal}: {o}\n{err}");
+        assert!(
+            err.contains("path summary: 2 packets followed, 2 complete, 0 lost"),
+            "signal {signal}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -92,6 +92,8 @@ pub struct SourceState {
     pub ready: bool,
     /// The kernel's counters since the previous tick.
     pub stats: Stats,
+    /// The kernel's counters since the source was opened.
+    pub total: Stats,
     /// Still capturing (false once its interface was deleted).
     pub live: bool,
 }
@@ -123,12 +125,27 @@ fn sum(s: &[Stats]) -> Stats {
     })
 }
 
-/// What consumes a capture: plain output ([`PlainSink`]), a library
-/// caller (and, once it moves here, the path correlator of `--path`).
+/// What consumes a capture: plain output ([`PlainSink`]), the path
+/// correlator of `--path` (`trace::live`), a library caller.
 pub trait Sink {
     /// The packets of one ring block of source `src` (an index into the
     /// sources given to [`run`]).
     fn batch(&mut self, src: usize, batch: &mut Batch<'_>) -> Flow;
+
+    /// After each read of source `src` (every ready block handed over, or
+    /// none was ready): the sink may look at the source itself, e.g. its
+    /// counters right after the read (`--path` judges a ring blind for the
+    /// interval in which it dropped).
+    fn read_done(&mut self, _src: usize, _source: &mut Source) -> Flow {
+        Flow::Go
+    }
+
+    /// Whether what the rings still hold is handed over after `end`
+    /// (always after a stop signal; a sink may want it after other ends
+    /// too, e.g. `--path` after one of its hops failed).
+    fn drain_after(&self, end: &End) -> bool {
+        matches!(end, End::Signal(_))
+    }
 
     /// How often [`Sink::tick`] is wanted: [`TICK`] unless the sink needs
     /// it less often (every wake-up of an idle capture costs CPU).
@@ -189,8 +206,14 @@ pub fn format_stats_line(prog: &str, captured: u64, st: &Stats) -> String {
 pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
     let wake = signals::install().map_err(|e| Error::os("install signal handlers", e, None))?;
     let mut live = vec![true; sources.len()];
+    // Sources whose socket reported an error while their interface was
+    // still listed: deleting an interface takes it down first (the error)
+    // and unlists it after, so a check that ran in between is repeated on
+    // every tick.
+    let mut suspect = vec![false; sources.len()];
     let mut revents: Vec<Revents> = Vec::new();
     let mut states = vec![SourceState::default(); sources.len()];
+    let mut totals = vec![Stats::default(); sources.len()];
     let every = sink.tick_every();
     let mut next_tick = Instant::now() + every;
     let end = 'outer: loop {
@@ -211,10 +234,24 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
         let now = Instant::now();
         if now >= next_tick {
             next_tick = now + every;
+            for i in 0..sources.len() {
+                if !(live[i] && suspect[i]) {
+                    continue;
+                }
+                if let Health::Gone(why) = sources[i].health() {
+                    live[i] = false;
+                    if let Flow::Stop(e) = sink.source_ended(i, &why) {
+                        break 'outer e;
+                    }
+                }
+            }
             for (i, s) in sources.iter_mut().enumerate() {
+                let since = s.stats_since().unwrap_or_default();
+                totals[i] = sum(&[totals[i], since]);
                 states[i] = SourceState {
                     ready: live[i] && s.ready(),
-                    stats: s.stats_since().unwrap_or_default(),
+                    stats: since,
+                    total: totals[i],
                     live: live[i],
                 };
             }
@@ -248,21 +285,27 @@ pub fn run(sources: &mut [Source], sink: &mut dyn Sink) -> Result<Report> {
                 break 'outer e;
             }
             if r.failed() {
-                if let Health::Gone(why) = sources[i].health() {
-                    live[i] = false;
-                    if let Flow::Stop(e) = sink.source_ended(i, &why) {
-                        break 'outer e;
+                match sources[i].health() {
+                    Health::Gone(why) => {
+                        live[i] = false;
+                        if let Flow::Stop(e) = sink.source_ended(i, &why) {
+                            break 'outer e;
+                        }
                     }
+                    Health::Live => suspect[i] = true,
                 }
             }
         }
     };
     let mut end = end;
-    if let End::Signal(_) = end {
+    if sink.drain_after(&end) {
         // What the kernel handed over before the stop is still the
         // capture's: the ready blocks, and the block being filled once it
-        // times out. Writes give up after the grace period.
-        signals::arm_stop_alarm();
+        // times out. After a stop signal, writes give up after the grace
+        // period.
+        if let End::Signal(_) = end {
+            signals::arm_stop_alarm();
+        }
         for (i, s) in sources.iter_mut().enumerate() {
             if !live[i] {
                 continue;
@@ -302,7 +345,7 @@ fn pump(sink: &mut dyn Sink, i: usize, src: &mut Source, max: usize) -> Flow {
             return Flow::Stop(e);
         }
     }
-    Flow::Go
+    sink.read_done(i, src)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! `capture --path`, live: one capture per hop, all read at once (smol,
-//! one task per ring), every packet fed to the [`Correlator`], each packet
-//! printed once with its hops, the summary on every end.
+//! `capture --path`, live: one capture per hop, all read at once by the
+//! capture loop of plain capture ([`session::run`], with `PathSink` as its
+//! sink), every packet fed to the [`Correlator`], each packet printed once
+//! with its hops, the summary on every end.
 //!
 //! The order of things, and why:
 //!
@@ -14,17 +15,20 @@
 //!    ([`super::nat`]), the routing socket opened ([`super::expect`]), the
 //!    output file opened.
 //! 3. Capabilities are dropped (or `-Z user`), before any thread exists
-//!    (capabilities are per thread; the async reactor starts its own
-//!    lazily): from here on podcap parses packets unprivileged.
-//! 4. The loop: each ring's blocks go through identity and the
-//!    correlator; after every read the ring's drop counter
-//!    (PACKET_STATISTICS, reset by each read) is taken, and an interval in
-//!    which a ring dropped makes that hop blind then: a packet it should
-//!    have seen then is "not seen by the capture", never LOST. A ring
-//!    whose interface goes away ends alone; the others go on.
-//! 5. On every end (`-c`, SIGINT, SIGTERM, the pod's interfaces gone, an
-//!    error) what the rings still hold is followed, everything decided,
-//!    and the summary printed; then the error, if any.
+//!    (capabilities are per thread; the loop runs on this one and starts
+//!    none): from here on podcap parses packets unprivileged.
+//! 4. The loop ([`session::run`]): each ring's blocks go through identity
+//!    and the correlator ([`Sink::batch`]); after every read the ring's
+//!    drop counter (PACKET_STATISTICS, reset by each read) is taken
+//!    ([`Sink::read_done`], and on every tick for rings not read), and an
+//!    interval in which a ring dropped makes that hop blind then: a packet
+//!    it should have seen then is "not seen by the capture", never LOST. A
+//!    ring whose interface is deleted ends alone ([`Sink::source_ended`]);
+//!    the others go on, until the pod's own interfaces are all gone.
+//! 5. On every end (`-c`, SIGINT, SIGTERM, SIGHUP, SIGQUIT, the pod's
+//!    interfaces gone, an error) what the rings still hold is followed
+//!    (except after `-c` or the reader going away), everything decided,
+//!    and the summary printed ([`Sink::finish`]); then the error, if any.
 
 use super::correlate::{Blind, Config, Correlator, HopMask, Nanos, Record, Summary};
 use super::expect::{PathExpect, RouteExpect};
@@ -32,13 +36,16 @@ use super::identity::{IdentityConfig, identify};
 use super::nat::{Nat, tuple_of};
 use super::report::{clock, path_line, write_summary};
 use super::{Hop, Role};
-use crate::capture::output::{FileFormat, OutIface, OutPacket, Output, OutputConfig};
-use crate::capture::{self, Source, SourceConfig, Stats, privs, signals};
+use crate::capture::output::{
+    FileFormat, Halt, OutIface, OutPacket, Output, OutputConfig, StopAware, halt,
+};
+use crate::capture::session::{self, End, Flow, Report, Sink, SourceState};
+use crate::capture::{self, Batch, Source, SourceConfig, Stats, privs, signals};
 use crate::decode::{Meta, PrintOptions, Printer};
+use crate::error::Kind;
 use crate::netlink::Socket;
 use crate::pcap::writer::Precision;
 use crate::{Error, Result};
-use smol::{Async, Timer, future};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -57,9 +64,6 @@ pub const MIN_SNAPLEN: u32 = 256;
 /// Ring size per hop when `-B` is not given: twice tcpdump-mode's, since
 /// one busy flow crosses every ring at once.
 pub const DEFAULT_BUFFER: usize = 8 << 20;
-
-/// How often idle rings are checked and timeouts decided.
-const TICK: Duration = Duration::from_millis(50);
 
 /// A ring with nothing to hand over has delivered every packet stamped
 /// this long ago (TPACKET_V3 retires a block within its 1 ms timeout).
@@ -125,14 +129,6 @@ fn now_ns() -> Nanos {
         .unwrap_or(0)
 }
 
-enum Event {
-    Count,
-    ReaderGone,
-    /// Hop N's capture ended (its interface went away).
-    Gone(usize, Error),
-    Failed(Error),
-}
-
 /// A decided packet waiting for every earlier one to be decided, so that
 /// packets print in time order whatever order the rings deliver them in.
 struct Held(Nanos, u64, Record);
@@ -162,14 +158,18 @@ struct RingWatch {
     gone: bool,
 }
 
-/// Everything the tasks share (one thread: `Rc<RefCell<_>>`).
-struct Shared {
+/// `--path`'s [`Sink`]: each hop's blocks to the correlator, the rings'
+/// drop counters after every read, idle hops advanced on the loop's
+/// ticks, decided packets printed in time order, the summary at the end.
+struct PathSink {
     pod: IpAddr,
     corr: Correlator<PathExpect>,
     nat: Rc<RefCell<Nat>>,
     icfg: IdentityConfig,
     file: Option<Output>,
-    text: BufWriter<File>,
+    /// Gives up on a reader that does not read once a stop signal's grace
+    /// period is over.
+    text: BufWriter<StopAware>,
     print_lines: bool,
     printer: Printer,
     labels: Vec<String>,
@@ -180,13 +180,22 @@ struct Shared {
     limit: Option<u64>,
     buf: Vec<u8>,
     rings: Vec<RingWatch>,
+    /// conntrack's events were read since the last ring read.
+    nat_fresh: bool,
+    /// The hops on the pod's side (its interface, the host veth): once all
+    /// of them are gone the capture ends.
+    pod_side: Vec<usize>,
+    /// Hops of the path itself (the ways out watched ahead follow them).
+    main: usize,
+    /// Set by [`Sink::finish`].
+    outcome: Option<PathOutcome>,
 }
 
-impl Shared {
+impl PathSink {
     /// Prints the decided packets stamped before the correlator's horizon
-    /// (all of them with `all`), in time order; `Err(Count)` once `-c` is
-    /// reached.
-    fn emit(&mut self, all: bool) -> std::result::Result<(), Event> {
+    /// (all of them with `all`), in time order; `Err(End::Count)` once
+    /// `-c` is reached.
+    fn emit(&mut self, all: bool) -> std::result::Result<(), End> {
         for r in self.records.drain(..) {
             self.held_seq += 1;
             self.held.push(Reverse(Held(r.ts, self.held_seq, r)));
@@ -209,7 +218,7 @@ impl Shared {
         }
         write_io(self.text.flush())?;
         if self.limit.is_some_and(|l| self.followed >= l) {
-            return Err(Event::Count);
+            return Err(End::Count);
         }
         Ok(())
     }
@@ -255,63 +264,64 @@ impl Shared {
         known || corr.knows(id.key)
     }
 
-    /// Feeds one ring's ready blocks to the correlator.
-    fn pump(&mut self, hop: usize, src: &mut Source) -> std::result::Result<(), Event> {
-        self.nat.borrow_mut().refresh();
-        while let Some(mut batch) = src.next_batch() {
-            while let Some(p) = batch.next() {
-                let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
-                let data = p.bytes(&mut self.buf);
-                match identify(data, p.linktype, &self.icfg) {
-                    Some(id) if Self::is_pods(self.pod, &self.nat, &self.corr, &id) => {
-                        self.corr.observe(
-                            hop,
-                            ts,
-                            &id,
-                            (data, p.linktype, p.wirelen),
-                            &mut self.records,
-                        );
-                    }
-                    // Frames the kernel filter let in for a NAT'd copy that
-                    // turned out to be someone else's: counted only.
-                    _ => {
-                        self.corr.untracked(hop, ts);
-                        continue;
-                    }
+    /// Feeds one ring block of hop `hop` to the correlator (and the file).
+    fn feed(&mut self, hop: usize, batch: &mut Batch<'_>) -> std::result::Result<(), End> {
+        if !self.nat_fresh {
+            // Once per read of a ring, as before it: a NAT'd copy is
+            // recognised by what conntrack said up to then.
+            self.nat.borrow_mut().refresh();
+            self.nat_fresh = true;
+        }
+        while let Some(p) = batch.next() {
+            let ts = p.ts_sec.max(0) as Nanos * 1_000_000_000 + Nanos::from(p.ts_nsec);
+            let data = p.bytes(&mut self.buf);
+            match identify(data, p.linktype, &self.icfg) {
+                Some(id) if Self::is_pods(self.pod, &self.nat, &self.corr, &id) => {
+                    self.corr.observe(
+                        hop,
+                        ts,
+                        &id,
+                        (data, p.linktype, p.wirelen),
+                        &mut self.records,
+                    );
                 }
-                if let Some(out) = &mut self.file {
-                    let r = out.packet(&OutPacket {
-                        ts_sec: p.ts_sec,
-                        ts_nsec: p.ts_nsec,
-                        wirelen: p.wirelen,
-                        parts: p.parts(),
-                        linktype: p.linktype,
-                        iface: hop as u32,
-                        ifname: None,
-                        pkttype: Some(p.pkttype),
-                    });
-                    write_io(r)?;
+                // Frames the kernel filter let in for a NAT'd copy that
+                // turned out to be someone else's: counted only.
+                _ => {
+                    self.corr.untracked(hop, ts);
+                    continue;
                 }
+            }
+            if let Some(out) = &mut self.file {
+                let r = out.packet(&OutPacket {
+                    ts_sec: p.ts_sec,
+                    ts_nsec: p.ts_nsec,
+                    wirelen: p.wirelen,
+                    parts: p.parts(),
+                    linktype: p.linktype,
+                    iface: hop as u32,
+                    ifname: None,
+                    pkttype: Some(p.pkttype),
+                });
+                write_io(r)?;
             }
         }
         if let Some(out) = &mut self.file {
             write_io(out.batch_done())?;
         }
-        self.watch_drops(hop, src);
-        self.emit(false)
+        Ok(())
     }
 
-    /// Reads `hop`'s drop counter: drops since the last read make the hop
-    /// blind for that interval.
-    fn watch_drops(&mut self, hop: usize, src: &mut Source) {
-        let now = now_ns();
+    /// `hop`'s drop counter (since open) read at `now`: drops since the
+    /// last read make the hop blind for that interval.
+    fn watch_drops(&mut self, hop: usize, now: Nanos, st: Option<Stats>) {
         let Some(w) = self.rings.get(hop).copied() else {
             return;
         };
         if w.gone {
             return;
         }
-        if let Ok(st) = src.stats() {
+        if let Some(st) = st {
             if st.dropped > w.dropped {
                 self.corr.blind(
                     hop,
@@ -339,31 +349,156 @@ impl Shared {
         }
     }
 
-    fn tick(&mut self, sources: &[Rc<RefCell<Source>>]) -> std::result::Result<(), Event> {
+    fn on_tick(&mut self, sources: &[SourceState]) -> std::result::Result<(), End> {
         self.nat.borrow_mut().refresh();
         let now = now_ns();
         for (h, s) in sources.iter().enumerate() {
-            if self.rings[h].gone {
+            if self.rings.get(h).is_none_or(|w| w.gone) || !s.live {
                 continue;
             }
-            let Ok(mut s) = s.try_borrow_mut() else {
-                continue;
-            };
-            self.watch_drops(h, &mut s);
-            if !s.ready() {
+            self.watch_drops(h, now, Some(s.total));
+            if !s.ready {
                 self.corr.advance(h, now.saturating_sub(DELIVERY_SLACK));
             }
         }
         self.corr.poll(now, &mut self.records);
         self.emit(false)
     }
+
+    /// The end: the rest decided and printed (the loop has handed over
+    /// what the rings held, unless `-c` or the reader ended it), the file
+    /// finished, the summary on stderr unless its reader went away.
+    fn conclude(&mut self, report: &Report) -> PathOutcome {
+        let mut reader_gone = report.end == End::ReaderGone;
+        let mut ended = match &report.end {
+            End::Failed(e) => Some(e.clone()),
+            _ => None,
+        };
+        let counted = self.limit.is_some_and(|l| self.followed >= l);
+        if !reader_gone && !counted {
+            let mut recs = std::mem::take(&mut self.records);
+            self.corr.finish(now_ns(), &mut recs);
+            self.records = recs;
+            if let Err(End::ReaderGone) = self.emit(true) {
+                reader_gone = true;
+            }
+        }
+        // Decided but never printed (-c was reached first): out of the
+        // summary.
+        while let Some(Reverse(Held(_, _, r))) = self.held.pop() {
+            self.corr.discount(&r);
+        }
+        for r in std::mem::take(&mut self.records) {
+            self.corr.discount(&r);
+        }
+        if let Some(f) = &mut self.file {
+            match f.finish() {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => reader_gone = true,
+                // A stop signal's grace period is over: what is written
+                // stays a valid file.
+                Err(e) if halt(&e).is_some() => {}
+                Err(e) => {
+                    ended = ended.or(Some(Error::os(format!("write {}", f.file_name()), e, None)))
+                }
+                Ok(()) => {}
+            }
+        }
+        let _ = self.text.flush();
+        let stats = report.stats.clone();
+        let summary = self.corr.summary().clone();
+        if !reader_gone {
+            // Also after a failure: what was followed until then counts.
+            let mut text = Vec::new();
+            let _ = write_summary(&mut text, &summary, &self.labels, self.main);
+            let _ = write_capture_loss(&mut text, &summary, &self.labels, &stats);
+            let nat = self.nat.borrow();
+            if nat.overruns > 0 {
+                let _ = writeln!(
+                    text,
+                    "  warning: conntrack events were lost {} times (the kernel's queue was \
+                     full): some NAT'd copies may not have been recognised",
+                    nat.overruns
+                );
+            }
+            let _ = io::stderr().write_all(&text);
+        }
+        PathOutcome {
+            summary,
+            stats,
+            reader_gone,
+            ended,
+        }
+    }
 }
 
-fn write_io(r: io::Result<()>) -> std::result::Result<(), Event> {
+/// An output error as the end it causes: the reader gone, a stop signal
+/// whose grace period is over while the output was blocked, or a failure.
+fn write_io(r: io::Result<()>) -> std::result::Result<(), End> {
     match r {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Event::ReaderGone),
-        Err(e) => Err(Event::Failed(Error::os("write output", e, None))),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(End::ReaderGone),
+        Err(e) if matches!(halt(&e), Some(Halt::Stopped)) => {
+            Err(End::Signal(signals::stop_signal().unwrap_or(libc::SIGTERM)))
+        }
+        Err(e) => Err(End::Failed(Error::os("write output", e, None))),
+    }
+}
+
+fn flow(r: std::result::Result<(), End>) -> Flow {
+    match r {
+        Ok(()) => Flow::Go,
+        Err(e) => Flow::Stop(e),
+    }
+}
+
+impl Sink for PathSink {
+    fn batch(&mut self, hop: usize, batch: &mut Batch<'_>) -> Flow {
+        flow(self.feed(hop, batch))
+    }
+
+    fn read_done(&mut self, hop: usize, source: &mut Source) -> Flow {
+        self.nat_fresh = false;
+        self.watch_drops(hop, now_ns(), source.stats().ok());
+        flow(self.emit(false))
+    }
+
+    fn drain_after(&self, end: &End) -> bool {
+        // After -c nothing more is wanted, and with the reader gone nothing
+        // more can be said; after every other end (a signal, the pod's
+        // interfaces gone, a failure) what the rings hold was captured.
+        !matches!(end, End::Count | End::ReaderGone)
+    }
+
+    fn tick(&mut self, _now: SystemTime, sources: &[SourceState]) -> Flow {
+        flow(self.on_tick(sources))
+    }
+
+    fn source_ended(&mut self, hop: usize, why: &str) -> Flow {
+        self.gone(hop);
+        let label = |h: usize| self.labels.get(h).map(String::as_str).unwrap_or("?");
+        let _ = writeln!(
+            io::stderr(),
+            "podcap: {}: {why}; what it would have seen from {} on is reported as not seen",
+            label(hop),
+            clock(now_ns())
+        );
+        let gone = |h: usize| self.rings.get(h).is_none_or(|w| w.gone);
+        let pod_gone = !self.pod_side.is_empty() && self.pod_side.iter().all(|&h| gone(h));
+        if pod_gone || (0..self.rings.len()).all(gone) {
+            return Flow::Stop(End::Failed(
+                Error::new(
+                    Kind::Os,
+                    format!("follow {} on {}", label(0), label(hop)),
+                    "the pod's interfaces went away",
+                )
+                .hint("the pod was deleted or restarted; capture its new address again"),
+            ));
+        }
+        Flow::Go
+    }
+
+    fn finish(&mut self, report: &Report) {
+        self.outcome = Some(self.conclude(report));
     }
 }
 
@@ -568,13 +703,19 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
     }
 
     let start = now_ns();
-    let shared = Rc::new(RefCell::new(Shared {
+    let pod_side: Vec<usize> = hops
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| matches!(h.role, Role::Pod | Role::HostVeth))
+        .map(|(i, _)| i)
+        .collect();
+    let mut sink = PathSink {
         pod: pc.pod_ip,
         corr,
-        nat: nat.clone(),
+        nat,
         icfg,
         file,
-        text: BufWriter::new(File::from(text_fd)),
+        text: BufWriter::new(StopAware(File::from(text_fd))),
         print_lines: pc.print_lines,
         printer: Printer::new(print),
         labels: hops.iter().map(|h| h.label.clone()).collect(),
@@ -591,84 +732,20 @@ pub fn run(pc: &PathCapture) -> Result<PathOutcome> {
             };
             n
         ],
-    }));
-    let sources: Vec<Rc<RefCell<Source>>> = sources
-        .into_iter()
-        .map(|s| Rc::new(RefCell::new(s)))
-        .collect();
-    let ended = follow(&sources, &shared, &hops);
-
-    let mut sh = shared.borrow_mut();
-    let mut reader_gone = matches!(ended, End::ReaderGone);
-    if !reader_gone {
-        // What the rings still hold was captured before the end: follow
-        // it too, then decide everything.
-        let counted = sh.limit.is_some_and(|l| sh.followed >= l);
-        if !counted {
-            for (hop, s) in sources.iter().enumerate() {
-                if sh.rings[hop].gone {
-                    continue;
-                }
-                let mut s = s.borrow_mut();
-                if let Err(Event::ReaderGone) = sh.pump(hop, &mut s) {
-                    reader_gone = true;
-                }
-            }
-            let mut recs = std::mem::take(&mut sh.records);
-            sh.corr.finish(now_ns(), &mut recs);
-            sh.records = recs;
-            if let Err(Event::ReaderGone) = sh.emit(true) {
-                reader_gone = true;
-            }
-        }
-    }
-    // Decided but never printed (-c was reached first): out of the summary.
-    while let Some(Reverse(Held(_, _, r))) = sh.held.pop() {
-        sh.corr.discount(&r);
-    }
-    for r in std::mem::take(&mut sh.records) {
-        sh.corr.discount(&r);
-    }
-    let mut ended = match ended {
-        End::Error(e) => Some(e),
-        _ => None,
+        nat_fresh: false,
+        pod_side,
+        main: hops.iter().filter(|h| !h.ahead).count(),
+        outcome: None,
     };
-    if let Some(f) = &mut sh.file {
-        match f.finish() {
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => reader_gone = true,
-            Err(e) => {
-                ended = ended.or(Some(Error::os(format!("write {}", f.file_name()), e, None)))
-            }
-            Ok(()) => {}
-        }
-    }
-    let _ = sh.text.flush();
-    let stats: Vec<Stats> = sources
-        .iter()
-        .map(|s| s.borrow_mut().stats().unwrap_or_default())
-        .collect();
-    let summary = sh.corr.summary().clone();
-    if !reader_gone {
-        let mut text = Vec::new();
-        let main = hops.iter().filter(|h| !h.ahead).count();
-        let _ = write_summary(&mut text, &summary, &sh.labels, main);
-        let _ = write_capture_loss(&mut text, &summary, &sh.labels, &stats);
-        let nat = nat.borrow();
-        if nat.overruns > 0 {
-            let _ = writeln!(
-                text,
-                "  warning: conntrack events were lost {} times (the kernel's queue was full): \
-                 some NAT'd copies may not have been recognised",
-                nat.overruns
-            );
-        }
-        let _ = err.write_all(&text);
-    }
-    Ok(PathOutcome {
-        summary,
-        stats,
-        reader_gone,
-        ended,
+    let mut sources = sources;
+    session::run(&mut sources, &mut sink)?;
+    sink.outcome.ok_or_else(|| {
+        Error::new(
+            Kind::Os,
+            "follow the path",
+            "the capture loop ended without a report",
+        )
+        .hint("this is a bug in podcap: please report it")
     })
 }
 
@@ -699,110 +776,4 @@ fn write_capture_loss(
         )?;
     }
     Ok(())
-}
-
-/// How the loop ended.
-enum End {
-    /// `-c`, a signal, or the pod's own interfaces gone (said on stderr).
-    Done,
-    ReaderGone,
-    Error(Error),
-}
-
-/// The capture loop: one task per ring, a tick, the signals.
-fn follow(sources: &[Rc<RefCell<Source>>], shared: &Rc<RefCell<Shared>>, hops: &[Hop]) -> End {
-    let wake = match signals::install() {
-        Ok(w) => w,
-        Err(e) => return End::Error(Error::os("install signal handlers", e, None)),
-    };
-    let (tx, rx) = smol::channel::unbounded::<Event>();
-    let ex = smol::LocalExecutor::new();
-    for (hop, src) in sources.iter().enumerate() {
-        let readable = match capture::Readiness::new(&src.borrow()) {
-            Ok(r) => r,
-            Err(e) => return End::Error(e),
-        };
-        let (src, shared, tx) = (src.clone(), shared.clone(), tx.clone());
-        ex.spawn(async move {
-            loop {
-                let step = {
-                    let mut s = src.borrow_mut();
-                    shared.borrow_mut().pump(hop, &mut s)
-                };
-                if let Err(ev) = step {
-                    let _ = tx.send(ev).await;
-                    return;
-                }
-                if let Err(e) = readable.wait(&src).await {
-                    let _ = tx.send(Event::Gone(hop, e)).await;
-                    return;
-                }
-            }
-        })
-        .detach();
-    }
-    {
-        let (sources, shared, tx) = (sources.to_vec(), shared.clone(), tx.clone());
-        ex.spawn(async move {
-            loop {
-                Timer::after(TICK).await;
-                let step = shared.borrow_mut().tick(&sources);
-                if let Err(ev) = step {
-                    let _ = tx.send(ev).await;
-                    return;
-                }
-            }
-        })
-        .detach();
-    }
-    drop(tx);
-    let wake = match Async::new(wake) {
-        Ok(w) => w,
-        Err(e) => return End::Error(Error::os("register the signal pipe", e, None)),
-    };
-    let pod_side: Vec<usize> = hops
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| matches!(h.role, Role::Pod | Role::HostVeth))
-        .map(|(i, _)| i)
-        .collect();
-    let events = async {
-        let mut gone = vec![false; hops.len()];
-        loop {
-            match rx.recv().await {
-                Ok(Event::Count) | Err(_) => return End::Done,
-                Ok(Event::ReaderGone) => return End::ReaderGone,
-                Ok(Event::Failed(e)) => return End::Error(e),
-                Ok(Event::Gone(hop, e)) => {
-                    gone[hop] = true;
-                    shared.borrow_mut().gone(hop);
-                    let _ = writeln!(
-                        io::stderr(),
-                        "podcap: {}: {}; what it would have seen from {} on is reported as \
-                         not seen",
-                        hops[hop].label,
-                        e.why,
-                        clock(now_ns())
-                    );
-                    let pod_gone = !pod_side.is_empty() && pod_side.iter().all(|&h| gone[h]);
-                    if pod_gone || gone.iter().all(|&g| g) {
-                        let mut e = e;
-                        e.what = format!("follow {} on {}", hops[0].label, hops[hop].label);
-                        e.why = "the pod's interfaces went away".into();
-                        return End::Error(e);
-                    }
-                }
-            }
-        }
-    };
-    let signalled = async {
-        loop {
-            if signals::stop_requested() {
-                return End::Done;
-            }
-            let _ = wake.readable().await;
-            signals::drain(wake.get_ref());
-        }
-    };
-    smol::block_on(ex.run(future::or(events, signalled)))
 }

@@ -60,9 +60,21 @@ pub fn wait_lines(rx: &mpsc::Receiver<String>, n: usize, want: impl Fn(&str) -> 
 /// it to end by itself (`-c`), or, with `sigint_after` path lines printed,
 /// interrupts it as a user's Ctrl-C would and waits.
 pub fn run_capture(
-    mut cmd: Command,
+    cmd: Command,
     ready: usize,
     sigint_after: Option<usize>,
+    traffic: impl FnOnce(),
+) -> Output {
+    run_capture_until(cmd, ready, sigint_after.map(|n| (n, libc::SIGINT)), traffic)
+}
+
+/// [`run_capture`], ended (once that many path lines are printed) by the
+/// signal given: SIGINT as a user's Ctrl-C, SIGHUP as a dropped ssh or
+/// `kubectl exec` session.
+pub fn run_capture_until(
+    mut cmd: Command,
+    ready: usize,
+    signal_after: Option<(usize, i32)>,
     traffic: impl FnOnce(),
 ) -> Output {
     let mut child = cmd
@@ -74,15 +86,15 @@ pub fn run_capture(
     let (out_reader, orx) = follow(child.stdout.take().unwrap());
     if wait_lines(&erx, ready, |l| l.contains("listening on")) {
         traffic();
-        if let Some(lines) = sigint_after {
+        if let Some((lines, _)) = signal_after {
             wait_lines(&orx, lines, |l| {
                 l.starts_with("  out ") || l.starts_with("  in  ")
             });
         }
     }
-    if sigint_after.is_some() {
+    if let Some((_, signal)) = signal_after {
         // SAFETY: kill(2) on the child's pid (`ip netns exec` execs podcap).
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        unsafe { libc::kill(child.id() as i32, signal) };
     }
     let start = Instant::now();
     let status = loop {
