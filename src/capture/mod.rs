@@ -13,7 +13,7 @@
 //!     ..SourceConfig::default()
 //! })?;
 //! loop {
-//!     // Poll `src` (it is `AsRawFd`/`AsFd`, e.g. with `smol::Async`), or:
+//!     // Poll `src` (it is `AsRawFd`/`AsFd`: `session::run` polls many), or:
 //!     src.wait(100)?;
 //!     while let Some(mut batch) = src.next_batch() {
 //!         while let Some(p) = batch.next() {
@@ -51,5 +51,5 @@ mod source;
 pub use batch::{Batch, Frame, Namer, Packet};
 pub use source::{
     DEFAULT_BLOCK_TIMEOUT_MS, DEFAULT_BUFFER, DEFAULT_SNAPLEN, Direction, Health, NO_RING_ENV,
-    Raised, Readiness, Source, SourceConfig, Stats, Tuning, largest_frame,
+    Raised, Source, SourceConfig, Stats, Tuning, largest_frame,
 };

@@ -9,7 +9,6 @@ use crate::sys::mmap::Mmap;
 use crate::sys::packet::{self, TpacketReq3};
 use crate::wire::PacketType;
 use crate::{Error, Result, sys};
-use std::cell::RefCell;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::Arc;
@@ -707,42 +706,6 @@ impl AsRawFd for Source {
 impl AsFd for Source {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
-    }
-}
-
-/// A [`Source`]'s socket registered with the async reactor. A duplicate fd
-/// is registered so that the `Source` itself stays borrowable (`RefCell`)
-/// by the task that pumps it while the reactor holds the fd.
-pub struct Readiness(smol::Async<OwnedFd>);
-
-impl Readiness {
-    pub fn new(src: &Source) -> Result<Self> {
-        let fd = src
-            .as_fd()
-            .try_clone_to_owned()
-            .map_err(|e| Error::os("duplicate the packet socket", e, None))?;
-        smol::Async::new(fd)
-            .map(Self)
-            .map_err(|e| Error::os("register the packet socket", e, None))
-    }
-
-    /// Waits until `src` is readable. A wake-up with no block in the ring
-    /// may be the socket reporting an error (its interface was deleted or
-    /// went down); that fd stays readable forever, so it is returned as an
-    /// error rather than leaving the caller to spin on it.
-    pub async fn wait(&self, src: &RefCell<Source>) -> Result<()> {
-        self.0
-            .readable()
-            .await
-            .map_err(|e| Error::os("wait for packets", e, None))?;
-        let s = src.borrow();
-        if s.ready() {
-            return Ok(());
-        }
-        wait_readable(&*s, 0).map(drop).map_err(|e| {
-            Error::os(format!("capture on {}", s.name()), e, None)
-                .hint("the interface was probably deleted or went down")
-        })
     }
 }
 
