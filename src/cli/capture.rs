@@ -291,24 +291,6 @@ fn path(loc: &Location, o: &Settings, user: &str, timeout: Duration) -> Result<i
         .filter(|h| !h.ahead)
         .map(|h| h.label.as_str())
         .collect();
-    // An eBPF program that moves packets past a hop: the correlator
-    // counts a packet a later hop saw as a capture miss there, never as
-    // a loss; this line says why that hop misses them.
-    for b in &loc.bypass {
-        let _ = writeln!(
-            err,
-            "podcap: hop {}: bypassed by eBPF ({}): packets it redirects {} skip {} \
-             (they are followed from the first hop that sees them, never counted as lost)",
-            loc.ifname,
-            b.why.trim_start_matches("eBPF: "),
-            if b.toward_pod {
-                "toward the pod"
-            } else {
-                "from the pod"
-            },
-            loc.ifname
-        );
-    }
     let _ = writeln!(
         err,
         "podcap: following {} across {} hops: {}",

@@ -197,6 +197,29 @@ fn own_addresses(ifindex: u32, nl: &mut Socket) -> Vec<IpAddr> {
 }
 
 /// The plan for `loc` with the user's filter `user`.
+/// An eBPF program that moves the pod's packets past its host interface:
+/// the correlator counts a packet a later hop saw as a capture miss there,
+/// never as a loss; these notes say why that hop misses them.
+fn bypass_notes(loc: &Location) -> Vec<String> {
+    loc.bypass
+        .iter()
+        .map(|b| {
+            format!(
+                "hop {}: bypassed by eBPF ({}): packets it redirects {} skip {} \
+                 (they are followed from the first hop that sees them, never counted as lost)",
+                loc.ifname,
+                b.why.trim_start_matches("eBPF: "),
+                if b.toward_pod {
+                    "toward the pod"
+                } else {
+                    "from the pod"
+                },
+                loc.ifname
+            )
+        })
+        .collect()
+}
+
 pub fn plan(loc: &Location, user: &str) -> Result<Plan> {
     if matches!(loc.method, Method::Macvlan | Method::Ipvlan) && loc.pod.is_none() {
         return Err(Error::unsupported(
@@ -206,7 +229,7 @@ pub fn plan(loc: &Location, user: &str) -> Result<Plan> {
         .hint("use podcap capture --inside, or capture on the parent"));
     }
     let mut nl = Socket::open()?;
-    let mut notes = Vec::new();
+    let mut notes = bypass_notes(loc);
     let mut hops = hops(loc);
     pod_egress(loc, &mut hops, &mut nl, &mut notes);
     let shared_parent = matches!(loc.method, Method::Macvlan | Method::Ipvlan);
