@@ -1,7 +1,7 @@
 //! DHCPv6 (print-dhcp6.c): `dhcp6 solicit`, and with `-v` the transaction
 //! id and every option, nested options and relayed messages included.
 
-use super::fields::{Tok, hex, printjnp, tok_dec};
+use super::fields::{Tok, hex, printjnp};
 use super::{Ctx, R, dns, put, w};
 use crate::wire::bytes::{be16, be32, slice, u8_at};
 
@@ -100,11 +100,11 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], length: usize) -> R {
     let ty = bp[0];
     if ctx.v() == 0 {
         ctx.put(" ");
-        tok_dec(ctx, MSG, u32::from(ty), "msgtype-", "");
+        ctx.tok(MSG, u32::from(ty), "msgtype-%u");
         return Ok(());
     }
     ctx.put(" ");
-    tok_dec(ctx, MSG, u32::from(ty), "msgtype-", "");
+    ctx.tok(MSG, u32::from(ty), "msgtype-%u");
     ctx.put(" (");
     if ty != RELAY_FORW && ty != RELAY_REPLY {
         w!(ctx, "xid={:x}", be32(bp, 0)? & 0x00ff_ffff);
@@ -134,7 +134,7 @@ fn opts(ctx: &mut Ctx<'_>, m: &[u8], mut cp: usize, ep: usize) -> R {
         }
         let ty = be16(m, cp)?;
         ctx.put(" (");
-        tok_dec(ctx, OPT, u32::from(ty), "opt_", "");
+        ctx.tok(OPT, u32::from(ty), "opt_%u");
         let tp = cp + 4;
         let Ok(d) = slice(m, tp, optlen) else {
             return ctx.local_trunc();
@@ -161,7 +161,7 @@ fn opts(ctx: &mut Ctx<'_>, m: &[u8], mut cp: usize, ep: usize) -> R {
                 } else {
                     for c in d.chunks_exact(2) {
                         ctx.put(" ");
-                        tok_dec(ctx, OPT, u32::from(be16(c, 0)?), "opt_", "");
+                        ctx.tok(OPT, u32::from(be16(c, 0)?), "opt_%u");
                     }
                     ctx.put(")");
                 }
@@ -216,7 +216,7 @@ fn opts(ctx: &mut Ctx<'_>, m: &[u8], mut cp: usize, ep: usize) -> R {
                 if code > 255 {
                     ctx.put("INVALID code");
                 } else {
-                    tok_dec(ctx, STATUS, u32::from(code), "code", "");
+                    ctx.tok(STATUS, u32::from(code), "code%u");
                 }
                 ctx.put(")");
             }

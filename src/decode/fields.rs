@@ -20,19 +20,6 @@ pub(crate) fn name_or(t: Tok, v: u32, default: &'static str) -> &'static str {
     name(t, v).unwrap_or(default)
 }
 
-/// tok2str with a `"...%u"`-style default: the name, or `prefix` and the
-/// number in decimal, then `suffix`.
-pub(crate) fn tok_dec(ctx: &mut Ctx<'_>, t: Tok, v: u32, prefix: &str, suffix: &str) {
-    match name(t, v) {
-        Some(n) => ctx.put(n),
-        None => {
-            ctx.put(prefix);
-            ctx.num(v);
-            ctx.put(suffix);
-        }
-    }
-}
-
 /// ND_TCHECK_LEN with `goto trunc`: whether `len` bytes at `at` were
 /// captured; when not, the mark is printed and the caller returns.
 pub(crate) fn tcheck(ctx: &mut Ctx<'_>, b: &[u8], at: usize, len: usize) -> bool {
@@ -171,7 +158,7 @@ mod tests {
     fn tables() {
         assert_eq!(name(T, 2), Some("B"));
         assert_eq!(name_or(T, 9, "?"), "?");
-        assert_eq!(with(|c| tok_dec(c, T, 9, "#", "")), "#9");
+        assert_eq!(with(|c| c.tok(T, 9, "#%u")), "#9");
         assert_eq!(with(|c| c.bits(T, 7, "none", ", ")), "A, B, BC");
         assert_eq!(with(|c| c.bits(T, 0, "none", ", ")), "none");
         assert_eq!(with(|c| c.bits(T, 4, "none", ", ")), "none");

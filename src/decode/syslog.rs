@@ -1,7 +1,7 @@
 //! syslog over UDP 514 (print-syslog.c): the priority's facility and
 //! severity, and with `-v` the message text.
 
-use super::fields::{Tok, printjn, tok_dec, unknown_data};
+use super::fields::{Tok, printjn, unknown_data};
 use super::{Ctx, R, w};
 use crate::wire::bytes::u8_at;
 
@@ -68,16 +68,16 @@ pub(crate) fn print(ctx: &mut Ctx<'_>, bp: &[u8], len: usize) -> R {
     let (facility, severity) = ((pri & 0x3f8) >> 3, pri & 7);
     if ctx.v() == 0 {
         ctx.put("SYSLOG ");
-        tok_dec(ctx, FACILITY, facility, "unknown (", ")");
+        ctx.tok(FACILITY, facility, "unknown (%u)");
         ctx.put(".");
-        tok_dec(ctx, SEVERITY, severity, "unknown (", ")");
+        ctx.tok(SEVERITY, severity, "unknown (%u)");
         w!(ctx, ", length: {len}");
         return Ok(());
     }
     w!(ctx, "SYSLOG, length: {len}\n\tFacility ");
-    tok_dec(ctx, FACILITY, facility, "unknown (", ")");
+    ctx.tok(FACILITY, facility, "unknown (%u)");
     w!(ctx, " ({facility}), Severity ");
-    tok_dec(ctx, SEVERITY, severity, "unknown (", ")");
+    ctx.tok(SEVERITY, severity, "unknown (%u)");
     w!(ctx, " ({severity})\n\tMsg: ");
     if off < len {
         printjn(ctx, &bp[off..], len - off)?;
