@@ -65,27 +65,12 @@ fn write_pcap_magic(path: &Path, linktype: LinkType, recs: &[Rec], magic: u32) {
     std::fs::write(path, out).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
-/// tcpdump's arguments to PrintOptions (the subset the tests use).
+/// tcpdump's arguments to PrintOptions, through podcap's own tcpdump
+/// option parser (what `podcap tcpdump -r` would print with).
 fn options(args: &[&str]) -> PrintOptions {
-    let mut o = PrintOptions::default();
-    for a in args {
-        match *a {
-            "-e" => o.link_header = true,
-            "-q" => o.quiet = true,
-            "-S" => o.absolute_seq = true,
-            "-x" => o.dump = Dump::Hex,
-            "-xx" => o.dump = Dump::HexLink,
-            "-X" => o.dump = Dump::HexAscii,
-            "-XX" => o.dump = Dump::HexAsciiLink,
-            "-A" => o.dump = Dump::Ascii,
-            "-AA" => o.dump = Dump::AsciiLink,
-            "--nano" => o.nanos = true,
-            s if s.starts_with("-v") => o.verbose = (s.len() - 1) as u8,
-            s if s.starts_with("-t") => o.time = TimeFormat::from_count((s.len() - 1) as u8),
-            s => panic!("test option {s}"),
-        }
-    }
-    o
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let s = podcap::cli::tcpdump::parse(&args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    s.print_options().expect("no -w: lines are printed")
 }
 
 fn podcap_text(p: &Pcap, opts: PrintOptions) -> String {
